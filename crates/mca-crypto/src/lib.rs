@@ -1,0 +1,30 @@
+//! The Mobile CA crypto core: SM2, SM3, SM4 and the two-party SM2 protocol
+//! that splits each user's private key between the phone and the server.
+//!
+//! No I/O, no async, no `unsafe`: the same code runs in the server, in the
+//! `mca` command-line phone, and compiled to WebAssembly in the phone web app.
+//!
+//! # Layout
+//! - [`sm3`]: SM3, HMAC-SM3, the GB/T 32918.4 KDF and PBKDF2-HMAC-SM3.
+//! - [`sm4`]: SM4-CBC (digital envelopes) and SM4-GCM (at rest, end to end).
+//! - [`sm2`]: validated [`sm2::Point`]s, one-piece keys, signatures with the
+//!   standard ID, encryption in the three ciphertext encodings.
+//! - [`twoparty`]: the key-splitting protocol of `PROTOCOL.md`, one module
+//!   per role (`phone`, `server`, `kmc`) so code only ever holds its own
+//!   share, and `messages` with the wire types both sides exchange.
+//! - [`seal`]: ECIES-style sealing (SM2 + SM3-KDF + SM4-GCM) for protocol
+//!   messages that must be end-to-end encrypted between phone and server.
+//! - [`rand`]: the only source of randomness.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+pub mod rand;
+pub mod seal;
+pub mod sm2;
+pub mod sm3;
+pub mod sm4;
+pub mod twoparty;
+
+pub use error::{Error, Result};
