@@ -14,11 +14,15 @@
 //!   share, and `messages` with the wire types both sides exchange.
 //! - [`seal`]: ECIES-style sealing (SM2 + SM3-KDF + SM4-GCM) for protocol
 //!   messages that must be end-to-end encrypted between phone and server.
+//! - [`device`]: the phone's device key (ECDSA P-256, the one curve every
+//!   secure element and WebCrypto offer) and the canonical bytes it signs for
+//!   every app request.
 //! - [`rand`]: the only source of randomness.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod device;
 mod error;
 pub mod rand;
 pub mod seal;
