@@ -13,7 +13,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sm2::dsa::{Signature as CrateSignature, VerifyingKey};
 use sm2::elliptic_curve::group::Group as _;
 use sm2::elliptic_curve::point::AffineCoordinates;
-use sm2::elliptic_curve::sec1::ToSec1Point;
 use sm2::{NonZeroScalar, ProjectivePoint, Scalar};
 use sm3::{Digest, Sm3};
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -25,20 +24,40 @@ use crate::{Error, Result, rand};
 /// The default user ID of GM/T 0009: "1234567812345678".
 pub const DEFAULT_ID: &[u8] = b"1234567812345678";
 
-// Curve constants hashed into Z_A (GB/T 32918.5 recommended curve).
-const A: &str = "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC";
-const B: &str = "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93";
+/// a ‖ b ‖ x_G ‖ y_G of the recommended curve (GB/T 32918.5), hashed into
+/// every Z_A.
+const CURVE_PARAMS: [u8; 128] = hex_literal(concat!(
+    "FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC",
+    "28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93",
+    "32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7",
+    "BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0",
+));
+
+const fn hex_literal(s: &str) -> [u8; 128] {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => panic!("upper-case hex only"),
+        }
+    }
+    let b = s.as_bytes();
+    let mut out = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        out[i] = nibble(b[2 * i]) << 4 | nibble(b[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
 
 /// Z_A = SM3(ENTL_A ‖ ID_A ‖ a ‖ b ‖ x_G ‖ y_G ‖ x_A ‖ y_A).
 pub fn z_a(id: &[u8], public_key: &Point) -> [u8; 32] {
     let entl = u16::try_from(id.len() * 8).expect("ID shorter than 8 KiB");
-    let g = ProjectivePoint::GENERATOR.to_affine().to_sec1_point(false);
     let mut h = Sm3::new();
     h.update(entl.to_be_bytes());
     h.update(id);
-    h.update(hex::decode(A).expect("constant"));
-    h.update(hex::decode(B).expect("constant"));
-    h.update(&g.as_bytes()[1..]);
+    h.update(CURVE_PARAMS);
     h.update(&public_key.to_sec1()[1..]);
     h.finalize().into()
 }
@@ -272,6 +291,13 @@ impl fmt::Debug for SecretKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn curve_constants_match_the_generator() {
+        use sm2::elliptic_curve::sec1::ToSec1Point;
+        let g = ProjectivePoint::GENERATOR.to_affine().to_sec1_point(false);
+        assert_eq!(&CURVE_PARAMS[64..], &g.as_bytes()[1..]);
+    }
 
     #[test]
     fn sign_verify_and_tamper() {

@@ -147,6 +147,12 @@ impl Share {
         Share(delivery.share.0)
     }
 
+    /// Follow a share refresh in memory (§6), for a batch of items signed
+    /// after one PIN entry: the stored [`MaskedShare`] must get the same ρ.
+    pub fn apply_refresh(&mut self, refresh: &ShareRefresh) {
+        self.0 = self.0 * refresh.rho.0;
+    }
+
     /// §2 step 2: the partial signature on the challenge's message under the
     /// user's public key P. The phone computes e = SM3(Z_A ‖ M) itself from
     /// the bytes it showed the user, never trusting a digest from the server.
