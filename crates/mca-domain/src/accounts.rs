@@ -1,0 +1,283 @@
+//! Accounts (A1, A2, I1, I2): SMS codes, login (the first login registers),
+//! passwords and the phone number.
+//!
+//! Code rules: six digits from the CSPRNG, valid five minutes, single use,
+//! five tries; only an SM3 hash is stored. Sending is rate-limited per
+//! phone (one a minute, five an hour, ten a day) and per client address
+//! (thirty an hour). Attempts and single use are enforced by conditional
+//! updates in the database, so they hold across server instances.
+
+use std::sync::Arc;
+
+use subtle::ConstantTimeEq;
+
+use crate::devices::{Devices, NewDevice, SessionToken};
+use crate::providers::SmsSender;
+use crate::store::{CodeRecord, Store, User};
+use crate::{
+    Audit, Clock, CodeId, CodePurpose, DeviceId, DomainError, Password, Phone, Result, SmsCode,
+    UserId,
+};
+
+/// The code and rate-limit rules (defaults are the product's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodePolicy {
+    /// How long a code is valid (300 s).
+    pub ttl_secs: i64,
+    /// Verification attempts per code (5).
+    pub max_attempts: u32,
+    /// Minimum seconds between two codes to one phone (60).
+    pub resend_interval_secs: i64,
+    /// Codes per phone per hour (5).
+    pub per_phone_per_hour: u32,
+    /// Codes per phone per day (10).
+    pub per_phone_per_day: u32,
+    /// Codes per client address per hour (30).
+    pub per_ip_per_hour: u32,
+}
+
+impl Default for CodePolicy {
+    fn default() -> Self {
+        Self {
+            ttl_secs: 300,
+            max_attempts: 5,
+            resend_interval_secs: 60,
+            per_phone_per_hour: 5,
+            per_phone_per_day: 10,
+            per_ip_per_hour: 30,
+        }
+    }
+}
+
+/// A successful login.
+#[derive(Debug)]
+pub struct Login {
+    /// The account.
+    pub user: User,
+    /// The device registered by this login.
+    pub device_id: DeviceId,
+    /// The bearer token for that device (shown to the phone once).
+    pub token: SessionToken,
+    /// Whether this login created the account (A1).
+    pub registered: bool,
+}
+
+/// The account service.
+#[derive(Clone)]
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    sms: Arc<dyn SmsSender>,
+    clock: Arc<dyn Clock>,
+    audit: Audit,
+    devices: Devices,
+    policy: CodePolicy,
+}
+
+fn code_hash(id: CodeId, phone: &Phone, purpose: CodePurpose, code: &SmsCode) -> [u8; 32] {
+    mca_crypto::sm3::sm3_parts(&[
+        b"MCA-SMS-CODE-V1",
+        id.to_string().as_bytes(),
+        phone.as_str().as_bytes(),
+        purpose.as_str().as_bytes(),
+        code.expose().as_bytes(),
+    ])
+}
+
+fn user_ref(id: UserId) -> String {
+    format!("user:{id}")
+}
+
+impl Accounts {
+    /// The account service.
+    pub fn new(
+        store: Arc<dyn Store>,
+        sms: Arc<dyn SmsSender>,
+        clock: Arc<dyn Clock>,
+        audit: Audit,
+        devices: Devices,
+        policy: CodePolicy,
+    ) -> Self {
+        Self { store, sms, clock, audit, devices, policy }
+    }
+
+    /// Sends a fresh code for `purpose` to `phone`, if the rate limits of
+    /// both the phone and `client_ip` allow. For [`CodePurpose::ChangePhone`]
+    /// the number must not belong to an account.
+    pub async fn send_code(&self, phone: &Phone, purpose: CodePurpose, client_ip: &str) -> Result<()> {
+        let now = self.clock.now();
+        let p = &self.policy;
+        let limits = [
+            (self.store.count_codes_from_ip(client_ip, now.plus(-3600)).await?, p.per_ip_per_hour, 3600),
+            (self.store.count_codes_to_phone(phone, now.plus(-p.resend_interval_secs)).await?, 1, p.resend_interval_secs),
+            (self.store.count_codes_to_phone(phone, now.plus(-3600)).await?, p.per_phone_per_hour, 3600),
+            (self.store.count_codes_to_phone(phone, now.plus(-86_400)).await?, p.per_phone_per_day, 86_400),
+        ];
+        if let Some((_, _, retry_after)) = limits.iter().find(|(sent, max, _)| sent >= max) {
+            self.audit
+                .append("system", "code_rate_limited", &format!("phone:{}", phone.masked()), client_ip)
+                .await?;
+            return Err(DomainError::RateLimited { retry_after: *retry_after });
+        }
+        if purpose == CodePurpose::ChangePhone && self.store.user_by_phone(phone).await?.is_some() {
+            return Err(DomainError::PhoneTaken);
+        }
+        let code = SmsCode::generate()?;
+        let id = CodeId::new();
+        self.store
+            .insert_code(&CodeRecord {
+                id,
+                phone: phone.clone(),
+                purpose,
+                code_hash: code_hash(id, phone, purpose, &code),
+                client_ip: client_ip.to_owned(),
+                created_at: now,
+                expires_at: now.plus(p.ttl_secs),
+                attempts: 0,
+                consumed_at: None,
+            })
+            .await?;
+        self.sms.send_code(phone, &code, purpose).await?;
+        Ok(())
+    }
+
+    /// Checks and consumes the latest code for (phone, purpose).
+    async fn use_code(&self, phone: &Phone, purpose: CodePurpose, code: &SmsCode) -> Result<()> {
+        let now = self.clock.now();
+        let rec = self.store.latest_code(phone, purpose).await?.ok_or(DomainError::NoCode)?;
+        if rec.consumed_at.is_some() {
+            return Err(DomainError::CodeUsed);
+        }
+        if now >= rec.expires_at {
+            return Err(DomainError::CodeExpired);
+        }
+        // Claim the attempt before comparing: parallel guesses cannot
+        // exceed max_attempts comparisons in total.
+        if !self.store.claim_code_attempt(rec.id, self.policy.max_attempts).await? {
+            return Err(DomainError::TooManyAttempts);
+        }
+        let matches: bool = code_hash(rec.id, phone, purpose, code).ct_eq(&rec.code_hash).into();
+        if !matches {
+            self.audit
+                .append("system", "code_failed", &format!("phone:{}", phone.masked()), purpose.as_str())
+                .await?;
+            return Err(DomainError::WrongCode);
+        }
+        if !self.store.consume_code(rec.id, now).await? {
+            return Err(DomainError::CodeUsed);
+        }
+        Ok(())
+    }
+
+    /// A1: logs in with an SMS code, registering the account at the first
+    /// login, and registers `device`.
+    pub async fn login_with_code(&self, phone: &Phone, code: &SmsCode, device: NewDevice) -> Result<Login> {
+        Devices::check(&device)?;
+        self.use_code(phone, CodePurpose::Login, code).await?;
+        let (user, registered) = match self.store.user_by_phone(phone).await? {
+            Some(u) => (u, false),
+            None => self.register(phone).await?,
+        };
+        if registered {
+            self.audit.append(&user_ref(user.id), "registered", &user_ref(user.id), &phone.masked()).await?;
+        }
+        self.finish_login(user, registered, "login_code", device).await
+    }
+
+    async fn register(&self, phone: &Phone) -> Result<(User, bool)> {
+        let user = User {
+            id: UserId::new(),
+            phone: phone.clone(),
+            password_hash: None,
+            verified_at: None,
+            created_at: self.clock.now(),
+        };
+        match self.store.insert_user(&user).await {
+            Ok(()) => Ok((user, true)),
+            // Another instance registered this phone a moment ago.
+            Err(e) if e.is_conflict() => {
+                let u = self.store.user_by_phone(phone).await?.ok_or(DomainError::Store(e))?;
+                Ok((u, false))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn finish_login(&self, user: User, registered: bool, how: &str, device: NewDevice) -> Result<Login> {
+        let (device_id, token) = self.devices.register(user.id, &device).await?;
+        self.audit.append(&user_ref(user.id), how, &format!("device:{device_id}"), "").await?;
+        Ok(Login { user, device_id, token, registered })
+    }
+
+    /// A2: logs in with phone and password, registering `device`. Every
+    /// failure (no account, no password, wrong password) is the same error.
+    pub async fn login_with_password(&self, phone: &Phone, password: &Password, device: NewDevice) -> Result<Login> {
+        Devices::check(&device)?;
+        let user = self.store.user_by_phone(phone).await?;
+        let ok = user.as_ref().and_then(|u| u.password_hash.as_ref()).is_some_and(|h| password.matches(h));
+        let Some(user) = user.filter(|_| ok) else {
+            self.audit.append("system", "login_failed", &format!("phone:{}", phone.masked()), "password").await?;
+            return Err(DomainError::WrongCredentials);
+        };
+        self.finish_login(user, false, "login_password", device).await
+    }
+
+    async fn user(&self, id: UserId) -> Result<User> {
+        self.store.user(id).await?.ok_or(DomainError::NotFound("user"))
+    }
+
+    async fn store_password(&self, user: UserId, new: &Password, action: &str) -> Result<()> {
+        let hash = new.hash()?;
+        if !self.store.set_password_hash(user, &hash).await? {
+            return Err(DomainError::NotFound("user"));
+        }
+        self.audit.append(&user_ref(user), action, &user_ref(user), "").await?;
+        Ok(())
+    }
+
+    /// A2: sets the first password; refused once one is set (use
+    /// [`change_password`](Self::change_password)).
+    pub async fn set_password(&self, user: UserId, new: &Password) -> Result<()> {
+        if self.user(user).await?.password_hash.is_some() {
+            return Err(DomainError::PasswordAlreadySet);
+        }
+        self.store_password(user, new, "password_set").await
+    }
+
+    /// I2: changes the password given the old one.
+    pub async fn change_password(&self, user: UserId, old: &Password, new: &Password) -> Result<()> {
+        let u = self.user(user).await?;
+        let hash = u.password_hash.ok_or(DomainError::PasswordNotSet)?;
+        if !old.matches(&hash) {
+            self.audit.append(&user_ref(user), "password_change_failed", &user_ref(user), "").await?;
+            return Err(DomainError::WrongPassword);
+        }
+        self.store_password(user, new, "password_changed").await
+    }
+
+    /// I2 (forgot): sets a new password after an SMS code to the phone.
+    pub async fn reset_password(&self, phone: &Phone, code: &SmsCode, new: &Password) -> Result<()> {
+        self.use_code(phone, CodePurpose::ResetPassword, code).await?;
+        let user = self.store.user_by_phone(phone).await?.ok_or(DomainError::NotFound("user"))?;
+        self.store_password(user.id, new, "password_reset").await
+    }
+
+    /// I1: moves the account to `new_phone`, confirmed by a code sent there.
+    pub async fn change_phone(&self, user: UserId, new_phone: &Phone, code: &SmsCode) -> Result<()> {
+        let old = self.user(user).await?.phone;
+        self.use_code(new_phone, CodePurpose::ChangePhone, code).await?;
+        match self.store.set_phone(user, new_phone).await {
+            Ok(true) => {}
+            Ok(false) => return Err(DomainError::NotFound("user")),
+            Err(e) if e.is_conflict() => return Err(DomainError::PhoneTaken),
+            Err(e) => return Err(e.into()),
+        }
+        let detail = format!("{} -> {}", old.masked(), new_phone.masked());
+        self.audit.append(&user_ref(user), "phone_changed", &user_ref(user), &detail).await?;
+        Ok(())
+    }
+
+    /// The account.
+    pub async fn get(&self, user: UserId) -> Result<User> {
+        self.user(user).await
+    }
+}

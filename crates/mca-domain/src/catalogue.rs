@@ -1,0 +1,258 @@
+//! The catalogue (M2): provinces, trading platforms, CA organizations and
+//! validity options with prices in fen; read by everyone, edited by the
+//! operator, seeded with Zhejiang data by [`Catalogue::seed_zhejiang`].
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::store::{CaOrganization, Province, Store, StoreResult, TradingPlatform, ValidityOption};
+use crate::{Audit, CaId, DomainError, PlatformId, ProvinceId, Result, ValidityOptionId};
+
+/// The whole catalogue, as the app shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CatalogueView {
+    /// Provinces by code.
+    pub provinces: Vec<Province>,
+    /// Trading platforms by name.
+    pub platforms: Vec<TradingPlatform>,
+    /// CA organizations by name.
+    pub ca_organizations: Vec<CaOrganization>,
+    /// Validity options by CA and years.
+    pub validity_options: Vec<ValidityOption>,
+}
+
+/// The catalogue service.
+#[derive(Clone)]
+pub struct Catalogue {
+    store: Arc<dyn Store>,
+    audit: Audit,
+}
+
+fn text(field: &'static str, s: &str, max: usize) -> Result<()> {
+    let n = s.trim().chars().count();
+    if n == 0 || n > max || s.chars().any(char::is_control) {
+        return Err(DomainError::InvalidInput(field));
+    }
+    Ok(())
+}
+
+/// Maps a write's outcome: constraint refusals become `conflict`, a
+/// missing row `NotFound(what)`.
+fn written(r: StoreResult<bool>, what: &'static str, conflict: DomainError) -> Result<()> {
+    match r {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(DomainError::NotFound(what)),
+        Err(e) if e.is_conflict() => Err(conflict),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn check_province(p: &Province) -> Result<()> {
+    if p.code.len() != 2 || !p.code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DomainError::InvalidInput("code"));
+    }
+    text("name", &p.name, 50)
+}
+
+fn check_platform(p: &TradingPlatform) -> Result<()> {
+    text("name", &p.name, 100)?;
+    let url_ok = (p.url.starts_with("https://") || p.url.starts_with("http://"))
+        && p.url.len() <= 200
+        && !p.url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !url_ok {
+        return Err(DomainError::InvalidInput("url"));
+    }
+    Ok(())
+}
+
+fn check_ca(c: &CaOrganization) -> Result<()> {
+    text("name", &c.name, 100)?;
+    text("short_name", &c.short_name, 20)
+}
+
+fn check_validity(v: &ValidityOption) -> Result<()> {
+    if !(1..=10).contains(&v.years) {
+        return Err(DomainError::InvalidInput("years"));
+    }
+    if !(0..=100_000_000).contains(&v.price_fen) {
+        return Err(DomainError::InvalidInput("price_fen"));
+    }
+    Ok(())
+}
+
+impl Catalogue {
+    /// The catalogue on `store`.
+    pub fn new(store: Arc<dyn Store>, audit: Audit) -> Self {
+        Self { store, audit }
+    }
+
+    /// Everything.
+    pub async fn all(&self) -> Result<CatalogueView> {
+        Ok(CatalogueView {
+            provinces: self.store.provinces().await?,
+            platforms: self.store.platforms().await?,
+            ca_organizations: self.store.ca_organizations().await?,
+            validity_options: self.store.validity_options().await?,
+        })
+    }
+
+    async fn audited(&self, action: &str, subject: String) -> Result<()> {
+        self.audit.append("operator", action, &subject, "").await.map(|_| ())
+    }
+
+    /// Adds a province (code "33", name 浙江省).
+    pub async fn create_province(&self, p: &Province) -> Result<()> {
+        check_province(p)?;
+        written(self.store.insert_province(p).await.map(|()| true), "province", DomainError::AlreadyExists)?;
+        self.audited("catalogue_province_created", format!("province:{}", p.id)).await
+    }
+
+    /// Replaces a province.
+    pub async fn update_province(&self, p: &Province) -> Result<()> {
+        check_province(p)?;
+        written(self.store.update_province(p).await, "province", DomainError::AlreadyExists)?;
+        self.audited("catalogue_province_updated", format!("province:{}", p.id)).await
+    }
+
+    /// Deletes a province without platforms.
+    pub async fn delete_province(&self, id: ProvinceId) -> Result<()> {
+        written(self.store.delete_province(id).await, "province", DomainError::InUse)?;
+        self.audited("catalogue_province_deleted", format!("province:{id}")).await
+    }
+
+    /// Adds a trading platform in an existing province.
+    pub async fn create_platform(&self, p: &TradingPlatform) -> Result<()> {
+        check_platform(p)?;
+        written(self.store.insert_platform(p).await.map(|()| true), "platform", DomainError::AlreadyExists)?;
+        self.audited("catalogue_platform_created", format!("platform:{}", p.id)).await
+    }
+
+    /// Replaces a trading platform.
+    pub async fn update_platform(&self, p: &TradingPlatform) -> Result<()> {
+        check_platform(p)?;
+        written(self.store.update_platform(p).await, "platform", DomainError::AlreadyExists)?;
+        self.audited("catalogue_platform_updated", format!("platform:{}", p.id)).await
+    }
+
+    /// Deletes a trading platform.
+    pub async fn delete_platform(&self, id: PlatformId) -> Result<()> {
+        written(self.store.delete_platform(id).await, "platform", DomainError::InUse)?;
+        self.audited("catalogue_platform_deleted", format!("platform:{id}")).await
+    }
+
+    /// Adds a CA organization.
+    pub async fn create_ca(&self, c: &CaOrganization) -> Result<()> {
+        check_ca(c)?;
+        written(self.store.insert_ca(c).await.map(|()| true), "ca", DomainError::AlreadyExists)?;
+        self.audited("catalogue_ca_created", format!("ca:{}", c.id)).await
+    }
+
+    /// Replaces a CA organization.
+    pub async fn update_ca(&self, c: &CaOrganization) -> Result<()> {
+        check_ca(c)?;
+        written(self.store.update_ca(c).await, "ca", DomainError::AlreadyExists)?;
+        self.audited("catalogue_ca_updated", format!("ca:{}", c.id)).await
+    }
+
+    /// Deletes a CA organization without validity options.
+    pub async fn delete_ca(&self, id: CaId) -> Result<()> {
+        written(self.store.delete_ca(id).await, "ca", DomainError::InUse)?;
+        self.audited("catalogue_ca_deleted", format!("ca:{id}")).await
+    }
+
+    /// Adds a validity option (1–10 years, price in fen).
+    pub async fn create_validity_option(&self, v: &ValidityOption) -> Result<()> {
+        check_validity(v)?;
+        written(self.store.insert_validity_option(v).await.map(|()| true), "validity option", DomainError::AlreadyExists)?;
+        self.audited("catalogue_validity_created", format!("validity:{}", v.id)).await
+    }
+
+    /// Replaces a validity option.
+    pub async fn update_validity_option(&self, v: &ValidityOption) -> Result<()> {
+        check_validity(v)?;
+        written(self.store.update_validity_option(v).await, "validity option", DomainError::AlreadyExists)?;
+        self.audited("catalogue_validity_updated", format!("validity:{}", v.id)).await
+    }
+
+    /// Deletes a validity option.
+    pub async fn delete_validity_option(&self, id: ValidityOptionId) -> Result<()> {
+        written(self.store.delete_validity_option(id).await, "validity option", DomainError::InUse)?;
+        self.audited("catalogue_validity_deleted", format!("validity:{id}")).await
+    }
+
+    /// Seeds 浙江省, its provincial and three city trading platforms, two
+    /// CAs and their 1/2/3-year options. Idempotent: entries are matched by
+    /// natural key (province code, names, CA short name + years) and only
+    /// missing ones are added; a concurrent seeder's insert is tolerated.
+    pub async fn seed_zhejiang(&self) -> Result<()> {
+        let province = match self.store.provinces().await?.into_iter().find(|p| p.code == "33") {
+            Some(p) => p,
+            None => {
+                let p = Province { id: ProvinceId::new(), code: "33".into(), name: "浙江省".into() };
+                tolerate_conflict(self.store.insert_province(&p).await)?;
+                self.store.provinces().await?.into_iter().find(|p| p.code == "33").ok_or(
+                    DomainError::NotFound("province"),
+                )?
+            }
+        };
+        let platforms = self.store.platforms().await?;
+        for (name, url) in ZHEJIANG_PLATFORMS {
+            if !platforms.iter().any(|p| p.name == name) {
+                let p = TradingPlatform {
+                    id: PlatformId::new(),
+                    province_id: province.id,
+                    name: name.into(),
+                    url: url.into(),
+                };
+                tolerate_conflict(self.store.insert_platform(&p).await)?;
+            }
+        }
+        for (name, short, prices) in SEED_CAS {
+            let existing = self.store.ca_organizations().await?;
+            let ca = match existing.into_iter().find(|c| c.short_name == short) {
+                Some(c) => c,
+                None => {
+                    let c = CaOrganization { id: CaId::new(), name: name.into(), short_name: short.into() };
+                    tolerate_conflict(self.store.insert_ca(&c).await)?;
+                    self.store
+                        .ca_organizations()
+                        .await?
+                        .into_iter()
+                        .find(|c| c.short_name == short)
+                        .ok_or(DomainError::NotFound("ca"))?
+                }
+            };
+            let options = self.store.validity_options().await?;
+            for (years, price_fen) in prices {
+                if !options.iter().any(|v| v.ca_id == ca.id && v.years == years) {
+                    let v = ValidityOption { id: ValidityOptionId::new(), ca_id: ca.id, years, price_fen };
+                    tolerate_conflict(self.store.insert_validity_option(&v).await)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn tolerate_conflict(r: StoreResult<()>) -> Result<()> {
+    match r {
+        Err(e) if !e.is_conflict() => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Zhejiang's provincial trading centre and three city centres.
+const ZHEJIANG_PLATFORMS: [(&str, &str); 4] = [
+    ("浙江省公共资源交易中心", "https://ggzy.zj.gov.cn"),
+    ("杭州市公共资源交易中心", "https://ggzy.hzctc.hangzhou.gov.cn"),
+    ("宁波市公共资源交易中心", "https://ggzy.ningbo.gov.cn"),
+    ("温州市公共资源交易中心", "https://ggzy.wenzhou.gov.cn"),
+];
+
+/// Two CAs with (years, price in fen) options: 300/500/700 yuan and
+/// 280/500/680 yuan, typical prices for bidding certificates.
+const SEED_CAS: [(&str, &str, [(u32, i64); 3]); 2] = [
+    ("浙江省数字安全证书管理有限公司", "ZJCA", [(1, 30_000), (2, 50_000), (3, 70_000)]),
+    ("北京天威诚信电子商务服务有限公司", "iTrusChina", [(1, 28_000), (2, 50_000), (3, 68_000)]),
+];

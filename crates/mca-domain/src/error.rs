@@ -1,0 +1,350 @@
+//! Errors. Which one to use where:
+//! - [`DomainError`] is what every service returns. Each variant has a
+//!   stable machine [`code`](DomainError::code), a Chinese user
+//!   [`message`](DomainError::message) and an [`ErrorKind`] the server maps
+//!   to an HTTP status; the server turns it into an RFC 9457 problem at the
+//!   edge and never echoes internal details.
+//! - [`StoreError`] is what store implementations return: opaque (it does
+//!   not expose the database driver's error type) with a coarse
+//!   [`StoreErrorKind`]. "Not found" is never an error: lookups return
+//!   `Option`, so a database failure can never pass for a missing row.
+
+use std::fmt;
+
+use crate::vault::VaultError;
+
+/// How the server should answer an error (it picks the HTTP status).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is malformed or violates a rule (400/422).
+    BadInput,
+    /// No valid credentials (401).
+    Unauthenticated,
+    /// Authenticated but not allowed (403).
+    Forbidden,
+    /// The thing asked for does not exist (404).
+    NotFound,
+    /// The request conflicts with stored state (409).
+    Conflict,
+    /// Too many requests (429).
+    RateLimited,
+    /// An external provider failed (502/503).
+    Unavailable,
+    /// A fault on our side (500); details are only logged.
+    Internal,
+}
+
+/// A business-rule or infrastructure failure of a service call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DomainError {
+    /// Not a mainland mobile number.
+    #[error("invalid phone number")]
+    InvalidPhone,
+    /// Bad resident ID number: format, region, birth date or checksum.
+    #[error("invalid resident ID number")]
+    InvalidIdNumber,
+    /// Bad unified social credit code (GB 32100).
+    #[error("invalid unified social credit code")]
+    InvalidCreditCode,
+    /// Not 6–20 characters of digits, letters and symbols.
+    #[error("password does not meet the rules")]
+    WeakPassword,
+    /// Not a plausible personal name.
+    #[error("invalid person name")]
+    InvalidName,
+    /// A field other than the above is malformed (the field's name).
+    #[error("invalid input: {0}")]
+    InvalidInput(&'static str),
+    /// The SMS code is not six digits.
+    #[error("malformed SMS code")]
+    MalformedCode,
+    /// No code was sent for this phone and purpose.
+    #[error("no code requested")]
+    NoCode,
+    /// The code does not match.
+    #[error("wrong SMS code")]
+    WrongCode,
+    /// The code is older than its lifetime.
+    #[error("SMS code expired")]
+    CodeExpired,
+    /// The code was already used once.
+    #[error("SMS code already used")]
+    CodeUsed,
+    /// Five wrong tries: the code is dead.
+    #[error("too many wrong SMS codes")]
+    TooManyAttempts,
+    /// Codes are sent too often for this phone or client address.
+    #[error("rate limited, retry after {retry_after} s")]
+    RateLimited {
+        /// Seconds until a new request may succeed.
+        retry_after: i64,
+    },
+    /// Phone/password login failed (no such user, no password, or wrong).
+    #[error("wrong phone or password")]
+    WrongCredentials,
+    /// `change_password` with a wrong old password.
+    #[error("wrong old password")]
+    WrongPassword,
+    /// `set_password` when a password is already set.
+    #[error("password already set")]
+    PasswordAlreadySet,
+    /// `change_password` before any password was set.
+    #[error("no password set")]
+    PasswordNotSet,
+    /// Another account already uses this phone number.
+    #[error("phone number already registered")]
+    PhoneTaken,
+    /// No or unknown bearer token.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// The token belongs to another device.
+    #[error("token used from another device")]
+    WrongDevice,
+    /// The device signature does not verify.
+    #[error("bad request signature")]
+    BadSignature,
+    /// The request timestamp is outside the allowed window.
+    #[error("stale request")]
+    StaleRequest,
+    /// The nonce was already used by this device.
+    #[error("replayed request")]
+    Replay,
+    /// The device public key is not a valid P-256 point.
+    #[error("invalid device public key")]
+    InvalidDeviceKey,
+    /// A certificate or scan operation before real-name verification (A3).
+    #[error("identity not verified")]
+    IdentityNotVerified,
+    /// Real-name verification was already completed.
+    #[error("identity already verified")]
+    IdentityAlreadyVerified,
+    /// Face verification asked for before name and ID number.
+    #[error("identity not submitted")]
+    IdentityNotSubmitted,
+    /// The face-verification provider says no.
+    #[error("face verification failed")]
+    FaceFailed,
+    /// The face-verification provider has no result yet.
+    #[error("face verification pending")]
+    FacePending,
+    /// The addressed object does not exist (its kind).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A catalogue entry still referenced elsewhere.
+    #[error("still in use")]
+    InUse,
+    /// A catalogue entry with the same natural key exists.
+    #[error("already exists")]
+    AlreadyExists,
+    /// An external provider (SMS, face verification) failed.
+    #[error("provider failed: {0}")]
+    Provider(#[from] ProviderError),
+    /// Sealing or opening a secret failed.
+    #[error("key vault: {0}")]
+    Vault(#[from] VaultError),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl DomainError {
+    /// A stable machine code (snake_case), for clients and problem types.
+    pub fn code(&self) -> &'static str {
+        use DomainError::*;
+        match self {
+            InvalidPhone => "invalid_phone",
+            InvalidIdNumber => "invalid_id_number",
+            InvalidCreditCode => "invalid_credit_code",
+            WeakPassword => "weak_password",
+            InvalidName => "invalid_name",
+            InvalidInput(_) => "invalid_input",
+            MalformedCode => "malformed_code",
+            NoCode => "no_code",
+            WrongCode => "wrong_code",
+            CodeExpired => "code_expired",
+            CodeUsed => "code_used",
+            TooManyAttempts => "too_many_attempts",
+            RateLimited { .. } => "rate_limited",
+            WrongCredentials => "wrong_credentials",
+            WrongPassword => "wrong_password",
+            PasswordAlreadySet => "password_already_set",
+            PasswordNotSet => "password_not_set",
+            PhoneTaken => "phone_taken",
+            Unauthenticated => "unauthenticated",
+            WrongDevice => "wrong_device",
+            BadSignature => "bad_signature",
+            StaleRequest => "stale_request",
+            Replay => "replay",
+            InvalidDeviceKey => "invalid_device_key",
+            IdentityNotVerified => "identity_not_verified",
+            IdentityAlreadyVerified => "identity_already_verified",
+            IdentityNotSubmitted => "identity_not_submitted",
+            FaceFailed => "face_failed",
+            FacePending => "face_pending",
+            NotFound(_) => "not_found",
+            InUse => "in_use",
+            AlreadyExists => "already_exists",
+            Provider(_) => "provider_unavailable",
+            Vault(_) | Store(_) => "internal",
+        }
+    }
+
+    /// The message shown to the user (简体中文).
+    pub fn message(&self) -> &'static str {
+        use DomainError::*;
+        match self {
+            InvalidPhone => "手机号格式不正确",
+            InvalidIdNumber => "身份证号码不正确",
+            InvalidCreditCode => "统一社会信用代码不正确",
+            WeakPassword => "密码须为6至20位数字、字母或符号",
+            InvalidName => "姓名格式不正确",
+            InvalidInput(_) => "输入内容不正确",
+            MalformedCode => "验证码须为6位数字",
+            NoCode => "请先获取验证码",
+            WrongCode => "验证码错误",
+            CodeExpired => "验证码已过期，请重新获取",
+            CodeUsed => "验证码已使用，请重新获取",
+            TooManyAttempts => "验证码错误次数过多，请重新获取",
+            RateLimited { .. } => "操作过于频繁，请稍后再试",
+            WrongCredentials => "手机号或密码错误",
+            WrongPassword => "原密码错误",
+            PasswordAlreadySet => "已设置密码，请使用修改密码",
+            PasswordNotSet => "尚未设置密码",
+            PhoneTaken => "该手机号已注册",
+            Unauthenticated => "请先登录",
+            WrongDevice => "登录设备不匹配，请重新登录",
+            BadSignature => "请求签名无效",
+            StaleRequest => "请求已过期，请检查手机时间",
+            Replay => "重复的请求",
+            InvalidDeviceKey => "设备公钥无效",
+            IdentityNotVerified => "尚未实名认证，无法操作",
+            IdentityAlreadyVerified => "已完成实名认证",
+            IdentityNotSubmitted => "请先填写姓名和身份证号码",
+            FaceFailed => "人脸识别未通过",
+            FacePending => "人脸识别尚未完成",
+            NotFound(_) => "未找到",
+            InUse => "存在关联数据，无法删除",
+            AlreadyExists => "已存在",
+            Provider(_) => "服务暂时不可用，请稍后再试",
+            Vault(_) | Store(_) => "服务内部错误",
+        }
+    }
+
+    /// How the server should answer.
+    pub fn kind(&self) -> ErrorKind {
+        use DomainError::*;
+        match self {
+            InvalidPhone | InvalidIdNumber | InvalidCreditCode | WeakPassword | InvalidName
+            | InvalidInput(_) | MalformedCode | NoCode | WrongCode | CodeExpired | CodeUsed
+            | TooManyAttempts | InvalidDeviceKey | IdentityNotSubmitted | FaceFailed
+            | FacePending => ErrorKind::BadInput,
+            WrongCredentials | Unauthenticated | WrongDevice | BadSignature | StaleRequest
+            | Replay => ErrorKind::Unauthenticated,
+            WrongPassword => ErrorKind::Forbidden,
+            IdentityNotVerified => ErrorKind::Forbidden,
+            PasswordNotSet | PasswordAlreadySet | PhoneTaken | IdentityAlreadyVerified | InUse | AlreadyExists => {
+                ErrorKind::Conflict
+            }
+            RateLimited { .. } => ErrorKind::RateLimited,
+            NotFound(_) => ErrorKind::NotFound,
+            Provider(_) => ErrorKind::Unavailable,
+            Vault(_) | Store(_) => ErrorKind::Internal,
+        }
+    }
+}
+
+/// The coarse class of a [`StoreError`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// A uniqueness or foreign-key constraint refused the write.
+    Conflict,
+    /// The database cannot be reached or timed out.
+    Unavailable,
+    /// A stored value does not decode into its domain type.
+    Corrupt,
+    /// Anything else (bad SQL, migration failure, …).
+    Other,
+}
+
+/// An opaque storage failure. Its `Display` names the kind and the
+/// operation, never row contents; the underlying cause is kept as a boxed
+/// source for logs.
+#[derive(Debug)]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    context: &'static str,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl StoreError {
+    /// A store error of `kind` during `context` (e.g. "insert device").
+    pub fn new(
+        kind: StoreErrorKind,
+        context: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        Self { kind, context, source: Some(source.into()) }
+    }
+
+    /// A store error without an underlying cause.
+    pub fn plain(kind: StoreErrorKind, context: &'static str) -> Self {
+        Self { kind, context, source: None }
+    }
+
+    /// The class of failure.
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+
+    /// Whether a constraint refused the write.
+    pub fn is_conflict(&self) -> bool {
+        self.kind == StoreErrorKind::Conflict
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} during {}", self.kind, self.context)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A failure of an external provider (SMS gateway, face verification).
+#[derive(Debug, thiserror::Error)]
+#[error("{provider}: {reason}")]
+pub struct ProviderError {
+    /// Which provider ("aliyun-sms", "dev-face", …).
+    pub provider: &'static str,
+    /// What went wrong, without secrets (never the code or the ID number).
+    pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_verified_message_is_the_manuals() {
+        let e = DomainError::IdentityNotVerified;
+        assert_eq!(e.message(), "尚未实名认证，无法操作");
+        assert_eq!(e.code(), "identity_not_verified");
+        assert_eq!(e.kind(), ErrorKind::Forbidden);
+    }
+
+    #[test]
+    fn store_errors_keep_their_kind_and_hide_the_cause() {
+        let e: DomainError =
+            StoreError::new(StoreErrorKind::Unavailable, "insert user", "secret row").into();
+        assert_eq!(e.code(), "internal");
+        assert_eq!(e.message(), "服务内部错误");
+        assert!(!e.to_string().contains("secret row"));
+    }
+}

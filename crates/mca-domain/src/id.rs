@@ -1,0 +1,104 @@
+//! Typed identifiers. Each is a UUID v7 (time-ordered, so primary-key
+//! indexes stay append-mostly) that serializes and is stored as its
+//! hyphenated string, so the two database backends hold identical text.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered identifier.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// Parses the hyphenated form; `None` for anything else.
+            pub fn parse(s: &str) -> Option<Self> {
+                Uuid::try_parse(s).ok().map(Self)
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0.hyphenated())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                Self::parse(s).ok_or(())
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A user account (A1: created at the first login).
+    UserId
+);
+typed_id!(
+    /// A registered phone device and its P-256 public key.
+    DeviceId
+);
+typed_id!(
+    /// One SMS code sent (stored only as a hash).
+    CodeId
+);
+typed_id!(
+    /// One inbox message (M3).
+    MessageId
+);
+typed_id!(
+    /// A province of the catalogue (M2).
+    ProvinceId
+);
+typed_id!(
+    /// A trading platform (交易平台) of the catalogue (M2).
+    PlatformId
+);
+typed_id!(
+    /// A CA organization (发证书机构) of the catalogue (M2).
+    CaId
+);
+typed_id!(
+    /// A validity option with its price (M2).
+    ValidityOptionId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_as_strings() {
+        let id = UserId::new();
+        assert_eq!(UserId::parse(&id.to_string()), Some(id));
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(json, format!("\"{id}\""));
+        assert_eq!(serde_json::from_str::<UserId>(&json).unwrap(), id);
+        assert_eq!(UserId::parse("not-a-uuid"), None);
+        assert_eq!(UserId::parse(""), None);
+    }
+}

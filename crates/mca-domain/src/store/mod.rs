@@ -1,0 +1,51 @@
+//! The store interface: one small async trait per aggregate, object-safe,
+//! implemented by `mca-store` on SQLite and PostgreSQL.
+//!
+//! Rules every implementation keeps:
+//! - Lookups return `Ok(None)`/empty for "not there"; `Err` only for a real
+//!   failure. Nothing maps an error to "not found".
+//! - A write refused by a unique or foreign-key constraint is a
+//!   [`StoreErrorKind::Conflict`](crate::StoreErrorKind::Conflict).
+//! - Anything that must hold across several server instances (code
+//!   attempts, single use, nonces, the audit chain's order) is decided by
+//!   one conditional statement or a constraint in the database, never by
+//!   process memory: see each method's doc.
+//!
+//! Later aggregates (certificates, signing sessions, enterprises, relying
+//! parties, orders) get their own traits next to these.
+
+mod audit;
+mod catalogue;
+mod codes;
+mod devices;
+mod identity;
+mod messages;
+mod users;
+
+pub use audit::{AuditEntry, AuditStore};
+pub use catalogue::{CaOrganization, CatalogueStore, Province, TradingPlatform, ValidityOption};
+pub use codes::{CodeRecord, CodeStore};
+pub use devices::{Device, DeviceStore, Session};
+pub use identity::{IdentityRecord, IdentityState, IdentityStore};
+pub use messages::{Message, MessageAction, MessageKind, MessageStore};
+pub use users::{User, UserStore};
+
+/// Every store trait at once; what the services hold (`Arc<dyn Store>`).
+pub trait Store:
+    UserStore + CodeStore + DeviceStore + IdentityStore + CatalogueStore + MessageStore + AuditStore
+{
+}
+
+impl<T> Store for T where
+    T: UserStore
+        + CodeStore
+        + DeviceStore
+        + IdentityStore
+        + CatalogueStore
+        + MessageStore
+        + AuditStore
+{
+}
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, crate::StoreError>;

@@ -1,0 +1,2 @@
+//! Storage for Mobile CA (work in progress).
+#![forbid(unsafe_code)]
