@@ -1,0 +1,146 @@
+//! The one error type of the HTTP edge, rendered as an RFC 9457 problem.
+//!
+//! Which error to use where: handlers return `Result<_, ApiError>` and build
+//! nothing else. A domain error converts with `?` (its stable code and
+//! Chinese message become `code` and `title`); request-shape failures (bad
+//! JSON, oversized body, missing signature headers) use the constructors
+//! here. Internal failures become an opaque 500 whose cause is logged, never
+//! sent: a problem body never echoes an internal message.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Media type of problem documents.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document as sent on the wire.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Problem {
+    /// URI naming the problem type: `urn:mca:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short user-facing text (简体中文), the same for every occurrence.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// This occurrence, in more detail (user-facing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Stable machine-readable code, e.g. `not_verified`.
+    pub code: String,
+}
+
+/// An error answered to an HTTP client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    title: String,
+    detail: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a status, a stable code and a Chinese title.
+    pub fn new(status: StatusCode, code: &'static str, title: impl Into<String>) -> Self {
+        ApiError { status, code, title: title.into(), detail: None }
+    }
+
+    /// Adds a user-facing detail for this occurrence.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// The request body is not the JSON this endpoint takes.
+    pub fn bad_json(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "请求内容格式错误").with_detail(detail)
+    }
+
+    /// The request body is larger than the configured limit.
+    pub fn body_too_large() -> Self {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求内容过大")
+    }
+
+    /// The request lacks valid credentials (token, device signature).
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录").with_detail(detail)
+    }
+
+    /// No such resource or route.
+    pub fn not_found() -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", "未找到")
+    }
+
+    /// An internal failure: logged here with its cause, answered opaquely.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The problem document.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("urn:mca:problem:{}", self.code),
+            title: self.title.clone(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.code)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn renders_rfc9457_with_problem_media_type() {
+        let response = ApiError::bad_json("第1行").into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["type"], "urn:mca:problem:malformed_body");
+        assert_eq!(v["title"], "请求内容格式错误");
+        assert_eq!(v["status"], 400);
+        assert_eq!(v["detail"], "第1行");
+        assert_eq!(v["code"], "malformed_body");
+    }
+
+    #[test]
+    fn internal_errors_do_not_echo_their_cause() {
+        let p = ApiError::internal(&"database password=hunter2 refused").problem();
+        assert_eq!(p.status, 500);
+        assert!(p.detail.is_none());
+        assert!(!p.title.contains("hunter2"));
+    }
+}
