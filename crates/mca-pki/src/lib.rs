@@ -40,6 +40,7 @@ pub mod identity;
 pub mod issue;
 pub mod keystore;
 pub mod name;
+pub mod ocsp;
 pub mod oids;
 pub mod profile;
 pub mod signer;
