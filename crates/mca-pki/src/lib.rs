@@ -36,6 +36,7 @@ pub mod cert;
 pub mod crl;
 pub mod csr;
 mod error;
+pub mod gmt0010;
 pub mod identity;
 pub mod issue;
 pub mod keystore;

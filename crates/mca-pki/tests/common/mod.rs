@@ -33,6 +33,17 @@ impl TwoPartySigner {
     }
 }
 
+impl TwoPartySigner {
+    /// One protocol run, returning the server's verified signature (what
+    /// authorizes a blinded decryption).
+    pub fn sign_verified(&self, message: &[u8]) -> server::VerifiedSignature {
+        let mut server = self.server.lock().unwrap();
+        let (session, challenge) = server.begin_sign(message).unwrap();
+        let partial = self.share.sign(&self.public_key, &challenge).unwrap();
+        server.finish_sign(session, &partial).unwrap().signature
+    }
+}
+
 impl Signer for TwoPartySigner {
     fn public_key(&self) -> Point {
         self.public_key
