@@ -44,6 +44,7 @@ pub mod name;
 pub mod ocsp;
 pub mod oids;
 pub mod profile;
+pub mod seal;
 pub mod signer;
 
 pub use error::{Error, Result};
