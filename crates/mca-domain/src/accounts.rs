@@ -97,26 +97,69 @@ impl Accounts {
         devices: Devices,
         policy: CodePolicy,
     ) -> Self {
-        Self { store, sms, clock, audit, devices, policy }
+        Self {
+            store,
+            sms,
+            clock,
+            audit,
+            devices,
+            policy,
+        }
     }
 
     /// Sends a fresh code for `purpose` to `phone`, if the rate limits of
     /// both the phone and `client_ip` allow. For [`CodePurpose::ChangePhone`]
     /// the number must not belong to an account.
-    pub async fn send_code(&self, phone: &Phone, purpose: CodePurpose, client_ip: &str) -> Result<()> {
+    pub async fn send_code(
+        &self,
+        phone: &Phone,
+        purpose: CodePurpose,
+        client_ip: &str,
+    ) -> Result<()> {
         let now = self.clock.now();
         let p = &self.policy;
         let limits = [
-            (self.store.count_codes_from_ip(client_ip, now.plus(-3600)).await?, p.per_ip_per_hour, 3600),
-            (self.store.count_codes_to_phone(phone, now.plus(-p.resend_interval_secs)).await?, 1, p.resend_interval_secs),
-            (self.store.count_codes_to_phone(phone, now.plus(-3600)).await?, p.per_phone_per_hour, 3600),
-            (self.store.count_codes_to_phone(phone, now.plus(-86_400)).await?, p.per_phone_per_day, 86_400),
+            (
+                self.store
+                    .count_codes_from_ip(client_ip, now.plus(-3600))
+                    .await?,
+                p.per_ip_per_hour,
+                3600,
+            ),
+            (
+                self.store
+                    .count_codes_to_phone(phone, now.plus(-p.resend_interval_secs))
+                    .await?,
+                1,
+                p.resend_interval_secs,
+            ),
+            (
+                self.store
+                    .count_codes_to_phone(phone, now.plus(-3600))
+                    .await?,
+                p.per_phone_per_hour,
+                3600,
+            ),
+            (
+                self.store
+                    .count_codes_to_phone(phone, now.plus(-86_400))
+                    .await?,
+                p.per_phone_per_day,
+                86_400,
+            ),
         ];
         if let Some((_, _, retry_after)) = limits.iter().find(|(sent, max, _)| sent >= max) {
             self.audit
-                .append("system", "code_rate_limited", &format!("phone:{}", phone.masked()), client_ip)
+                .append(
+                    "system",
+                    "code_rate_limited",
+                    &format!("phone:{}", phone.masked()),
+                    client_ip,
+                )
                 .await?;
-            return Err(DomainError::RateLimited { retry_after: *retry_after });
+            return Err(DomainError::RateLimited {
+                retry_after: *retry_after,
+            });
         }
         if purpose == CodePurpose::ChangePhone && self.store.user_by_phone(phone).await?.is_some() {
             return Err(DomainError::PhoneTaken);
@@ -143,7 +186,11 @@ impl Accounts {
     /// Checks and consumes the latest code for (phone, purpose).
     async fn use_code(&self, phone: &Phone, purpose: CodePurpose, code: &SmsCode) -> Result<()> {
         let now = self.clock.now();
-        let rec = self.store.latest_code(phone, purpose).await?.ok_or(DomainError::NoCode)?;
+        let rec = self
+            .store
+            .latest_code(phone, purpose)
+            .await?
+            .ok_or(DomainError::NoCode)?;
         if rec.consumed_at.is_some() {
             return Err(DomainError::CodeUsed);
         }
@@ -152,13 +199,24 @@ impl Accounts {
         }
         // Claim the attempt before comparing: parallel guesses cannot
         // exceed max_attempts comparisons in total.
-        if !self.store.claim_code_attempt(rec.id, self.policy.max_attempts).await? {
+        if !self
+            .store
+            .claim_code_attempt(rec.id, self.policy.max_attempts)
+            .await?
+        {
             return Err(DomainError::TooManyAttempts);
         }
-        let matches: bool = code_hash(rec.id, phone, purpose, code).ct_eq(&rec.code_hash).into();
+        let matches: bool = code_hash(rec.id, phone, purpose, code)
+            .ct_eq(&rec.code_hash)
+            .into();
         if !matches {
             self.audit
-                .append("system", "code_failed", &format!("phone:{}", phone.masked()), purpose.as_str())
+                .append(
+                    "system",
+                    "code_failed",
+                    &format!("phone:{}", phone.masked()),
+                    purpose.as_str(),
+                )
                 .await?;
             return Err(DomainError::WrongCode);
         }
@@ -170,7 +228,12 @@ impl Accounts {
 
     /// A1: logs in with an SMS code, registering the account at the first
     /// login, and registers `device`.
-    pub async fn login_with_code(&self, phone: &Phone, code: &SmsCode, device: NewDevice) -> Result<Login> {
+    pub async fn login_with_code(
+        &self,
+        phone: &Phone,
+        code: &SmsCode,
+        device: NewDevice,
+    ) -> Result<Login> {
         Devices::check(&device)?;
         self.use_code(phone, CodePurpose::Login, code).await?;
         let (user, registered) = match self.store.user_by_phone(phone).await? {
@@ -178,9 +241,17 @@ impl Accounts {
             None => self.register(phone).await?,
         };
         if registered {
-            self.audit.append(&user_ref(user.id), "registered", &user_ref(user.id), &phone.masked()).await?;
+            self.audit
+                .append(
+                    &user_ref(user.id),
+                    "registered",
+                    &user_ref(user.id),
+                    &phone.masked(),
+                )
+                .await?;
         }
-        self.finish_login(user, registered, "login_code", device).await
+        self.finish_login(user, registered, "login_code", device)
+            .await
     }
 
     async fn register(&self, phone: &Phone) -> Result<(User, bool)> {
@@ -195,34 +266,70 @@ impl Accounts {
             Ok(()) => Ok((user, true)),
             // Another instance registered this phone a moment ago.
             Err(e) if e.is_conflict() => {
-                let u = self.store.user_by_phone(phone).await?.ok_or(DomainError::Store(e))?;
+                let u = self
+                    .store
+                    .user_by_phone(phone)
+                    .await?
+                    .ok_or(DomainError::Store(e))?;
                 Ok((u, false))
             }
             Err(e) => Err(e.into()),
         }
     }
 
-    async fn finish_login(&self, user: User, registered: bool, how: &str, device: NewDevice) -> Result<Login> {
+    async fn finish_login(
+        &self,
+        user: User,
+        registered: bool,
+        how: &str,
+        device: NewDevice,
+    ) -> Result<Login> {
         let (device_id, token) = self.devices.register(user.id, &device).await?;
-        self.audit.append(&user_ref(user.id), how, &format!("device:{device_id}"), "").await?;
-        Ok(Login { user, device_id, token, registered })
+        self.audit
+            .append(&user_ref(user.id), how, &format!("device:{device_id}"), "")
+            .await?;
+        Ok(Login {
+            user,
+            device_id,
+            token,
+            registered,
+        })
     }
 
     /// A2: logs in with phone and password, registering `device`. Every
     /// failure (no account, no password, wrong password) is the same error.
-    pub async fn login_with_password(&self, phone: &Phone, password: &Password, device: NewDevice) -> Result<Login> {
+    pub async fn login_with_password(
+        &self,
+        phone: &Phone,
+        password: &Password,
+        device: NewDevice,
+    ) -> Result<Login> {
         Devices::check(&device)?;
         let user = self.store.user_by_phone(phone).await?;
-        let ok = user.as_ref().and_then(|u| u.password_hash.as_ref()).is_some_and(|h| password.matches(h));
+        let ok = user
+            .as_ref()
+            .and_then(|u| u.password_hash.as_ref())
+            .is_some_and(|h| password.matches(h));
         let Some(user) = user.filter(|_| ok) else {
-            self.audit.append("system", "login_failed", &format!("phone:{}", phone.masked()), "password").await?;
+            self.audit
+                .append(
+                    "system",
+                    "login_failed",
+                    &format!("phone:{}", phone.masked()),
+                    "password",
+                )
+                .await?;
             return Err(DomainError::WrongCredentials);
         };
-        self.finish_login(user, false, "login_password", device).await
+        self.finish_login(user, false, "login_password", device)
+            .await
     }
 
     async fn user(&self, id: UserId) -> Result<User> {
-        self.store.user(id).await?.ok_or(DomainError::NotFound("user"))
+        self.store
+            .user(id)
+            .await?
+            .ok_or(DomainError::NotFound("user"))
     }
 
     async fn store_password(&self, user: UserId, new: &Password, action: &str) -> Result<()> {
@@ -230,7 +337,9 @@ impl Accounts {
         if !self.store.set_password_hash(user, &hash).await? {
             return Err(DomainError::NotFound("user"));
         }
-        self.audit.append(&user_ref(user), action, &user_ref(user), "").await?;
+        self.audit
+            .append(&user_ref(user), action, &user_ref(user), "")
+            .await?;
         Ok(())
     }
 
@@ -244,27 +353,55 @@ impl Accounts {
     }
 
     /// I2: changes the password given the old one.
-    pub async fn change_password(&self, user: UserId, old: &Password, new: &Password) -> Result<()> {
+    pub async fn change_password(
+        &self,
+        user: UserId,
+        old: &Password,
+        new: &Password,
+    ) -> Result<()> {
         let u = self.user(user).await?;
         let hash = u.password_hash.ok_or(DomainError::PasswordNotSet)?;
         if !old.matches(&hash) {
-            self.audit.append(&user_ref(user), "password_change_failed", &user_ref(user), "").await?;
+            self.audit
+                .append(
+                    &user_ref(user),
+                    "password_change_failed",
+                    &user_ref(user),
+                    "",
+                )
+                .await?;
             return Err(DomainError::WrongPassword);
         }
         self.store_password(user, new, "password_changed").await
     }
 
     /// I2 (forgot): sets a new password after an SMS code to the phone.
-    pub async fn reset_password(&self, phone: &Phone, code: &SmsCode, new: &Password) -> Result<()> {
-        self.use_code(phone, CodePurpose::ResetPassword, code).await?;
-        let user = self.store.user_by_phone(phone).await?.ok_or(DomainError::NotFound("user"))?;
+    pub async fn reset_password(
+        &self,
+        phone: &Phone,
+        code: &SmsCode,
+        new: &Password,
+    ) -> Result<()> {
+        self.use_code(phone, CodePurpose::ResetPassword, code)
+            .await?;
+        let user = self
+            .store
+            .user_by_phone(phone)
+            .await?
+            .ok_or(DomainError::NotFound("user"))?;
         self.store_password(user.id, new, "password_reset").await
     }
 
     /// I1: moves the account to `new_phone`, confirmed by a code sent there.
-    pub async fn change_phone(&self, user: UserId, new_phone: &Phone, code: &SmsCode) -> Result<()> {
+    pub async fn change_phone(
+        &self,
+        user: UserId,
+        new_phone: &Phone,
+        code: &SmsCode,
+    ) -> Result<()> {
         let old = self.user(user).await?.phone;
-        self.use_code(new_phone, CodePurpose::ChangePhone, code).await?;
+        self.use_code(new_phone, CodePurpose::ChangePhone, code)
+            .await?;
         match self.store.set_phone(user, new_phone).await {
             Ok(true) => {}
             Ok(false) => return Err(DomainError::NotFound("user")),
@@ -272,7 +409,9 @@ impl Accounts {
             Err(e) => return Err(e.into()),
         }
         let detail = format!("{} -> {}", old.masked(), new_phone.masked());
-        self.audit.append(&user_ref(user), "phone_changed", &user_ref(user), &detail).await?;
+        self.audit
+            .append(&user_ref(user), "phone_changed", &user_ref(user), &detail)
+            .await?;
         Ok(())
     }
 

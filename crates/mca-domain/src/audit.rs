@@ -148,7 +148,10 @@ impl Audit {
         loop {
             let page = self.store.audit_entries(prev.0, VERIFY_PAGE).await?;
             if page.is_empty() {
-                return Ok(ChainReport::Intact { entries: count, head: hex::encode(prev.1) });
+                return Ok(ChainReport::Intact {
+                    entries: count,
+                    head: hex::encode(prev.1),
+                });
             }
             if let Some((seq, reason)) = check_links(&mut prev, &page) {
                 return Ok(ChainReport::Broken { seq, reason });
@@ -211,9 +214,8 @@ mod tests {
                 let mut entries = chain(n);
                 let seq = entries[target].seq;
                 tamper(&mut entries[target]);
-                let (at, _) = first_break(&entries).unwrap_or_else(|| {
-                    panic!("tampered {field} of entry {seq} not detected")
-                });
+                let (at, _) = first_break(&entries)
+                    .unwrap_or_else(|| panic!("tampered {field} of entry {seq} not detected"));
                 assert_eq!(at, entries[target].seq, "{field} of entry {seq}");
             }
         }

@@ -98,87 +98,146 @@ impl Catalogue {
     }
 
     async fn audited(&self, action: &str, subject: String) -> Result<()> {
-        self.audit.append("operator", action, &subject, "").await.map(|_| ())
+        self.audit
+            .append("operator", action, &subject, "")
+            .await
+            .map(|_| ())
     }
 
     /// Adds a province (code "33", name 浙江省).
     pub async fn create_province(&self, p: &Province) -> Result<()> {
         check_province(p)?;
-        written(self.store.insert_province(p).await.map(|()| true), "province", DomainError::AlreadyExists)?;
-        self.audited("catalogue_province_created", format!("province:{}", p.id)).await
+        written(
+            self.store.insert_province(p).await.map(|()| true),
+            "province",
+            DomainError::AlreadyExists,
+        )?;
+        self.audited("catalogue_province_created", format!("province:{}", p.id))
+            .await
     }
 
     /// Replaces a province.
     pub async fn update_province(&self, p: &Province) -> Result<()> {
         check_province(p)?;
-        written(self.store.update_province(p).await, "province", DomainError::AlreadyExists)?;
-        self.audited("catalogue_province_updated", format!("province:{}", p.id)).await
+        written(
+            self.store.update_province(p).await,
+            "province",
+            DomainError::AlreadyExists,
+        )?;
+        self.audited("catalogue_province_updated", format!("province:{}", p.id))
+            .await
     }
 
     /// Deletes a province without platforms.
     pub async fn delete_province(&self, id: ProvinceId) -> Result<()> {
-        written(self.store.delete_province(id).await, "province", DomainError::InUse)?;
-        self.audited("catalogue_province_deleted", format!("province:{id}")).await
+        written(
+            self.store.delete_province(id).await,
+            "province",
+            DomainError::InUse,
+        )?;
+        self.audited("catalogue_province_deleted", format!("province:{id}"))
+            .await
     }
 
     /// Adds a trading platform in an existing province.
     pub async fn create_platform(&self, p: &TradingPlatform) -> Result<()> {
         check_platform(p)?;
-        written(self.store.insert_platform(p).await.map(|()| true), "platform", DomainError::AlreadyExists)?;
-        self.audited("catalogue_platform_created", format!("platform:{}", p.id)).await
+        written(
+            self.store.insert_platform(p).await.map(|()| true),
+            "platform",
+            DomainError::AlreadyExists,
+        )?;
+        self.audited("catalogue_platform_created", format!("platform:{}", p.id))
+            .await
     }
 
     /// Replaces a trading platform.
     pub async fn update_platform(&self, p: &TradingPlatform) -> Result<()> {
         check_platform(p)?;
-        written(self.store.update_platform(p).await, "platform", DomainError::AlreadyExists)?;
-        self.audited("catalogue_platform_updated", format!("platform:{}", p.id)).await
+        written(
+            self.store.update_platform(p).await,
+            "platform",
+            DomainError::AlreadyExists,
+        )?;
+        self.audited("catalogue_platform_updated", format!("platform:{}", p.id))
+            .await
     }
 
     /// Deletes a trading platform.
     pub async fn delete_platform(&self, id: PlatformId) -> Result<()> {
-        written(self.store.delete_platform(id).await, "platform", DomainError::InUse)?;
-        self.audited("catalogue_platform_deleted", format!("platform:{id}")).await
+        written(
+            self.store.delete_platform(id).await,
+            "platform",
+            DomainError::InUse,
+        )?;
+        self.audited("catalogue_platform_deleted", format!("platform:{id}"))
+            .await
     }
 
     /// Adds a CA organization.
     pub async fn create_ca(&self, c: &CaOrganization) -> Result<()> {
         check_ca(c)?;
-        written(self.store.insert_ca(c).await.map(|()| true), "ca", DomainError::AlreadyExists)?;
-        self.audited("catalogue_ca_created", format!("ca:{}", c.id)).await
+        written(
+            self.store.insert_ca(c).await.map(|()| true),
+            "ca",
+            DomainError::AlreadyExists,
+        )?;
+        self.audited("catalogue_ca_created", format!("ca:{}", c.id))
+            .await
     }
 
     /// Replaces a CA organization.
     pub async fn update_ca(&self, c: &CaOrganization) -> Result<()> {
         check_ca(c)?;
-        written(self.store.update_ca(c).await, "ca", DomainError::AlreadyExists)?;
-        self.audited("catalogue_ca_updated", format!("ca:{}", c.id)).await
+        written(
+            self.store.update_ca(c).await,
+            "ca",
+            DomainError::AlreadyExists,
+        )?;
+        self.audited("catalogue_ca_updated", format!("ca:{}", c.id))
+            .await
     }
 
     /// Deletes a CA organization without validity options.
     pub async fn delete_ca(&self, id: CaId) -> Result<()> {
         written(self.store.delete_ca(id).await, "ca", DomainError::InUse)?;
-        self.audited("catalogue_ca_deleted", format!("ca:{id}")).await
+        self.audited("catalogue_ca_deleted", format!("ca:{id}"))
+            .await
     }
 
     /// Adds a validity option (1–10 years, price in fen).
     pub async fn create_validity_option(&self, v: &ValidityOption) -> Result<()> {
         check_validity(v)?;
-        written(self.store.insert_validity_option(v).await.map(|()| true), "validity option", DomainError::AlreadyExists)?;
-        self.audited("catalogue_validity_created", format!("validity:{}", v.id)).await
+        written(
+            self.store.insert_validity_option(v).await.map(|()| true),
+            "validity option",
+            DomainError::AlreadyExists,
+        )?;
+        self.audited("catalogue_validity_created", format!("validity:{}", v.id))
+            .await
     }
 
     /// Replaces a validity option.
     pub async fn update_validity_option(&self, v: &ValidityOption) -> Result<()> {
         check_validity(v)?;
-        written(self.store.update_validity_option(v).await, "validity option", DomainError::AlreadyExists)?;
-        self.audited("catalogue_validity_updated", format!("validity:{}", v.id)).await
+        written(
+            self.store.update_validity_option(v).await,
+            "validity option",
+            DomainError::AlreadyExists,
+        )?;
+        self.audited("catalogue_validity_updated", format!("validity:{}", v.id))
+            .await
     }
 
     /// Deletes a validity option.
     pub async fn delete_validity_option(&self, id: ValidityOptionId) -> Result<()> {
-        written(self.store.delete_validity_option(id).await, "validity option", DomainError::InUse)?;
-        self.audited("catalogue_validity_deleted", format!("validity:{id}")).await
+        written(
+            self.store.delete_validity_option(id).await,
+            "validity option",
+            DomainError::InUse,
+        )?;
+        self.audited("catalogue_validity_deleted", format!("validity:{id}"))
+            .await
     }
 
     /// Seeds 浙江省, its provincial and three city trading platforms, two
@@ -186,14 +245,27 @@ impl Catalogue {
     /// natural key (province code, names, CA short name + years) and only
     /// missing ones are added; a concurrent seeder's insert is tolerated.
     pub async fn seed_zhejiang(&self) -> Result<()> {
-        let province = match self.store.provinces().await?.into_iter().find(|p| p.code == "33") {
+        let province = match self
+            .store
+            .provinces()
+            .await?
+            .into_iter()
+            .find(|p| p.code == "33")
+        {
             Some(p) => p,
             None => {
-                let p = Province { id: ProvinceId::new(), code: "33".into(), name: "浙江省".into() };
+                let p = Province {
+                    id: ProvinceId::new(),
+                    code: "33".into(),
+                    name: "浙江省".into(),
+                };
                 tolerate_conflict(self.store.insert_province(&p).await)?;
-                self.store.provinces().await?.into_iter().find(|p| p.code == "33").ok_or(
-                    DomainError::NotFound("province"),
-                )?
+                self.store
+                    .provinces()
+                    .await?
+                    .into_iter()
+                    .find(|p| p.code == "33")
+                    .ok_or(DomainError::NotFound("province"))?
             }
         };
         let platforms = self.store.platforms().await?;
@@ -213,7 +285,11 @@ impl Catalogue {
             let ca = match existing.into_iter().find(|c| c.short_name == short) {
                 Some(c) => c,
                 None => {
-                    let c = CaOrganization { id: CaId::new(), name: name.into(), short_name: short.into() };
+                    let c = CaOrganization {
+                        id: CaId::new(),
+                        name: name.into(),
+                        short_name: short.into(),
+                    };
                     tolerate_conflict(self.store.insert_ca(&c).await)?;
                     self.store
                         .ca_organizations()
@@ -226,7 +302,12 @@ impl Catalogue {
             let options = self.store.validity_options().await?;
             for (years, price_fen) in prices {
                 if !options.iter().any(|v| v.ca_id == ca.id && v.years == years) {
-                    let v = ValidityOption { id: ValidityOptionId::new(), ca_id: ca.id, years, price_fen };
+                    let v = ValidityOption {
+                        id: ValidityOptionId::new(),
+                        ca_id: ca.id,
+                        years,
+                        price_fen,
+                    };
                     tolerate_conflict(self.store.insert_validity_option(&v).await)?;
                 }
             }
@@ -245,7 +326,10 @@ fn tolerate_conflict(r: StoreResult<()>) -> Result<()> {
 /// Zhejiang's provincial trading centre and three city centres.
 const ZHEJIANG_PLATFORMS: [(&str, &str); 4] = [
     ("浙江省公共资源交易中心", "https://ggzy.zj.gov.cn"),
-    ("杭州市公共资源交易中心", "https://ggzy.hzctc.hangzhou.gov.cn"),
+    (
+        "杭州市公共资源交易中心",
+        "https://ggzy.hzctc.hangzhou.gov.cn",
+    ),
     ("宁波市公共资源交易中心", "https://ggzy.ningbo.gov.cn"),
     ("温州市公共资源交易中心", "https://ggzy.wenzhou.gov.cn"),
 ];
@@ -253,6 +337,14 @@ const ZHEJIANG_PLATFORMS: [(&str, &str); 4] = [
 /// Two CAs with (years, price in fen) options: 300/500/700 yuan and
 /// 280/500/680 yuan, typical prices for bidding certificates.
 const SEED_CAS: [(&str, &str, [(u32, i64); 3]); 2] = [
-    ("浙江省数字安全证书管理有限公司", "ZJCA", [(1, 30_000), (2, 50_000), (3, 70_000)]),
-    ("北京天威诚信电子商务服务有限公司", "iTrusChina", [(1, 28_000), (2, 50_000), (3, 68_000)]),
+    (
+        "浙江省数字安全证书管理有限公司",
+        "ZJCA",
+        [(1, 30_000), (2, 50_000), (3, 70_000)],
+    ),
+    (
+        "北京天威诚信电子商务服务有限公司",
+        "iTrusChina",
+        [(1, 28_000), (2, 50_000), (3, 68_000)],
+    ),
 ];

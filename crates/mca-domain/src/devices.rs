@@ -105,7 +105,11 @@ pub struct Devices {
 impl Devices {
     /// The device service on `store`.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, audit: Audit) -> Self {
-        Self { store, clock, audit }
+        Self {
+            store,
+            clock,
+            audit,
+        }
     }
 
     /// Checks a device's name before anything is stored.
@@ -145,7 +149,12 @@ impl Devices {
             })
             .await?;
         self.audit
-            .append(&format!("user:{user}"), "device_added", &format!("device:{}", device.id), &device.name)
+            .append(
+                &format!("user:{user}"),
+                "device_added",
+                &format!("device:{}", device.id),
+                &device.name,
+            )
             .await?;
         Ok((device.id, token))
     }
@@ -166,12 +175,19 @@ impl Devices {
         if session.device_id != req.device_id {
             return Err(DomainError::WrongDevice);
         }
-        let device = self.store.device(req.device_id).await?.ok_or(DomainError::Unauthenticated)?;
+        let device = self
+            .store
+            .device(req.device_id)
+            .await?
+            .ok_or(DomainError::Unauthenticated)?;
         if (now.secs() - req.timestamp).abs() > MAX_SKEW_SECS {
             return Err(DomainError::StaleRequest);
         }
         let nonce_ok = (16..=64).contains(&req.nonce.len())
-            && req.nonce.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+            && req
+                .nonce
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
         if !nonce_ok {
             return Err(DomainError::InvalidInput("nonce"));
         }
@@ -181,14 +197,25 @@ impl Devices {
                 "device public key",
             ))
         })?;
-        let payload =
-            request_payload(req.method, req.path_and_query, req.timestamp, req.nonce, req.body);
-        key.verify(&payload, req.signature).map_err(|_| DomainError::BadSignature)?;
+        let payload = request_payload(
+            req.method,
+            req.path_and_query,
+            req.timestamp,
+            req.nonce,
+            req.body,
+        );
+        key.verify(&payload, req.signature)
+            .map_err(|_| DomainError::BadSignature)?;
         if !self.store.record_nonce(device.id, req.nonce, now).await? {
             return Err(DomainError::Replay);
         }
-        self.store.prune_nonces(now.plus(-NONCE_RETENTION_SECS)).await?;
-        Ok(Caller { user: session.user_id, device: device.id })
+        self.store
+            .prune_nonces(now.plus(-NONCE_RETENTION_SECS))
+            .await?;
+        Ok(Caller {
+            user: session.user_id,
+            device: device.id,
+        })
     }
 
     /// The user's devices, oldest first.
@@ -202,7 +229,12 @@ impl Devices {
             return Err(DomainError::NotFound("device"));
         }
         self.audit
-            .append(&format!("user:{user}"), "device_removed", &format!("device:{device}"), "")
+            .append(
+                &format!("user:{user}"),
+                "device_removed",
+                &format!("device:{device}"),
+                "",
+            )
             .await?;
         Ok(())
     }

@@ -244,9 +244,12 @@ impl DomainError {
             | Replay => ErrorKind::Unauthenticated,
             WrongPassword => ErrorKind::Forbidden,
             IdentityNotVerified => ErrorKind::Forbidden,
-            PasswordNotSet | PasswordAlreadySet | PhoneTaken | IdentityAlreadyVerified | InUse | AlreadyExists => {
-                ErrorKind::Conflict
-            }
+            PasswordNotSet
+            | PasswordAlreadySet
+            | PhoneTaken
+            | IdentityAlreadyVerified
+            | InUse
+            | AlreadyExists => ErrorKind::Conflict,
             RateLimited { .. } => ErrorKind::RateLimited,
             NotFound(_) => ErrorKind::NotFound,
             Provider(_) => ErrorKind::Unavailable,
@@ -286,12 +289,20 @@ impl StoreError {
         context: &'static str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
     ) -> Self {
-        Self { kind, context, source: Some(source.into()) }
+        Self {
+            kind,
+            context,
+            source: Some(source.into()),
+        }
     }
 
     /// A store error without an underlying cause.
     pub fn plain(kind: StoreErrorKind, context: &'static str) -> Self {
-        Self { kind, context, source: None }
+        Self {
+            kind,
+            context,
+            source: None,
+        }
     }
 
     /// The class of failure.
@@ -313,7 +324,9 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 

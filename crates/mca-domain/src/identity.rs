@@ -52,12 +52,24 @@ impl Identity {
         audit: Audit,
         messages: Messages,
     ) -> Self {
-        Self { store, face, vault, clock, audit, messages }
+        Self {
+            store,
+            face,
+            vault,
+            clock,
+            audit,
+            messages,
+        }
     }
 
     /// Step 1: validates the name and the ID number (checksum, region,
     /// plausible birth date) and stores them; refused once verified.
-    pub async fn submit(&self, user: UserId, name: &str, id_number: &str) -> Result<IdentityStatus> {
+    pub async fn submit(
+        &self,
+        user: UserId,
+        name: &str,
+        id_number: &str,
+    ) -> Result<IdentityStatus> {
         let name = PersonName::parse(name)?;
         let id_number = IdNumber::parse(id_number, self.clock.now())?;
         if let Some(r) = self.store.identity(user).await?
@@ -77,13 +89,22 @@ impl Identity {
         };
         self.store.put_identity(&record).await?;
         self.audit
-            .append(&format!("user:{user}"), "identity_submitted", &format!("user:{user}"), &record.id_number_masked)
+            .append(
+                &format!("user:{user}"),
+                "identity_submitted",
+                &format!("user:{user}"),
+                &record.id_number_masked,
+            )
             .await?;
         Ok(status(Some(&record)))
     }
 
     async fn record(&self, user: UserId) -> Result<IdentityRecord> {
-        let r = self.store.identity(user).await?.ok_or(DomainError::IdentityNotSubmitted)?;
+        let r = self
+            .store
+            .identity(user)
+            .await?
+            .ok_or(DomainError::IdentityNotSubmitted)?;
         if r.state == IdentityState::Verified {
             return Err(DomainError::IdentityAlreadyVerified);
         }
@@ -93,7 +114,10 @@ impl Identity {
     /// Step 2: opens a face-verification session with the provider.
     pub async fn start_face(&self, user: UserId) -> Result<FaceSession> {
         let mut r = self.record(user).await?;
-        let plain = self.vault.open(&aad(user), &SealedSecret::from_bytes(r.id_number_sealed.clone()))?;
+        let plain = self.vault.open(
+            &aad(user),
+            &SealedSecret::from_bytes(r.id_number_sealed.clone()),
+        )?;
         let text = std::str::from_utf8(&plain).map_err(|_| DomainError::InvalidIdNumber)?;
         let id_number = IdNumber::parse(text, self.clock.now())?;
         let session = self.face.start(&r.name, &id_number).await?;
@@ -108,7 +132,10 @@ impl Identity {
     /// verified, gets a 实名认证通过 message, and the event is audited.
     pub async fn complete_face(&self, user: UserId) -> Result<IdentityStatus> {
         let mut r = self.record(user).await?;
-        let session = r.face_session.clone().ok_or(DomainError::IdentityNotSubmitted)?;
+        let session = r
+            .face_session
+            .clone()
+            .ok_or(DomainError::IdentityNotSubmitted)?;
         match self.face.outcome(&session).await? {
             FaceOutcome::Pending => Err(DomainError::FacePending),
             FaceOutcome::Failed => {
@@ -117,7 +144,12 @@ impl Identity {
                 r.updated_at = self.clock.now();
                 self.store.put_identity(&r).await?;
                 self.audit
-                    .append(&format!("user:{user}"), "identity_face_failed", &format!("user:{user}"), "")
+                    .append(
+                        &format!("user:{user}"),
+                        "identity_face_failed",
+                        &format!("user:{user}"),
+                        "",
+                    )
                     .await?;
                 Err(DomainError::FaceFailed)
             }
@@ -125,10 +157,21 @@ impl Identity {
                 let now = self.clock.now();
                 self.store.mark_identity_verified(user, now).await?;
                 self.audit
-                    .append(&format!("user:{user}"), "identity_verified", &format!("user:{user}"), &r.id_number_masked)
+                    .append(
+                        &format!("user:{user}"),
+                        "identity_verified",
+                        &format!("user:{user}"),
+                        &r.id_number_masked,
+                    )
                     .await?;
                 self.messages
-                    .send(user, MessageKind::IdentityVerified, "实名认证通过", "您已完成实名认证，可以申请证书或扫码使用。", None)
+                    .send(
+                        user,
+                        MessageKind::IdentityVerified,
+                        "实名认证通过",
+                        "您已完成实名认证，可以申请证书或扫码使用。",
+                        None,
+                    )
                     .await?;
                 r.state = IdentityState::Verified;
                 Ok(status(Some(&r)))
@@ -143,7 +186,11 @@ impl Identity {
 
     /// The gate of certificate and scan operations (A3): "尚未实名认证，无法操作".
     pub async fn require_verified(&self, user: UserId) -> Result<()> {
-        let u = self.store.user(user).await?.ok_or(DomainError::NotFound("user"))?;
+        let u = self
+            .store
+            .user(user)
+            .await?
+            .ok_or(DomainError::NotFound("user"))?;
         if u.verified_at.is_none() {
             return Err(DomainError::IdentityNotVerified);
         }
@@ -153,11 +200,17 @@ impl Identity {
     /// The full ID number of a verified user, for the certificate's
     /// IdentityCode extension (never for display).
     pub async fn id_number(&self, user: UserId) -> Result<IdNumber> {
-        let r = self.store.identity(user).await?.ok_or(DomainError::IdentityNotVerified)?;
+        let r = self
+            .store
+            .identity(user)
+            .await?
+            .ok_or(DomainError::IdentityNotVerified)?;
         if r.state != IdentityState::Verified {
             return Err(DomainError::IdentityNotVerified);
         }
-        let plain = self.vault.open(&aad(user), &SealedSecret::from_bytes(r.id_number_sealed))?;
+        let plain = self
+            .vault
+            .open(&aad(user), &SealedSecret::from_bytes(r.id_number_sealed))?;
         let text = std::str::from_utf8(&plain).map_err(|_| DomainError::InvalidIdNumber)?;
         IdNumber::parse(text, self.clock.now())
     }

@@ -56,7 +56,11 @@ impl Messages {
     /// Marks one of the user's messages read; another user's message is
     /// "not found".
     pub async fn mark_read(&self, user: UserId, id: MessageId) -> Result<()> {
-        if !self.store.mark_message_read(user, id, self.clock.now()).await? {
+        if !self
+            .store
+            .mark_message_read(user, id, self.clock.now())
+            .await?
+        {
             return Err(DomainError::NotFound("message"));
         }
         Ok(())

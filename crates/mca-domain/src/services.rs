@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use crate::providers::{DevFaceVerifier, DevSmsSender, FaceVerifier, SmsSender};
 use crate::store::Store;
-use crate::{Accounts, Audit, Catalogue, Clock, CodePolicy, Devices, Identity, KeyVault, Messages, SystemClock};
+use crate::{
+    Accounts, Audit, Catalogue, Clock, CodePolicy, Devices, Identity, KeyVault, Messages,
+    SystemClock,
+};
 
 /// All domain services, sharing one store, clock and audit log.
 #[derive(Clone)]
@@ -50,8 +53,22 @@ impl Services {
         let devices = Devices::new(store.clone(), clock.clone(), audit.clone());
         let messages = Messages::new(store.clone(), clock.clone());
         Self {
-            accounts: Accounts::new(store.clone(), sms, clock.clone(), audit.clone(), devices.clone(), policy),
-            identity: Identity::new(store.clone(), face, vault, clock.clone(), audit.clone(), messages.clone()),
+            accounts: Accounts::new(
+                store.clone(),
+                sms,
+                clock.clone(),
+                audit.clone(),
+                devices.clone(),
+                policy,
+            ),
+            identity: Identity::new(
+                store.clone(),
+                face,
+                vault,
+                clock.clone(),
+                audit.clone(),
+                messages.clone(),
+            ),
             catalogue: Catalogue::new(store, audit.clone()),
             devices,
             messages,
@@ -68,8 +85,18 @@ impl Services {
         vault: Arc<KeyVault>,
         clock: Arc<dyn Clock>,
     ) -> (Self, DevProviders) {
-        let dev = DevProviders { sms: Arc::new(DevSmsSender::new()), face: Arc::new(DevFaceVerifier::new()) };
-        let services = Self::new(store, dev.sms.clone(), dev.face.clone(), vault, clock, CodePolicy::default());
+        let dev = DevProviders {
+            sms: Arc::new(DevSmsSender::new()),
+            face: Arc::new(DevFaceVerifier::new()),
+        };
+        let services = Self::new(
+            store,
+            dev.sms.clone(),
+            dev.face.clone(),
+            vault,
+            clock,
+            CodePolicy::default(),
+        );
         (services, dev)
     }
 

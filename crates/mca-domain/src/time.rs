@@ -111,7 +111,10 @@ mod tests {
         // 2026-11-24T00:00:00Z
         assert_eq!(Timestamp(1_795_478_400).china_date(), (2026, 11, 24));
         // 16:00 UTC is already the next day in China.
-        assert_eq!(Timestamp(1_795_478_400 + 16 * 3600).china_date(), (2026, 11, 25));
+        assert_eq!(
+            Timestamp(1_795_478_400 + 16 * 3600).china_date(),
+            (2026, 11, 25)
+        );
     }
 
     #[test]

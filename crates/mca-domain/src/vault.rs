@@ -83,7 +83,12 @@ pub struct KeyVault {
 
 impl fmt::Debug for KeyVault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyVault(active: {}, {} keys)", self.active, self.keys.len())
+        write!(
+            f,
+            "KeyVault(active: {}, {} keys)",
+            self.active,
+            self.keys.len()
+        )
     }
 }
 
@@ -97,7 +102,9 @@ impl KeyVault {
         let mut map = HashMap::new();
         for (id, hex_key) in keys {
             let id_ok = (1..=64).contains(&id.len())
-                && id.bytes().all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(&c));
+                && id
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(&c));
             let mut key = Zeroizing::new([0u8; 16]);
             if !id_ok || hex::decode_to_slice(hex_key.trim(), key.as_mut()).is_err() {
                 return Err(VaultError::BadKey);
@@ -107,7 +114,10 @@ impl KeyVault {
         if !map.contains_key(active) {
             return Err(VaultError::UnknownKeyId);
         }
-        Ok(Self { active: active.to_owned(), keys: map })
+        Ok(Self {
+            active: active.to_owned(),
+            keys: map,
+        })
     }
 
     /// A vault with one fresh random KEK, for tests and throw-away
@@ -138,7 +148,11 @@ impl KeyVault {
 
     /// Opens a sealed value with the KEK it names; fails unless `aad` is
     /// the one it was sealed with and nothing was altered.
-    pub fn open(&self, aad: &[u8], sealed: &SealedSecret) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    pub fn open(
+        &self,
+        aad: &[u8],
+        sealed: &SealedSecret,
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         let (id, nonce, ct) = sealed.parts()?;
         let key = self.keys.get(id).ok_or(VaultError::UnknownKeyId)?;
         mca_crypto::sm4::gcm_open(key.as_ref(), nonce, aad, ct)
@@ -178,7 +192,10 @@ mod tests {
         for i in 2 + 2..s.as_bytes().len() {
             let mut b = s.as_bytes().to_vec();
             b[i] ^= 1;
-            assert!(v.open(b"a", &SealedSecret::from_bytes(b)).is_err(), "byte {i}");
+            assert!(
+                v.open(b"a", &SealedSecret::from_bytes(b)).is_err(),
+                "byte {i}"
+            );
         }
         let short = SealedSecret::from_bytes(s.as_bytes()[..10].to_vec());
         assert_eq!(v.open(b"a", &short).unwrap_err(), VaultError::Malformed);
@@ -207,8 +224,17 @@ mod tests {
 
     #[test]
     fn bad_configuration_is_refused() {
-        assert_eq!(KeyVault::new("k1", [("k1", "00")]).unwrap_err(), VaultError::BadKey);
-        assert_eq!(KeyVault::new("k 1", [("k 1", K1)]).unwrap_err(), VaultError::BadKey);
-        assert_eq!(KeyVault::new("k2", [("k1", K1)]).unwrap_err(), VaultError::UnknownKeyId);
+        assert_eq!(
+            KeyVault::new("k1", [("k1", "00")]).unwrap_err(),
+            VaultError::BadKey
+        );
+        assert_eq!(
+            KeyVault::new("k 1", [("k 1", K1)]).unwrap_err(),
+            VaultError::BadKey
+        );
+        assert_eq!(
+            KeyVault::new("k2", [("k1", K1)]).unwrap_err(),
+            VaultError::UnknownKeyId
+        );
     }
 }

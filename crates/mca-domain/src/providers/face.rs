@@ -32,8 +32,11 @@ pub enum FaceOutcome {
 #[async_trait]
 pub trait FaceVerifier: Send + Sync {
     /// Opens a session for this person.
-    async fn start(&self, name: &PersonName, id_number: &IdNumber)
-    -> Result<FaceSession, ProviderError>;
+    async fn start(
+        &self,
+        name: &PersonName,
+        id_number: &IdNumber,
+    ) -> Result<FaceSession, ProviderError>;
 
     /// Asks for the session's result.
     async fn outcome(&self, session_id: &str) -> Result<FaceOutcome, ProviderError>;
@@ -49,7 +52,10 @@ pub struct DevFaceVerifier {
 
 impl Default for DevFaceVerifier {
     fn default() -> Self {
-        Self { default: Mutex::new(FaceOutcome::Passed), decided: Mutex::default() }
+        Self {
+            default: Mutex::new(FaceOutcome::Passed),
+            decided: Mutex::default(),
+        }
     }
 }
 
@@ -81,7 +87,10 @@ impl FaceVerifier for DevFaceVerifier {
         _id_number: &IdNumber,
     ) -> Result<FaceSession, ProviderError> {
         let id = format!("dev-{}", uuid::Uuid::now_v7().simple());
-        Ok(FaceSession { url: format!("dev://face/{id}"), id })
+        Ok(FaceSession {
+            url: format!("dev://face/{id}"),
+            id,
+        })
     }
 
     async fn outcome(&self, session_id: &str) -> Result<FaceOutcome, ProviderError> {
@@ -91,7 +100,12 @@ impl FaceVerifier for DevFaceVerifier {
                 reason: "unknown session".into(),
             });
         }
-        let decided = self.decided.lock().unwrap_or_else(|p| p.into_inner()).get(session_id).copied();
+        let decided = self
+            .decided
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(session_id)
+            .copied();
         Ok(decided.unwrap_or(*self.default.lock().unwrap_or_else(|p| p.into_inner())))
     }
 }

@@ -35,7 +35,11 @@ impl DevSmsSender {
 
     /// The latest code sent to `phone` and its purpose.
     pub fn latest(&self, phone: &Phone) -> Option<(CodePurpose, SmsCode)> {
-        self.latest.lock().unwrap_or_else(|p| p.into_inner()).get(phone.as_str()).cloned()
+        self.latest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(phone.as_str())
+            .cloned()
     }
 }
 

@@ -33,8 +33,11 @@ pub trait CodeStore: Send + Sync {
     async fn insert_code(&self, code: &CodeRecord) -> StoreResult<()>;
 
     /// The most recently sent code for this phone and purpose.
-    async fn latest_code(&self, phone: &Phone, purpose: CodePurpose)
-    -> StoreResult<Option<CodeRecord>>;
+    async fn latest_code(
+        &self,
+        phone: &Phone,
+        purpose: CodePurpose,
+    ) -> StoreResult<Option<CodeRecord>>;
 
     /// How many codes were sent to `phone` at or after `since` (any purpose).
     async fn count_codes_to_phone(&self, phone: &Phone, since: Timestamp) -> StoreResult<u32>;

@@ -30,9 +30,14 @@ impl IdentityState {
 
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Submitted, Self::FacePending, Self::FaceFailed, Self::Verified]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Self::Submitted,
+            Self::FacePending,
+            Self::FaceFailed,
+            Self::Verified,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 

@@ -95,6 +95,10 @@ pub trait MessageStore: Send + Sync {
     async fn messages_of(&self, user: UserId) -> StoreResult<Vec<Message>>;
     /// Marks the user's message read (keeps the first read time); `false`
     /// if the user has no such message.
-    async fn mark_message_read(&self, user: UserId, id: MessageId, at: Timestamp)
-    -> StoreResult<bool>;
+    async fn mark_message_read(
+        &self,
+        user: UserId,
+        id: MessageId,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
 }

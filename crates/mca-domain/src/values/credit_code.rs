@@ -12,7 +12,9 @@ use crate::error::DomainError;
 pub struct CreditCode(String);
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 impl CreditCode {
     /// Validates the alphabet and the check character (upper-cases input).
@@ -76,7 +78,10 @@ mod tests {
         ] {
             assert!(CreditCode::parse(code).is_ok(), "{code} refused");
         }
-        assert!(CreditCode::parse("91350100m000100y43").is_ok(), "lower case");
+        assert!(
+            CreditCode::parse("91350100m000100y43").is_ok(),
+            "lower case"
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ const CHECK: &[u8; 11] = b"10X98765432";
 /// First two digits: the province-level divisions of GB/T 2260 (including
 /// Hong Kong, Macao and Taiwan residence-permit codes 81–83).
 const PROVINCES: [u32; 34] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51,
-    52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];
 
 impl IdNumber {
@@ -110,7 +110,10 @@ mod tests {
         let id = IdNumber::parse("11010519491231002X", NOW).unwrap();
         assert_eq!(id.birth_date(), (1949, 12, 31));
         assert_eq!(id.masked(), "1101**********002X");
-        assert!(IdNumber::parse("11010519491231002x", NOW).is_ok(), "lower-case x");
+        assert!(
+            IdNumber::parse("11010519491231002x", NOW).is_ok(),
+            "lower-case x"
+        );
         let hangzhou = with_check("33010619900307123");
         assert!(IdNumber::parse(&hangzhou, NOW).is_ok());
         let leap = with_check("33020320000229456");
@@ -121,10 +124,17 @@ mod tests {
 
     #[test]
     fn wrong_check_digits_are_refused() {
-        for n in ["110105194912310021", "110105194912310020", "330106199003071230"] {
+        for n in [
+            "110105194912310021",
+            "110105194912310020",
+            "330106199003071230",
+        ] {
             let good = with_check(&n[..17]);
             assert_ne!(good, n, "sample {n} must be a wrong check");
-            assert_eq!(IdNumber::parse(n, NOW).unwrap_err().code(), "invalid_id_number");
+            assert_eq!(
+                IdNumber::parse(n, NOW).unwrap_err().code(),
+                "invalid_id_number"
+            );
         }
     }
 

@@ -31,7 +31,9 @@ impl Password {
 
     /// Whether this password matches `hash` (constant time inside argon2).
     pub fn matches(&self, hash: &PasswordHash) -> bool {
-        Argon2::default().verify_password(self.0.as_bytes(), hash.0.as_str()).is_ok()
+        Argon2::default()
+            .verify_password(self.0.as_bytes(), hash.0.as_str())
+            .is_ok()
     }
 }
 
@@ -69,7 +71,13 @@ mod tests {
 
     #[test]
     fn valid_passwords() {
-        for p in ["123456", "abcdef", "Abc123!@#", "~!@#$%^&*()_+-=[]{}|", "a1b2c3d4e5f6g7h8i9j0"] {
+        for p in [
+            "123456",
+            "abcdef",
+            "Abc123!@#",
+            "~!@#$%^&*()_+-=[]{}|",
+            "a1b2c3d4e5f6g7h8i9j0",
+        ] {
             assert!(Password::parse(p).is_ok(), "{p} refused");
         }
     }
@@ -85,7 +93,11 @@ mod tests {
             "abc\tdef",
             "abcdé1",
         ] {
-            assert_eq!(Password::parse(p).unwrap_err().code(), "weak_password", "{p:?}");
+            assert_eq!(
+                Password::parse(p).unwrap_err().code(),
+                "weak_password",
+                "{p:?}"
+            );
         }
     }
 

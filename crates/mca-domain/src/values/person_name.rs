@@ -26,7 +26,11 @@ impl PersonName {
             && !s.ends_with('·')
             && !s.contains("··")
             && !s.contains("  ");
-        if ok { Ok(Self(s.to_owned())) } else { Err(DomainError::InvalidName) }
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(DomainError::InvalidName)
+        }
     }
 
     /// The name.
@@ -54,7 +58,14 @@ mod tests {
 
     #[test]
     fn valid_names() {
-        for n in ["张三", "欧阳娜娜", "迪丽热巴·迪力木拉提", " 李四 ", "John Smith", "王㐀"] {
+        for n in [
+            "张三",
+            "欧阳娜娜",
+            "迪丽热巴·迪力木拉提",
+            " 李四 ",
+            "John Smith",
+            "王㐀",
+        ] {
             assert!(PersonName::parse(n).is_ok(), "{n} refused");
         }
         assert_eq!(PersonName::parse("张三丰").unwrap().masked(), "张**");
@@ -62,8 +73,22 @@ mod tests {
 
     #[test]
     fn invalid_names() {
-        for n in ["", "张", "·张三", "张三·", "张··三", "张三1", "张三<script>", "a  b", &"张".repeat(31)] {
-            assert_eq!(PersonName::parse(n).unwrap_err().code(), "invalid_name", "{n:?}");
+        for n in [
+            "",
+            "张",
+            "·张三",
+            "张三·",
+            "张··三",
+            "张三1",
+            "张三<script>",
+            "a  b",
+            &"张".repeat(31),
+        ] {
+            assert_eq!(
+                PersonName::parse(n).unwrap_err().code(),
+                "invalid_name",
+                "{n:?}"
+            );
         }
     }
 }

@@ -14,18 +14,29 @@ pub struct Phone(String);
 impl Phone {
     /// Validates and normalizes a phone number.
     pub fn parse(input: &str) -> Result<Self, DomainError> {
-        let compact: String =
-            input.trim().chars().filter(|c| *c != ' ' && *c != '-').collect();
+        let compact: String = input
+            .trim()
+            .chars()
+            .filter(|c| *c != ' ' && *c != '-')
+            .collect();
         let digits = compact
             .strip_prefix("+86")
-            .or_else(|| (compact.len() == 13).then(|| compact.strip_prefix("86")).flatten())
+            .or_else(|| {
+                (compact.len() == 13)
+                    .then(|| compact.strip_prefix("86"))
+                    .flatten()
+            })
             .unwrap_or(&compact);
         let b = digits.as_bytes();
         let ok = b.len() == 11
             && b.iter().all(u8::is_ascii_digit)
             && b[0] == b'1'
             && (b'3'..=b'9').contains(&b[1]);
-        if ok { Ok(Self(digits.to_owned())) } else { Err(DomainError::InvalidPhone) }
+        if ok {
+            Ok(Self(digits.to_owned()))
+        } else {
+            Err(DomainError::InvalidPhone)
+        }
     }
 
     /// The 11 digits.

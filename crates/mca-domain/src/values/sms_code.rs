@@ -24,8 +24,8 @@ impl SmsCode {
     pub fn generate() -> Result<Self, DomainError> {
         // Rejection sampling keeps every code equally likely.
         loop {
-            let b: [u8; 4] = mca_crypto::rand::bytes()
-                .map_err(|_| DomainError::InvalidInput("rng"))?;
+            let b: [u8; 4] =
+                mca_crypto::rand::bytes().map_err(|_| DomainError::InvalidInput("rng"))?;
             let n = u32::from_be_bytes(b);
             if n < 4_294_000_000 {
                 return Ok(Self(format!("{:06}", n % 1_000_000)));
@@ -70,7 +70,9 @@ impl CodePurpose {
 
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Login, Self::ResetPassword, Self::ChangePhone].into_iter().find(|p| p.as_str() == s)
+        [Self::Login, Self::ResetPassword, Self::ChangePhone]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
@@ -82,7 +84,11 @@ mod tests {
     fn codes_are_six_digits() {
         assert_eq!(SmsCode::parse("012345").unwrap().expose(), "012345");
         for bad in ["", "12345", "1234567", "12345a", "１２３４５６", "12 345"] {
-            assert_eq!(SmsCode::parse(bad).unwrap_err().code(), "malformed_code", "{bad:?}");
+            assert_eq!(
+                SmsCode::parse(bad).unwrap_err().code(),
+                "malformed_code",
+                "{bad:?}"
+            );
         }
         for _ in 0..100 {
             let c = SmsCode::generate().unwrap();
@@ -93,7 +99,11 @@ mod tests {
 
     #[test]
     fn purposes_round_trip() {
-        for p in [CodePurpose::Login, CodePurpose::ResetPassword, CodePurpose::ChangePhone] {
+        for p in [
+            CodePurpose::Login,
+            CodePurpose::ResetPassword,
+            CodePurpose::ChangePhone,
+        ] {
             assert_eq!(CodePurpose::parse(p.as_str()), Some(p));
         }
         assert_eq!(CodePurpose::parse("pin"), None);

@@ -1,0 +1,164 @@
+//! The two migration sets must stay identical in meaning: same file names
+//! (versions), and the same tables with the same columns in the same order
+//! and nullability. Checked on the catalogs of applied migrations: SQLite's
+//! `pragma_table_info` always, PostgreSQL's `information_schema.columns`
+//! when `MCA_TEST_POSTGRES_URL` is set; and on the CREATE TABLE text of
+//! both sets always, so drift fails even without PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use mca_store::Database;
+use mca_store::scratch::Scratch;
+use sqlx::Row;
+
+/// table → [(column, nullable)] in declaration order.
+type Schema = BTreeMap<String, Vec<(String, bool)>>;
+
+fn files(set: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(set);
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Parses `CREATE TABLE name (col TYPE ..., ...)` statements: the column
+/// lines, skipping table constraints.
+fn parse_set(set: &str) -> Schema {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(set);
+    let mut schema = Schema::new();
+    for f in files(set) {
+        let sql = std::fs::read_to_string(dir.join(&f)).unwrap();
+        let mut current: Option<String> = None;
+        for line in sql.lines().map(str::trim) {
+            if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
+                let name = rest.split_whitespace().next().unwrap().to_owned();
+                schema.insert(name.clone(), Vec::new());
+                current = Some(name);
+            } else if line.starts_with(");") {
+                current = None;
+            } else if let Some(t) = &current {
+                let first = line.split_whitespace().next().unwrap_or("");
+                if ["PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "CONSTRAINT", ""].contains(&first) {
+                    continue;
+                }
+                let upper = line.to_ascii_uppercase();
+                let nullable = !(upper.contains("NOT NULL") || upper.contains("PRIMARY KEY"));
+                schema
+                    .get_mut(t)
+                    .unwrap()
+                    .push((first.to_owned(), nullable));
+            }
+        }
+    }
+    schema
+}
+
+async fn catalog(db: &Database) -> Schema {
+    let mut schema = Schema::new();
+    match db {
+        Database::Sqlite(s) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+            )
+            .fetch_all(s.pool())
+            .await
+            .unwrap();
+            for t in tables {
+                let rows = sqlx::query(
+                    "SELECT name, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
+                )
+                .bind(&t)
+                .fetch_all(s.pool())
+                .await
+                .unwrap();
+                let cols = rows
+                    .iter()
+                    .map(|r| {
+                        let notnull: i64 = r.get("notnull");
+                        let pk: i64 = r.get("pk");
+                        (r.get::<String, _>("name"), notnull == 0 && pk == 0)
+                    })
+                    .collect();
+                schema.insert(t, cols);
+            }
+        }
+        Database::Postgres(s) => {
+            let rows = sqlx::query(
+                "SELECT table_name::text AS t, column_name::text AS c, is_nullable::text AS n \
+                 FROM information_schema.columns WHERE table_schema = current_schema() \
+                 AND table_name NOT LIKE '\\_sqlx%' ORDER BY table_name, ordinal_position",
+            )
+            .fetch_all(s.pool())
+            .await
+            .unwrap();
+            for r in rows {
+                schema
+                    .entry(r.get("t"))
+                    .or_default()
+                    .push((r.get("c"), r.get::<String, _>("n") == "YES"));
+            }
+        }
+    }
+    schema
+}
+
+#[test]
+fn both_sets_have_the_same_versions() {
+    let sqlite = files("sqlite");
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, files("postgres"));
+}
+
+#[test]
+fn both_sets_declare_the_same_tables_and_columns() {
+    let sqlite = parse_set("sqlite");
+    assert!(sqlite.contains_key("users") && sqlite["users"].iter().any(|(c, _)| c == "phone"));
+    assert_eq!(sqlite, parse_set("postgres"));
+}
+
+#[tokio::test]
+async fn applied_sqlite_catalog_matches_the_declared_schema() {
+    let s = Scratch::sqlite().await.unwrap();
+    let applied = catalog(&s.db).await;
+    s.drop_all().await.unwrap();
+    assert_eq!(applied, parse_set("sqlite"));
+}
+
+#[tokio::test]
+async fn applied_postgres_catalog_matches_sqlite() {
+    let Some(pg) = Scratch::postgres_from_env().await.unwrap() else {
+        eprintln!("MCA_TEST_POSTGRES_URL not set: PostgreSQL catalog not compared");
+        return;
+    };
+    let lite = Scratch::sqlite().await.unwrap();
+    let (pg_schema, lite_schema) = (catalog(&pg.db).await, catalog(&lite.db).await);
+    pg.drop_all().await.unwrap();
+    lite.drop_all().await.unwrap();
+    assert_eq!(pg_schema, lite_schema);
+}
+
+#[tokio::test]
+async fn migrate_is_idempotent_and_urls_pick_the_backend() {
+    let path = std::env::temp_dir().join(format!("mca-migrate-{}.db", mca_domain::UserId::new()));
+    let url = format!("sqlite://{}", path.display());
+    let db = mca_store::connect(&url).await.unwrap();
+    assert_eq!(db.backend(), "sqlite");
+    db.migrate().await.unwrap();
+    db.migrate().await.unwrap();
+    db.ping().await.unwrap();
+    db.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let err = mca_store::connect("mysql://localhost/x").await.unwrap_err();
+    assert_eq!(err.kind(), mca_domain::StoreErrorKind::Other);
+}
