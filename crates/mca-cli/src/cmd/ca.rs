@@ -129,3 +129,60 @@ fn print_certs(certs: &[&Certificate]) {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("mca-cli-ca-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn init_args(dir: &std::path::Path, pass_file: &std::path::Path, org: &str) -> InitArgs {
+        InitArgs {
+            org: org.into(),
+            dir: dir.to_path_buf(),
+            crl_url: Some("http://ca.example.cn/crl".into()),
+            ocsp_url: None,
+            root_days: 3650,
+            issuing_days: 1825,
+            seal_days: 365,
+            passphrase: PassphraseArgs { passphrase_file: Some(pass_file.to_path_buf()) },
+        }
+    }
+
+    #[test]
+    fn init_show_and_bad_inputs() {
+        let base = scratch();
+        let good = base.join("good.txt");
+        std::fs::write(&good, "a-long-enough-passphrase\n").unwrap();
+        let short = base.join("short.txt");
+        std::fs::write(&short, "short\n").unwrap();
+        let dir = base.join("ca");
+
+        let err = init(init_args(&dir, &short, "测试CA")).unwrap_err();
+        assert!(format!("{err:#}").contains("口令至少"));
+        assert!(!dir.exists(), "nothing written on a refused passphrase");
+        assert!(init(init_args(&dir, &base.join("missing.txt"), "测试CA")).is_err());
+        assert!(init(init_args(&dir, &good, "  ")).is_err());
+
+        init(init_args(&dir, &good, "测试CA")).unwrap();
+        let key_before = std::fs::read(dir.join("root.key.json")).unwrap();
+        // A second init never overwrites keys.
+        assert!(init(init_args(&dir, &good, "别的CA")).is_err());
+        assert_eq!(std::fs::read(dir.join("root.key.json")).unwrap(), key_before);
+
+        let show_args = |file: Option<PathBuf>| ShowArgs { dir: dir.clone(), passphrase: PassphraseArgs { passphrase_file: file } };
+        show(show_args(Some(good.clone()))).unwrap();
+        let wrong = base.join("wrong.txt");
+        std::fs::write(&wrong, "not-the-passphrase-at-all\n").unwrap();
+        let err = show(show_args(Some(wrong))).unwrap_err();
+        assert!(format!("{err:#}").contains("wrong passphrase"));
+        let err = show(ShowArgs { dir: base.join("nowhere"), passphrase: PassphraseArgs { passphrase_file: Some(good) } });
+        assert!(err.is_err());
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}
