@@ -9,6 +9,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mca_domain::{DomainError, ErrorKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -101,6 +102,32 @@ impl ApiError {
     }
 }
 
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let status = match e.kind() {
+            ErrorKind::BadInput => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Unavailable => {
+                tracing::warn!(error = %e, "provider unavailable");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            _ => return ApiError::internal(&e),
+        };
+        let error = ApiError::new(status, e.code(), e.message());
+        match e {
+            DomainError::RateLimited { retry_after } => {
+                error.with_detail(format!("请在{retry_after}秒后重试"))
+            }
+            DomainError::InvalidInput(field) => error.with_detail(format!("字段 {field} 不正确")),
+            _ => error,
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.status.as_u16(), self.code)
@@ -134,6 +161,15 @@ mod tests {
         assert_eq!(v["status"], 400);
         assert_eq!(v["detail"], "第1行");
         assert_eq!(v["code"], "malformed_body");
+    }
+
+    #[test]
+    fn domain_errors_keep_code_and_chinese_message() {
+        let p = ApiError::from(DomainError::IdentityNotVerified).problem();
+        assert_eq!((p.status, p.code.as_str(), p.title.as_str()), (403, "identity_not_verified", "尚未实名认证，无法操作"));
+        let p = ApiError::from(DomainError::RateLimited { retry_after: 42 }).problem();
+        assert_eq!((p.status, p.detail.as_deref()), (429, Some("请在42秒后重试")));
+        assert_eq!(ApiError::from(DomainError::InvalidPhone).status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 
     #[test]

@@ -1,8 +1,131 @@
-//! The Mobile CA HTTP server.
+//! The Mobile CA HTTP server, as a library: [`app`] builds the router from
+//! an [`AppState`], [`run`] serves it on a listener until a shutdown future
+//! completes (so tests bind port 0 and stop it cleanly), [`wiring`] builds
+//! the state from a [`Config`].
+//!
+//! Handlers are thin: they parse the request into domain values, call one
+//! `mca-domain` service and shape the answer. Every error leaves as an RFC
+//! 9457 problem document ([`error`]).
+//!
+//! # Layout
+//! - [`config`]: layered configuration (defaults → TOML → `MCA_…`, `_FILE`
+//!   secrets) and the commented example.
+//! - [`error`]: [`ApiError`], the one error type of the HTTP edge.
+//! - [`extract`]: problem-shaped JSON extractor, the device-signed request
+//!   extractor ([`Signed`]), the client address.
+//! - [`state`]: [`AppState`].
+//! - [`routes`]: one module per group of routes.
+//! - [`openapi`]: the OpenAPI 3.1 document of the app API.
+//! - [`sms`]: SMS gateway adapters (Aliyun).
+//! - [`wiring`]: configuration → providers, key vault, services, state.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod config;
 pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
 pub mod sms;
+pub mod state;
+pub mod wiring;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use extract::Signed;
+pub use state::AppState;
+
+use routes::{accounts, catalogue, dev, devices, health, identity, messages, operator};
+
+/// The documented routes: the app API and the probes.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(accounts::send_code))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::put_password))
+        .routes(routes!(accounts::reset_password))
+        .routes(routes!(accounts::put_phone))
+        .routes(routes!(identity::get_identity, identity::submit_identity))
+        .routes(routes!(identity::start_face))
+        .routes(routes!(identity::complete_face))
+        .routes(routes!(identity::certificates))
+        .routes(routes!(devices::list))
+        .routes(routes!(devices::remove))
+        .routes(routes!(messages::list))
+        .routes(routes!(messages::mark_read))
+        .routes(routes!(catalogue::get))
+}
+
+/// The OpenAPI document of the app API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().split_for_parts().1
+}
+
+/// The whole router on `state`.
+pub fn app(state: AppState) -> Router {
+    let (router, api) = documented().split_for_parts();
+    let api = Arc::new(api);
+    let mut router = router
+        .route("/api/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .nest("/api/operator/v1", operator::routes());
+    if state.dev.is_some() {
+        router = router.nest("/api/dev", dev::routes());
+    }
+    router
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "不支持该请求方法")
+        })
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        // Spans carry method and path only: no headers (tokens), no bodies.
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets
+/// in-flight requests finish.
+pub async fn run(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on Ctrl-C or SIGTERM: the shutdown future of `mca serve`.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

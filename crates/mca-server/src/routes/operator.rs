@@ -1,0 +1,152 @@
+//! The operator API (`/api/operator/v1/…`): catalogue editing (M2) and the
+//! audit view (M4), authenticated by the operator token from configuration.
+//!
+//! Catalogue entries are sent as the domain's JSON without `id`: the server
+//! assigns ids on create and takes them from the path on update.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::routing::{get, post, put};
+use mca_domain::audit::ChainReport;
+use mca_domain::catalogue::CatalogueView;
+use mca_domain::store::AuditEntry;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+use crate::extract::AppJson;
+use crate::state::AppState;
+
+/// Proof that the request carries the operator token.
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let presented = parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        match (&state.operator_token, presented) {
+            (Some(expected), Some(presented))
+                if bool::from(expected.expose().as_bytes().ct_eq(presented.as_bytes())) =>
+            {
+                Ok(Operator)
+            }
+            _ => Err(ApiError::unauthenticated("需要运营令牌")),
+        }
+    }
+}
+
+/// The operator routes, to nest under `/api/operator/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/catalogue", get(catalogue))
+        .route("/provinces", post(create_province))
+        .route("/provinces/{id}", put(update_province).delete(delete_province))
+        .route("/platforms", post(create_platform))
+        .route("/platforms/{id}", put(update_platform).delete(delete_platform))
+        .route("/ca-organizations", post(create_ca))
+        .route("/ca-organizations/{id}", put(update_ca).delete(delete_ca))
+        .route("/validity-options", post(create_validity))
+        .route("/validity-options/{id}", put(update_validity).delete(delete_validity))
+        .route("/audit", get(audit_entries))
+        .route("/audit/verify", get(audit_verify))
+}
+
+async fn catalogue(_: Operator, State(state): State<AppState>) -> Result<Json<CatalogueView>, ApiError> {
+    Ok(Json(state.services.catalogue.all().await?))
+}
+
+/// The JSON entry with `id` set, as the domain type; a body that already
+/// names an id is refused (ids are the server's).
+fn entry<T: DeserializeOwned>(body: Value, id: &str) -> Result<T, ApiError> {
+    let Value::Object(mut fields) = body else {
+        return Err(ApiError::bad_json("须为 JSON 对象"));
+    };
+    if fields.contains_key("id") {
+        return Err(ApiError::bad_json("id 由服务器分配"));
+    }
+    fields.insert("id".into(), Value::String(id.to_owned()));
+    serde_json::from_value(Value::Object(fields)).map_err(|e| ApiError::bad_json(e.to_string()))
+}
+
+fn parse_id<T: DeserializeOwned>(id: &str) -> Result<T, ApiError> {
+    serde_json::from_value(Value::String(id.to_owned())).map_err(|_| ApiError::not_found())
+}
+
+/// Create, update and delete handlers for one kind of catalogue entry.
+macro_rules! catalogue_crud {
+    ($create:ident, $update:ident, $delete:ident, $ty:ty, $id:ty,
+     $svc_create:ident, $svc_update:ident, $svc_delete:ident) => {
+        async fn $create(
+            _: Operator,
+            State(state): State<AppState>,
+            AppJson(body): AppJson<Value>,
+        ) -> Result<(StatusCode, Json<$ty>), ApiError> {
+            let item: $ty = entry(body, &<$id>::new().to_string())?;
+            state.services.catalogue.$svc_create(&item).await?;
+            Ok((StatusCode::CREATED, Json(item)))
+        }
+
+        async fn $update(
+            _: Operator,
+            State(state): State<AppState>,
+            Path(id): Path<String>,
+            AppJson(body): AppJson<Value>,
+        ) -> Result<Json<$ty>, ApiError> {
+            parse_id::<$id>(&id)?;
+            let item: $ty = entry(body, &id)?;
+            state.services.catalogue.$svc_update(&item).await?;
+            Ok(Json(item))
+        }
+
+        async fn $delete(
+            _: Operator,
+            State(state): State<AppState>,
+            Path(id): Path<String>,
+        ) -> Result<StatusCode, ApiError> {
+            state.services.catalogue.$svc_delete(parse_id::<$id>(&id)?).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+    };
+}
+
+use mca_domain::store::{CaOrganization, Province, TradingPlatform, ValidityOption};
+use mca_domain::{CaId, PlatformId, ProvinceId, ValidityOptionId};
+
+catalogue_crud!(create_province, update_province, delete_province, Province, ProvinceId,
+    create_province, update_province, delete_province);
+catalogue_crud!(create_platform, update_platform, delete_platform, TradingPlatform, PlatformId,
+    create_platform, update_platform, delete_platform);
+catalogue_crud!(create_ca, update_ca, delete_ca, CaOrganization, CaId, create_ca, update_ca, delete_ca);
+catalogue_crud!(create_validity, update_validity, delete_validity, ValidityOption, ValidityOptionId,
+    create_validity_option, update_validity_option, delete_validity_option);
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    after: i64,
+    limit: Option<u32>,
+}
+
+async fn audit_entries(
+    _: Operator,
+    State(state): State<AppState>,
+    Query(page): Query<Page>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    let limit = page.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = state.store.audit_entries(page.after, limit).await.map_err(mca_domain::DomainError::from)?;
+    Ok(Json(entries))
+}
+
+async fn audit_verify(_: Operator, State(state): State<AppState>) -> Result<Json<ChainReport>, ApiError> {
+    Ok(Json(state.services.audit.verify().await?))
+}
