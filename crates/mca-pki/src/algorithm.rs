@@ -8,23 +8,31 @@ use mca_crypto::sm2::{Point, Signature};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use crate::error::malformed;
-use crate::{oids, Error, Result};
+use crate::{Error, Result, oids};
 
 /// sm2-with-sm3 with absent parameters (GM/T 0015; what OpenSSL emits).
 pub fn sm2_with_sm3() -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned { oid: oids::SM2_WITH_SM3, parameters: None }
+    AlgorithmIdentifierOwned {
+        oid: oids::SM2_WITH_SM3,
+        parameters: None,
+    }
 }
 
 /// An AlgorithmIdentifier with no parameters.
 pub fn bare(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned { oid, parameters: None }
+    AlgorithmIdentifierOwned {
+        oid,
+        parameters: None,
+    }
 }
 
 /// Checks that a signature algorithm is SM2 (either OID in use); parameters,
 /// if any, must be NULL.
 pub fn require_sm2_signature(alg: &AlgorithmIdentifierOwned) -> Result<()> {
     if !oids::is_sm2_signature(&alg.oid) {
-        return Err(Error::Unsupported("signature algorithm (only SM2 with SM3)"));
+        return Err(Error::Unsupported(
+            "signature algorithm (only SM2 with SM3)",
+        ));
     }
     match &alg.parameters {
         None => Ok(()),
@@ -49,17 +57,21 @@ pub fn spki(key: &Point) -> SubjectPublicKeyInfoOwned {
 /// bare SM2 OID some older CAs use).
 pub fn point_from_spki(spki: &SubjectPublicKeyInfoOwned) -> Result<Point> {
     let curve_ok = match &spki.algorithm.parameters {
-        Some(p) => p.decode_as::<ObjectIdentifier>().map(|o| o == oids::SM2).unwrap_or(false),
+        Some(p) => p
+            .decode_as::<ObjectIdentifier>()
+            .map(|o| o == oids::SM2)
+            .unwrap_or(false),
         None => false,
     };
-    let alg_ok = (spki.algorithm.oid == oids::EC_PUBLIC_KEY && curve_ok) || spki.algorithm.oid == oids::SM2;
+    let alg_ok =
+        (spki.algorithm.oid == oids::EC_PUBLIC_KEY && curve_ok) || spki.algorithm.oid == oids::SM2;
     if !alg_ok {
         return Err(Error::Unsupported("public key algorithm (only SM2)"));
     }
-    let bytes = spki
-        .subject_public_key
-        .as_bytes()
-        .ok_or(Error::Malformed { what: "public key", reason: "unused bits".into() })?;
+    let bytes = spki.subject_public_key.as_bytes().ok_or(Error::Malformed {
+        what: "public key",
+        reason: "unused bits".into(),
+    })?;
     Ok(Point::from_sec1(bytes)?)
 }
 
@@ -76,10 +88,14 @@ pub fn signature_bits(signature: &Signature) -> BitString {
 
 /// Reads a DER `SEQUENCE { r, s }` signature from a BIT STRING.
 pub fn signature_from_bits(bits: &BitString) -> Result<Signature> {
-    let bytes = bits
-        .as_bytes()
-        .ok_or(Error::Malformed { what: "signature", reason: "unused bits".into() })?;
-    Signature::from_der(bytes).map_err(|_| Error::Malformed { what: "signature", reason: "not DER SEQUENCE{r,s}".into() })
+    let bytes = bits.as_bytes().ok_or(Error::Malformed {
+        what: "signature",
+        reason: "unused bits".into(),
+    })?;
+    Signature::from_der(bytes).map_err(|_| Error::Malformed {
+        what: "signature",
+        reason: "not DER SEQUENCE{r,s}".into(),
+    })
 }
 
 /// `SEQUENCE { tbs, sm2-with-sm3, BIT STRING }`: the shape of a certificate,
@@ -100,7 +116,9 @@ fn encode_seq(body: &(Any, AlgorithmIdentifierOwned, BitString)) -> Result<Vec<u
 
 /// A TLV around already-encoded content.
 pub fn wrap(tag: der::Tag, content: &[u8]) -> Result<Vec<u8>> {
-    Any::new(tag, content.to_vec()).and_then(|a| a.to_der()).map_err(malformed("envelope"))
+    Any::new(tag, content.to_vec())
+        .and_then(|a| a.to_der())
+        .map_err(malformed("envelope"))
 }
 
 /// The current time, second precision, as an X.509 time.
@@ -114,8 +132,10 @@ pub fn now() -> Result<der::DateTime> {
 
 /// `t + days`.
 pub fn add_days(t: der::DateTime, days: u32) -> Result<der::DateTime> {
-    der::DateTime::from_unix_duration(t.unix_duration() + core::time::Duration::from_secs(u64::from(days) * 86_400))
-        .map_err(|_| Error::InvalidRequest("validity out of range".into()))
+    der::DateTime::from_unix_duration(
+        t.unix_duration() + core::time::Duration::from_secs(u64::from(days) * 86_400),
+    )
+    .map_err(|_| Error::InvalidRequest("validity out of range".into()))
 }
 
 /// RFC 5280 time: UTCTime through 2049, GeneralizedTime after.

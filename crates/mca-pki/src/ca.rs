@@ -20,8 +20,8 @@ use crate::cert::Certificate;
 use crate::issue::{self, Issuer, Kind};
 use crate::name::ca_name;
 use crate::profile::Usage;
-use crate::signer::{sign_with, Signer, SoftwareSigner};
-use crate::{algorithm, keystore, Error, Result};
+use crate::signer::{Signer, SoftwareSigner, sign_with};
+use crate::{Error, Result, algorithm, keystore};
 
 /// Options for a new hierarchy.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -47,7 +47,11 @@ pub struct Lifetimes {
 
 impl Default for Lifetimes {
     fn default() -> Self {
-        Lifetimes { root_days: 20 * 365, issuing_days: 10 * 365, seal_days: 5 * 365 }
+        Lifetimes {
+            root_days: 20 * 365,
+            issuing_days: 10 * 365,
+            seal_days: 5 * 365,
+        }
     }
 }
 
@@ -63,8 +67,15 @@ pub struct CaHierarchy {
     seal_key: SoftwareSigner,
 }
 
-const FILES: [&str; 7] =
-    ["ca.json", "root.pem", "root.key.json", "issuing.pem", "issuing.key.json", "seal.pem", "seal.key.json"];
+const FILES: [&str; 7] = [
+    "ca.json",
+    "root.pem",
+    "root.key.json",
+    "issuing.pem",
+    "issuing.key.json",
+    "seal.pem",
+    "seal.key.json",
+];
 
 impl CaHierarchy {
     /// Generates keys and certificates for a new hierarchy.
@@ -73,13 +84,22 @@ impl CaHierarchy {
         if org.is_empty() || org.len() > 128 || org.chars().any(char::is_control) {
             return Err(Error::InvalidRequest("CA 机构名称无效".into()));
         }
-        if lifetimes.issuing_days >= lifetimes.root_days || lifetimes.seal_days >= lifetimes.issuing_days {
+        if lifetimes.issuing_days >= lifetimes.root_days
+            || lifetimes.seal_days >= lifetimes.issuing_days
+        {
             return Err(Error::InvalidRequest("下级证书有效期须短于上级".into()));
         }
         let now = algorithm::now()?;
         let root_key = SoftwareSigner::generate()?;
         let root_name = ca_name(org, &format!("{org} 根CA"))?;
-        let root_tbs = issue::ca_tbs(root_name.clone(), &root_key.public_key(), None, lifetimes.root_days, None, now)?;
+        let root_tbs = issue::ca_tbs(
+            root_name.clone(),
+            &root_key.public_key(),
+            None,
+            lifetimes.root_days,
+            None,
+            now,
+        )?;
         let self_issuer = Issuer {
             name: root_name,
             key: root_key.public_key(),
@@ -88,7 +108,10 @@ impl CaHierarchy {
             crl_url: None,
             ocsp_url: None,
         };
-        let root = sign_with(issue::prepare(&root_tbs, Kind::Ca, &self_issuer)?, &root_key)?;
+        let root = sign_with(
+            issue::prepare(&root_tbs, Kind::Ca, &self_issuer)?,
+            &root_key,
+        )?;
 
         let issuing_key = SoftwareSigner::generate()?;
         let root_issuer = Issuer::from_certificate(&root, None, None);
@@ -103,7 +126,8 @@ impl CaHierarchy {
         let issuing = sign_with(issue::prepare(&tbs, Kind::Ca, &root_issuer)?, &root_key)?;
 
         let seal_key = SoftwareSigner::generate()?;
-        let issuer = Issuer::from_certificate(&issuing, config.crl_url.clone(), config.ocsp_url.clone());
+        let issuer =
+            Issuer::from_certificate(&issuing, config.crl_url.clone(), config.ocsp_url.clone());
         let tbs = issue::end_entity_tbs(
             ca_name(org, &format!("{org} 电子印章制作"))?,
             &seal_key.public_key(),
@@ -113,8 +137,19 @@ impl CaHierarchy {
             lifetimes.seal_days,
             now,
         )?;
-        let seal = sign_with(issue::prepare(&tbs, Kind::EndEntity(Usage::Signing), &issuer)?, &issuing_key)?;
-        Ok(CaHierarchy { config, root, root_key, issuing, issuing_key, seal, seal_key })
+        let seal = sign_with(
+            issue::prepare(&tbs, Kind::EndEntity(Usage::Signing), &issuer)?,
+            &issuing_key,
+        )?;
+        Ok(CaHierarchy {
+            config,
+            root,
+            root_key,
+            issuing,
+            issuing_key,
+            seal,
+            seal_key,
+        })
     }
 
     /// The organization and URLs.
@@ -139,7 +174,11 @@ impl CaHierarchy {
 
     /// What issuance needs from the issuing CA.
     pub fn issuer(&self) -> Issuer {
-        Issuer::from_certificate(&self.issuing, self.config.crl_url.clone(), self.config.ocsp_url.clone())
+        Issuer::from_certificate(
+            &self.issuing,
+            self.config.crl_url.clone(),
+            self.config.ocsp_url.clone(),
+        )
     }
 
     /// The issuing CA's signer (certificates, CRLs, OCSP responses).
@@ -162,12 +201,18 @@ impl CaHierarchy {
     pub fn save(&self, dir: &Path, passphrase: &[u8], rounds: u32) -> Result<()> {
         let io = |path: &Path| {
             let path = path.display().to_string();
-            move |e: std::io::Error| Error::Io { path, reason: e.to_string() }
+            move |e: std::io::Error| Error::Io {
+                path,
+                reason: e.to_string(),
+            }
         };
         std::fs::create_dir_all(dir).map_err(io(dir))?;
         for f in FILES {
             if dir.join(f).exists() {
-                return Err(Error::Io { path: dir.join(f).display().to_string(), reason: "已存在，拒绝覆盖".into() });
+                return Err(Error::Io {
+                    path: dir.join(f).display().to_string(),
+                    reason: "已存在，拒绝覆盖".into(),
+                });
             }
         }
         let key = |s: &SoftwareSigner| keystore::encrypt(s.secret_key(), passphrase, rounds);
@@ -178,11 +223,18 @@ impl CaHierarchy {
             ("root.pem", self.root.to_pem().into_bytes()),
             ("issuing.pem", self.issuing.to_pem().into_bytes()),
             ("seal.pem", self.seal.to_pem().into_bytes()),
-            ("ca.json", serde_json::to_vec_pretty(&self.config).expect("config serializes")),
+            (
+                "ca.json",
+                serde_json::to_vec_pretty(&self.config).expect("config serializes"),
+            ),
         ];
         for (name, bytes) in contents {
             let path = dir.join(name);
-            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(io(&path))?;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(io(&path))?;
             std::io::Write::write_all(&mut f, &bytes).map_err(io(&path))?;
         }
         Ok(())
@@ -193,11 +245,16 @@ impl CaHierarchy {
     pub fn load(dir: &Path, passphrase: &[u8]) -> Result<Self> {
         let read = |name: &str| {
             let path = dir.join(name);
-            std::fs::read(&path).map_err(|e| Error::Io { path: path.display().to_string(), reason: e.to_string() })
+            std::fs::read(&path).map_err(|e| Error::Io {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
         };
         let cert = |name: &str| -> Result<Certificate> {
-            let text = String::from_utf8(read(name)?)
-                .map_err(|_| Error::Malformed { what: "PEM certificate", reason: "not UTF-8".into() })?;
+            let text = String::from_utf8(read(name)?).map_err(|_| Error::Malformed {
+                what: "PEM certificate",
+                reason: "not UTF-8".into(),
+            })?;
             Certificate::from_pem(&text)
         };
         let key = |name: &str, cert: &Certificate| -> Result<SoftwareSigner> {
@@ -207,8 +264,11 @@ impl CaHierarchy {
             }
             Ok(SoftwareSigner::new(k))
         };
-        let config: CaConfig = serde_json::from_slice(&read("ca.json")?)
-            .map_err(|e| Error::Malformed { what: "ca.json", reason: e.to_string() })?;
+        let config: CaConfig =
+            serde_json::from_slice(&read("ca.json")?).map_err(|e| Error::Malformed {
+                what: "ca.json",
+                reason: e.to_string(),
+            })?;
         let (root, issuing, seal) = (cert("root.pem")?, cert("issuing.pem")?, cert("seal.pem")?);
         root.verify_issued_by(&root)?;
         issuing.verify_issued_by(&root)?;

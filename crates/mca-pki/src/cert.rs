@@ -13,7 +13,7 @@ use x509_cert::time::Validity;
 
 use crate::algorithm::{self, point_from_spki, require_sm2_signature, signature_from_bits};
 use crate::error::malformed;
-use crate::signer::{check, ToBeSigned};
+use crate::signer::{ToBeSigned, check};
 use crate::{Error, Result};
 
 /// RFC 5280 `TBSCertificate`, v3 only (no unique identifiers).
@@ -59,7 +59,8 @@ impl RawSigned {
         require_sm2_signature(&self.algorithm)?;
         let sig = signature_from_bits(&self.signature)?;
         let tbs = self.tbs.to_der().map_err(malformed("signed structure"))?;
-        key.verify(&tbs, &sig).map_err(|_| Error::BadSignature("SM2 signature"))
+        key.verify(&tbs, &sig)
+            .map_err(|_| Error::BadSignature("SM2 signature"))
     }
 }
 
@@ -73,7 +74,10 @@ pub struct PreparedCertificate {
 impl PreparedCertificate {
     /// Encodes a linted TBS (only `issue` makes these, after the lint).
     pub(crate) fn new(tbs: &TbsCertificate, issuer_key: Point) -> Result<Self> {
-        Ok(PreparedCertificate { tbs_der: tbs.to_der().map_err(malformed("TBSCertificate"))?, issuer_key })
+        Ok(PreparedCertificate {
+            tbs_der: tbs.to_der().map_err(malformed("TBSCertificate"))?,
+            issuer_key,
+        })
     }
 }
 
@@ -109,7 +113,11 @@ impl Certificate {
     pub fn from_der(der: &[u8]) -> Result<Self> {
         let inner = x509_cert::Certificate::from_der(der).map_err(malformed("certificate"))?;
         let public_key = point_from_spki(inner.tbs_certificate().subject_public_key_info())?;
-        Ok(Certificate { der: der.to_vec(), inner, public_key })
+        Ok(Certificate {
+            der: der.to_vec(),
+            inner,
+            public_key,
+        })
     }
 
     /// Parses one PEM certificate.
@@ -119,7 +127,10 @@ impl Certificate {
             reason: e.to_string(),
         })?;
         if label != PEM_LABEL {
-            return Err(Error::Malformed { what: "PEM certificate", reason: format!("label {label}") });
+            return Err(Error::Malformed {
+                what: "PEM certificate",
+                reason: format!("label {label}"),
+            });
         }
         Certificate::from_der(&der)
     }
@@ -186,10 +197,10 @@ pub fn parse_pem_bundle(pem: &str) -> Result<Vec<Certificate>> {
     let mut rest = pem;
     while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
         let end_marker = "-----END CERTIFICATE-----";
-        let end = rest[start..]
-            .find(end_marker)
-            .ok_or(Error::Malformed { what: "PEM bundle", reason: "unterminated".into() })?
-            + start
+        let end = rest[start..].find(end_marker).ok_or(Error::Malformed {
+            what: "PEM bundle",
+            reason: "unterminated".into(),
+        })? + start
             + end_marker.len();
         out.push(Certificate::from_pem(&rest[start..end])?);
         rest = &rest[end..];

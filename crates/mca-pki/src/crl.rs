@@ -4,18 +4,18 @@
 use der::asn1::{ObjectIdentifier, Uint};
 use der::{DateTime, Decode, Encode};
 use mca_crypto::sm2::{Point, Signature};
+use x509_cert::Version;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::pkix::{CrlNumber, CrlReason};
 use x509_cert::serial_number::SerialNumber;
-use x509_cert::Version;
 
 use crate::algorithm::{self, x509_time};
 use crate::cert::RawSigned;
 use crate::error::malformed;
 use crate::issue::Issuer;
 use crate::profile::{self, raw_extension};
-use crate::signer::{check, ToBeSigned};
-use crate::{oids, Error, Result};
+use crate::signer::{ToBeSigned, check};
+use crate::{Error, Result, oids};
 
 /// A revoked certificate as the CA's store records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,11 +37,17 @@ pub fn prepare(
     revoked: &[Revocation],
 ) -> Result<PreparedCrl> {
     if next_update <= this_update {
-        return Err(Error::InvalidRequest("nextUpdate must follow thisUpdate".into()));
+        return Err(Error::InvalidRequest(
+            "nextUpdate must follow thisUpdate".into(),
+        ));
     }
     let mut entries: Vec<RevokedCert> = Vec::with_capacity(revoked.len());
     for r in revoked {
-        let reason = raw_extension(oids::EXT_CRL_REASON, false, r.reason.to_der().map_err(malformed("reason"))?);
+        let reason = raw_extension(
+            oids::EXT_CRL_REASON,
+            false,
+            r.reason.to_der().map_err(malformed("reason"))?,
+        );
         entries.push(RevokedCert {
             serial_number: SerialNumber::new(&r.serial).map_err(malformed("serial number"))?,
             revocation_date: x509_time(r.revoked_at),
@@ -55,13 +61,24 @@ pub fn prepare(
         issuer: issuer.name.clone(),
         this_update: x509_time(this_update),
         next_update: Some(x509_time(next_update)),
-        revoked_certificates: if entries.is_empty() { None } else { Some(entries) },
+        revoked_certificates: if entries.is_empty() {
+            None
+        } else {
+            Some(entries)
+        },
         crl_extensions: Some(vec![
             profile::authority_key_id(&issuer.key)?,
-            raw_extension(oids::EXT_CRL_NUMBER, false, number.to_der().map_err(malformed("CRL number"))?),
+            raw_extension(
+                oids::EXT_CRL_NUMBER,
+                false,
+                number.to_der().map_err(malformed("CRL number"))?,
+            ),
         ]),
     };
-    Ok(PreparedCrl { tbs: tbs.to_der().map_err(malformed("TBSCertList"))?, key: issuer.key })
+    Ok(PreparedCrl {
+        tbs: tbs.to_der().map_err(malformed("TBSCertList"))?,
+        key: issuer.key,
+    })
 }
 
 /// A TBSCertList waiting for the CA's signature.
@@ -98,7 +115,10 @@ pub struct Crl {
 impl Crl {
     /// Parses DER.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        Ok(Crl { der: der.to_vec(), inner: CertificateList::from_der(der).map_err(malformed("CRL"))? })
+        Ok(Crl {
+            der: der.to_vec(),
+            inner: CertificateList::from_der(der).map_err(malformed("CRL"))?,
+        })
     }
 
     /// DER bytes.
@@ -108,7 +128,8 @@ impl Crl {
 
     /// PEM text (`X509 CRL`).
     pub fn to_pem(&self) -> String {
-        der::pem::encode_string("X509 CRL", der::pem::LineEnding::LF, &self.der).expect("PEM of DER")
+        der::pem::encode_string("X509 CRL", der::pem::LineEnding::LF, &self.der)
+            .expect("PEM of DER")
     }
 
     /// Checks the signature under the issuing CA's key.
@@ -125,7 +146,9 @@ impl Crl {
     /// the entry has no reason code).
     pub fn lookup(&self, serial: &[u8]) -> Option<(DateTime, CrlReason)> {
         let entries = self.inner.tbs_cert_list.revoked_certificates.as_ref()?;
-        let e = entries.iter().find(|e| e.serial_number.as_bytes() == serial)?;
+        let e = entries
+            .iter()
+            .find(|e| e.serial_number.as_bytes() == serial)?;
         let reason = e
             .crl_entry_extensions
             .iter()

@@ -11,7 +11,7 @@ use x509_cert::request::{CertReq, CertReqInfo, Version};
 use crate::algorithm::{self, point_from_spki};
 use crate::cert::RawSigned;
 use crate::error::malformed;
-use crate::signer::{check, ToBeSigned};
+use crate::signer::{ToBeSigned, check};
 use crate::{Error, Result};
 
 const PEM_LABEL: &str = "CERTIFICATE REQUEST";
@@ -30,15 +30,23 @@ pub fn verify(der: &[u8]) -> Result<VerifiedCsr> {
     let req = CertReq::from_der(der).map_err(malformed("certification request"))?;
     let public_key = point_from_spki(&req.info.public_key)?;
     RawSigned::parse(der, "certification request")?.verify(&public_key)?;
-    Ok(VerifiedCsr { subject: req.info.subject, public_key })
+    Ok(VerifiedCsr {
+        subject: req.info.subject,
+        public_key,
+    })
 }
 
 /// Parses a PEM CSR and checks it.
 pub fn verify_pem(pem: &str) -> Result<VerifiedCsr> {
-    let (label, der) = der::pem::decode_vec(pem.as_bytes())
-        .map_err(|e| Error::Malformed { what: "PEM request", reason: e.to_string() })?;
+    let (label, der) = der::pem::decode_vec(pem.as_bytes()).map_err(|e| Error::Malformed {
+        what: "PEM request",
+        reason: e.to_string(),
+    })?;
     if label != PEM_LABEL {
-        return Err(Error::Malformed { what: "PEM request", reason: format!("label {label}") });
+        return Err(Error::Malformed {
+            what: "PEM request",
+            reason: format!("label {label}"),
+        });
     }
     verify(&der)
 }
@@ -52,8 +60,16 @@ pub struct PreparedCsr {
 
 /// Step 1: the request info for `subject` and `key`, no attributes.
 pub fn prepare(subject: Name, key: &Point) -> Result<PreparedCsr> {
-    let info = CertReqInfo { version: Version::V1, subject, public_key: algorithm::spki(key), attributes: SetOfVec::new() };
-    Ok(PreparedCsr { info: info.to_der().map_err(malformed("request info"))?, key: *key })
+    let info = CertReqInfo {
+        version: Version::V1,
+        subject,
+        public_key: algorithm::spki(key),
+        attributes: SetOfVec::new(),
+    };
+    Ok(PreparedCsr {
+        info: info.to_der().map_err(malformed("request info"))?,
+        key: *key,
+    })
 }
 
 impl ToBeSigned for PreparedCsr {

@@ -56,5 +56,8 @@ pub type Result<T> = core::result::Result<T, Error>;
 
 /// Maps a DER error to [`Error::Malformed`] naming the structure.
 pub(crate) fn malformed(what: &'static str) -> impl FnOnce(der::Error) -> Error {
-    move |e| Error::Malformed { what, reason: e.to_string() }
+    move |e| Error::Malformed {
+        what,
+        reason: e.to_string(),
+    }
 }

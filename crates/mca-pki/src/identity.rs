@@ -14,7 +14,11 @@ pub fn check_resident_id(id: &str) -> Result<()> {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return Err(bad());
     }
-    let sum: u32 = b[..17].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     if CHECK[(sum % 11) as usize] != b[17] {
         return Err(bad());
     }
@@ -25,13 +29,21 @@ pub fn check_resident_id(id: &str) -> Result<()> {
 /// character.
 pub fn check_credit_code(code: &str) -> Result<()> {
     const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let bad = || Error::InvalidRequest("统一社会信用代码无效".into());
     let b = code.as_bytes();
     if b.len() != 18 {
         return Err(bad());
     }
-    let value = |c: u8| ALPHABET.iter().position(|&a| a == c).map(|v| v as u32).ok_or_else(bad);
+    let value = |c: u8| {
+        ALPHABET
+            .iter()
+            .position(|&a| a == c)
+            .map(|v| v as u32)
+            .ok_or_else(bad)
+    };
     let mut sum = 0;
     for (c, w) in b[..17].iter().zip(WEIGHTS) {
         sum += value(*c)? * w;

@@ -5,19 +5,19 @@
 //! before any signature exists.
 
 use der::DateTime;
+use der::Decode;
 use mca_crypto::sm2::Point;
-use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
-use der::Decode;
 
 use crate::algorithm::{self, add_days, point_from_spki, x509_time};
 use crate::cert::{Certificate, PreparedCertificate, TbsCertificate};
 use crate::profile::{self, Holder, Usage};
-use crate::signer::{sign_with, Signer};
-use crate::{oids, Error, Result};
+use crate::signer::{Signer, sign_with};
+use crate::{Error, Result, oids};
 
 /// Longest end-entity validity we issue.
 pub const MAX_VALIDITY_DAYS: u32 = 3650;
@@ -41,9 +41,20 @@ pub struct Issuer {
 
 impl Issuer {
     /// From the issuing CA's certificate and its publication URLs.
-    pub fn from_certificate(cert: &Certificate, crl_url: Option<String>, ocsp_url: Option<String>) -> Self {
+    pub fn from_certificate(
+        cert: &Certificate,
+        crl_url: Option<String>,
+        ocsp_url: Option<String>,
+    ) -> Self {
         let (not_before, not_after) = cert.validity();
-        Issuer { name: cert.subject().clone(), key: *cert.public_key(), not_before, not_after, crl_url, ocsp_url }
+        Issuer {
+            name: cert.subject().clone(),
+            key: *cert.public_key(),
+            not_before,
+            not_after,
+            crl_url,
+            ocsp_url,
+        }
     }
 }
 
@@ -78,7 +89,9 @@ pub enum Kind {
 pub fn validate(request: Request) -> Result<Validated> {
     request.holder.validate()?;
     if request.validity_days == 0 || request.validity_days > MAX_VALIDITY_DAYS {
-        return Err(Error::InvalidRequest(format!("有效期须为 1–{MAX_VALIDITY_DAYS} 天")));
+        return Err(Error::InvalidRequest(format!(
+            "有效期须为 1–{MAX_VALIDITY_DAYS} 天"
+        )));
     }
     Ok(Validated(request))
 }
@@ -94,10 +107,22 @@ pub fn random_serial() -> Result<SerialNumber> {
 }
 
 /// Stage 2: the GM/T 0015 end-entity profile.
-pub fn apply_profile(request: &Validated, issuer: &Issuer, now: DateTime) -> Result<TbsCertificate> {
+pub fn apply_profile(
+    request: &Validated,
+    issuer: &Issuer,
+    now: DateTime,
+) -> Result<TbsCertificate> {
     let r = &request.0;
     let subject = r.holder.subject()?;
-    end_entity_tbs(subject, &r.public_key, r.usage, r.holder.identity_extensions()?, issuer, r.validity_days, now)
+    end_entity_tbs(
+        subject,
+        &r.public_key,
+        r.usage,
+        r.holder.identity_extensions()?,
+        issuer,
+        r.validity_days,
+        now,
+    )
 }
 
 /// An end-entity TBS for any subject (holders, the seal-making key).
@@ -135,7 +160,14 @@ pub fn end_entity_tbs(
 }
 
 /// A CA certificate's TBS: `issuer` is `None` for a self-signed root.
-pub fn ca_tbs(subject: Name, key: &Point, issuer: Option<&Issuer>, days: u32, path_len: Option<u8>, now: DateTime) -> Result<TbsCertificate> {
+pub fn ca_tbs(
+    subject: Name,
+    key: &Point,
+    issuer: Option<&Issuer>,
+    days: u32,
+    path_len: Option<u8>,
+    now: DateTime,
+) -> Result<TbsCertificate> {
     let (issuer_name, issuer_key) = match issuer {
         Some(i) => (i.name.clone(), i.key),
         None => (subject.clone(), *key),
@@ -160,7 +192,7 @@ pub fn ca_tbs(subject: Name, key: &Point, issuer: Option<&Issuer>, days: u32, pa
     })
 }
 
-fn find<'a>(exts: &'a [Extension], oid: der::asn1::ObjectIdentifier) -> Option<&'a Extension> {
+fn find(exts: &[Extension], oid: der::asn1::ObjectIdentifier) -> Option<&Extension> {
     exts.iter().find(|e| e.extn_id == oid)
 }
 
@@ -181,7 +213,10 @@ pub fn lint(tbs: &TbsCertificate, kind: Kind, issuer: &Issuer) -> Result<()> {
     if tbs.issuer != issuer.name {
         return fail("issuer DN differs from the CA subject");
     }
-    let (nb, na) = (tbs.validity.not_before.to_date_time(), tbs.validity.not_after.to_date_time());
+    let (nb, na) = (
+        tbs.validity.not_before.to_date_time(),
+        tbs.validity.not_after.to_date_time(),
+    );
     if nb >= na {
         return fail("notBefore must precede notAfter");
     }
@@ -194,7 +229,8 @@ pub fn lint(tbs: &TbsCertificate, kind: Kind, issuer: &Issuer) -> Result<()> {
     {
         return fail("subject needs CN or O");
     }
-    let key = point_from_spki(&tbs.subject_public_key_info).map_err(|_| Error::Lint("subject key is not a valid SM2 key".into()))?;
+    let key = point_from_spki(&tbs.subject_public_key_info)
+        .map_err(|_| Error::Lint("subject key is not a valid SM2 key".into()))?;
     let exts = tbs.extensions.as_deref().unwrap_or(&[]);
     for (i, e) in exts.iter().enumerate() {
         if exts[..i].iter().any(|p| p.extn_id == e.extn_id) {
@@ -209,7 +245,8 @@ pub fn lint(tbs: &TbsCertificate, kind: Kind, issuer: &Issuer) -> Result<()> {
         return fail("authorityKeyIdentifier missing");
     }
     let ku = match find(exts, oids::EXT_KEY_USAGE) {
-        Some(e) if e.critical => KeyUsage::from_der(e.extn_value.as_bytes()).map_err(|_| Error::Lint("bad keyUsage".into()))?,
+        Some(e) if e.critical => KeyUsage::from_der(e.extn_value.as_bytes())
+            .map_err(|_| Error::Lint("bad keyUsage".into()))?,
         _ => return fail("keyUsage missing or not critical"),
     };
     let bc = find(exts, oids::EXT_BASIC_CONSTRAINTS);
@@ -224,7 +261,8 @@ pub fn lint(tbs: &TbsCertificate, kind: Kind, issuer: &Issuer) -> Result<()> {
         }
         Kind::Ca => {
             let ok = bc.is_some_and(|e| {
-                e.critical && BasicConstraints::from_der(e.extn_value.as_bytes()).is_ok_and(|b| b.ca)
+                e.critical
+                    && BasicConstraints::from_der(e.extn_value.as_bytes()).is_ok_and(|b| b.ca)
             });
             if !ok {
                 return fail("CA certificate needs critical basicConstraints CA:TRUE");
@@ -261,11 +299,18 @@ pub fn issue_pair(
     issuer: &Issuer,
     signer: &dyn Signer,
 ) -> Result<(Certificate, Certificate)> {
-    let req = |usage, public_key| Request { holder: holder.clone(), usage, public_key, validity_days };
+    let req = |usage, public_key| Request {
+        holder: holder.clone(),
+        usage,
+        public_key,
+        validity_days,
+    };
     let sign = issue(req(Usage::Signing, signing_key), issuer, signer)?;
     let enc = issue(req(Usage::Encryption, encryption_key), issuer, signer)?;
     if sign.serial() == enc.serial() {
-        return Err(Error::Lint("serial collision inside a certificate pair".into()));
+        return Err(Error::Lint(
+            "serial collision inside a certificate pair".into(),
+        ));
     }
     Ok((sign, enc))
 }

@@ -52,7 +52,8 @@ pub fn encrypt(key: &SecretKey, passphrase: &[u8], rounds: u32) -> Result<Vec<u8
     let nonce = mca_crypto::rand::bytes::<12>()?;
     let public_key = *key.public_key();
     let k = derive(passphrase, &salt, rounds);
-    let ciphertext = mca_crypto::sm4::gcm_seal(&*k, &nonce, &public_key.to_sec1(), &*key.to_bytes())?;
+    let ciphertext =
+        mca_crypto::sm4::gcm_seal(&*k, &nonce, &public_key.to_sec1(), &*key.to_bytes())?;
     let file = KeyFile {
         format: FORMAT.into(),
         kdf: "pbkdf2-hmac-sm3".into(),
@@ -72,13 +73,18 @@ pub fn public_key(file: &[u8]) -> Result<Point> {
 }
 
 fn parse(file: &[u8]) -> Result<KeyFile> {
-    let f: KeyFile = serde_json::from_slice(file)
-        .map_err(|e| Error::Malformed { what: "key file", reason: e.to_string() })?;
+    let f: KeyFile = serde_json::from_slice(file).map_err(|e| Error::Malformed {
+        what: "key file",
+        reason: e.to_string(),
+    })?;
     if f.format != FORMAT || f.kdf != "pbkdf2-hmac-sm3" || f.cipher != "sm4-gcm" {
         return Err(Error::Unsupported("key file format"));
     }
     if f.salt.len() < 16 || f.nonce.len() != 12 || f.rounds < 1000 {
-        return Err(Error::Malformed { what: "key file", reason: "salt, nonce or rounds".into() });
+        return Err(Error::Malformed {
+            what: "key file",
+            reason: "salt, nonce or rounds".into(),
+        });
     }
     Ok(f)
 }
@@ -111,7 +117,7 @@ mod tests {
         assert_eq!(public_key(&file).unwrap(), *key.public_key());
         assert_eq!(decrypt(&file, b"wrong").unwrap_err(), Error::KeyDecryption);
         // The secret never appears in the file in clear.
-        let hex_d = hex::encode(&*key.to_bytes());
+        let hex_d = hex::encode(*key.to_bytes());
         assert!(!String::from_utf8_lossy(&file).contains(&hex_d));
     }
 
@@ -124,8 +130,14 @@ mod tests {
         v["public_key"] = serde_json::json!(SecretKey::generate().unwrap().public_key().to_hex());
         let swapped = serde_json::to_vec(&v).unwrap();
         assert_eq!(decrypt(&swapped, b"pw").unwrap_err(), Error::KeyDecryption);
-        assert!(matches!(decrypt(b"{}", b"pw"), Err(Error::Malformed { .. })));
-        assert!(matches!(decrypt(b"\xff", b"pw"), Err(Error::Malformed { .. })));
+        assert!(matches!(
+            decrypt(b"{}", b"pw"),
+            Err(Error::Malformed { .. })
+        ));
+        assert!(matches!(
+            decrypt(b"\xff", b"pw"),
+            Err(Error::Malformed { .. })
+        ));
         assert!(encrypt(&key, b"", 1000).is_err());
     }
 }

@@ -8,7 +8,7 @@ use x509_cert::name::Name;
 
 use crate::algorithm::wrap;
 use crate::error::malformed;
-use crate::{oids, Result};
+use crate::{Result, oids};
 
 /// How an attribute value is encoded.
 #[derive(Clone, Copy, Debug)]
@@ -25,7 +25,9 @@ pub fn build(attrs: &[(Oid, Text<'_>)]) -> Result<Name> {
     for (oid, text) in attrs {
         let value = match text {
             Text::Utf8(s) => Any::encode_from(&Utf8StringRef::new(s).map_err(malformed("name"))?),
-            Text::Printable(s) => Any::encode_from(&PrintableStringRef::new(s).map_err(malformed("name"))?),
+            Text::Printable(s) => {
+                Any::encode_from(&PrintableStringRef::new(s).map_err(malformed("name"))?)
+            }
         }
         .map_err(malformed("name"))?;
         let mut atv = oid.to_der().map_err(malformed("name"))?;

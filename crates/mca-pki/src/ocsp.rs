@@ -15,8 +15,8 @@ use x509_cert::serial_number::SerialNumber;
 use crate::algorithm::{self, require_sm2_signature, signature_from_bits};
 use crate::error::malformed;
 use crate::issue::Issuer;
-use crate::signer::{check, ToBeSigned};
-use crate::{oids, Error, Result};
+use crate::signer::{ToBeSigned, check};
+use crate::{Error, Result, oids};
 
 /// `CertID`.
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
@@ -45,7 +45,11 @@ pub struct SingleRequest {
 #[derive(Clone, Debug, Sequence)]
 pub struct TbsRequest {
     /// v1 (0).
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", default = "Default::default")]
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "EXPLICIT",
+        default = "Default::default"
+    )]
     pub version: u8,
     /// Requestor (GeneralName), kept raw.
     #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
@@ -72,14 +76,21 @@ impl OcspRequest {
     pub fn from_der(der: &[u8]) -> Result<Self> {
         let r = <Self as Decode>::from_der(der).map_err(malformed("OCSP request"))?;
         if r.tbs_request.request_list.is_empty() {
-            return Err(Error::Malformed { what: "OCSP request", reason: "empty request list".into() });
+            return Err(Error::Malformed {
+                what: "OCSP request",
+                reason: "empty request list".into(),
+            });
         }
         Ok(r)
     }
 
     /// The nonce extension's value, if any (echoed in the response).
     pub fn nonce(&self) -> Option<&Extension> {
-        self.tbs_request.request_extensions.iter().flatten().find(|e| e.extn_id == oids::OCSP_NONCE)
+        self.tbs_request
+            .request_extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == oids::OCSP_NONCE)
     }
 }
 
@@ -141,7 +152,11 @@ pub struct SingleResponse {
 #[derive(Clone, Debug, Sequence)]
 pub struct ResponseData {
     /// v1 (0).
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", default = "Default::default")]
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "EXPLICIT",
+        default = "Default::default"
+    )]
     pub version: u8,
     /// `ResponderID`, kept raw: `[1] Name` or `[2] KeyHash` (explicit
     /// tags; the derive cannot express an explicitly tagged CHOICE).
@@ -205,17 +220,24 @@ pub fn matches_issuer(id: &CertId, issuer: &Issuer) -> Result<bool> {
         return Ok(false);
     }
     let name = issuer.name.to_der().map_err(malformed("issuer name"))?;
-    Ok(id.issuer_name_hash.as_bytes() == mca_crypto::sm3::sm3(&name)
-        && id.issuer_key_hash.as_bytes() == mca_crypto::sm3::sm3(&issuer.key.to_sec1()))
+    Ok(
+        id.issuer_name_hash.as_bytes() == mca_crypto::sm3::sm3(&name)
+            && id.issuer_key_hash.as_bytes() == mca_crypto::sm3::sm3(&issuer.key.to_sec1()),
+    )
 }
 
 /// A CertID for `serial` under `issuer`, with SM3 (what a client sends).
 pub fn cert_id(issuer: &Issuer, serial: &[u8]) -> Result<CertId> {
     let name = issuer.name.to_der().map_err(malformed("issuer name"))?;
     Ok(CertId {
-        hash_algorithm: AlgorithmIdentifierOwned { oid: oids::SM3, parameters: Some(Any::null()) },
-        issuer_name_hash: OctetString::new(mca_crypto::sm3::sm3(&name).to_vec()).map_err(malformed("CertID"))?,
-        issuer_key_hash: OctetString::new(mca_crypto::sm3::sm3(&issuer.key.to_sec1()).to_vec()).map_err(malformed("CertID"))?,
+        hash_algorithm: AlgorithmIdentifierOwned {
+            oid: oids::SM3,
+            parameters: Some(Any::null()),
+        },
+        issuer_name_hash: OctetString::new(mca_crypto::sm3::sm3(&name).to_vec())
+            .map_err(malformed("CertID"))?,
+        issuer_key_hash: OctetString::new(mca_crypto::sm3::sm3(&issuer.key.to_sec1()).to_vec())
+            .map_err(malformed("CertID"))?,
         serial_number: SerialNumber::new(serial).map_err(malformed("serial number"))?,
     })
 }
@@ -226,17 +248,30 @@ pub fn request(ids: Vec<CertId>, nonce: Option<&[u8]>) -> Result<Vec<u8>> {
         Some(n) => Some(vec![crate::profile::raw_extension(
             oids::OCSP_NONCE,
             false,
-            OctetString::new(n).and_then(|o| o.to_der()).map_err(malformed("nonce"))?,
+            OctetString::new(n)
+                .and_then(|o| o.to_der())
+                .map_err(malformed("nonce"))?,
         )]),
         None => None,
     };
     let tbs = TbsRequest {
         version: 0,
         requestor_name: None,
-        request_list: ids.into_iter().map(|req_cert| SingleRequest { req_cert, single_request_extensions: None }).collect(),
+        request_list: ids
+            .into_iter()
+            .map(|req_cert| SingleRequest {
+                req_cert,
+                single_request_extensions: None,
+            })
+            .collect(),
         request_extensions,
     };
-    OcspRequest { tbs_request: tbs, optional_signature: None }.to_der().map_err(malformed("OCSP request"))
+    OcspRequest {
+        tbs_request: tbs,
+        optional_signature: None,
+    }
+    .to_der()
+    .map_err(malformed("OCSP request"))
 }
 
 /// Step 1 of a response: one `SingleResponse` per request, status from
@@ -252,13 +287,18 @@ pub fn prepare(
     let mut responses = Vec::new();
     for r in &request.tbs_request.request_list {
         let id = &r.req_cert;
-        let status = if matches_issuer(id, issuer)? { lookup(id.serial_number.as_bytes()) } else { Status::Unknown };
+        let status = if matches_issuer(id, issuer)? {
+            lookup(id.serial_number.as_bytes())
+        } else {
+            Status::Unknown
+        };
         let cert_status = match status {
             Status::Good => CertStatus::Good(Null),
             Status::Unknown => CertStatus::Unknown(Null),
-            Status::Revoked(at, reason) => {
-                CertStatus::Revoked(RevokedInfo { revocation_time: gt(at), revocation_reason: Some(reason) })
-            }
+            Status::Revoked(at, reason) => CertStatus::Revoked(RevokedInfo {
+                revocation_time: gt(at),
+                revocation_reason: Some(reason),
+            }),
         };
         responses.push(SingleResponse {
             cert_id: id.clone(),
@@ -275,7 +315,10 @@ pub fn prepare(
         responses,
         response_extensions: request.nonce().map(|n| vec![n.clone()]),
     };
-    Ok(PreparedResponse { tbs: data.to_der().map_err(malformed("ResponseData"))?, key: issuer.key })
+    Ok(PreparedResponse {
+        tbs: data.to_der().map_err(malformed("ResponseData"))?,
+        key: issuer.key,
+    })
 }
 
 /// `[2] EXPLICIT KeyHash`; RFC 6960 says SHA-1 of the key bits, we use
@@ -285,8 +328,14 @@ fn responder_by_key(issuer: &Issuer) -> Result<Any> {
     let hash = OctetString::new(algorithm::key_identifier(&issuer.key))
         .and_then(|o| o.to_der())
         .map_err(malformed("responder id"))?;
-    Any::new(der::Tag::ContextSpecific { constructed: true, number: der::TagNumber(2) }, hash)
-        .map_err(malformed("responder id"))
+    Any::new(
+        der::Tag::ContextSpecific {
+            constructed: true,
+            number: der::TagNumber(2),
+        },
+        hash,
+    )
+    .map_err(malformed("responder id"))
 }
 
 /// A `ResponseData` waiting for the CA's signature.
@@ -321,15 +370,23 @@ impl ToBeSigned for PreparedResponse {
             response: OctetString::new(basic.to_der().map_err(malformed("BasicOCSPResponse"))?)
                 .map_err(malformed("ResponseBytes"))?,
         };
-        OcspResponse { response_status: ResponseStatus::Successful, response_bytes: Some(bytes) }
-            .to_der()
-            .map_err(malformed("OCSPResponse"))
+        OcspResponse {
+            response_status: ResponseStatus::Successful,
+            response_bytes: Some(bytes),
+        }
+        .to_der()
+        .map_err(malformed("OCSPResponse"))
     }
 }
 
 /// An unsigned error response (`malformedRequest`, `internalError`…).
 pub fn error_response(status: ResponseStatus) -> Vec<u8> {
-    OcspResponse { response_status: status, response_bytes: None }.to_der().expect("tiny structure")
+    OcspResponse {
+        response_status: status,
+        response_bytes: None,
+    }
+    .to_der()
+    .expect("tiny structure")
 }
 
 /// Parses a response and checks its signature under `issuer_key`; returns
@@ -340,9 +397,13 @@ pub fn verify_response(der: &[u8], issuer_key: &Point) -> Result<ResponseData> {
         (ResponseStatus::Successful, Some(b)) if b.response_type == oids::OCSP_BASIC => b,
         _ => return Err(Error::Unsupported("OCSP response status or type")),
     };
-    let basic = BasicResponse::from_der(bytes.response.as_bytes()).map_err(malformed("BasicOCSPResponse"))?;
+    let basic = BasicResponse::from_der(bytes.response.as_bytes())
+        .map_err(malformed("BasicOCSPResponse"))?;
     require_sm2_signature(&basic.signature_algorithm)?;
-    let tbs = basic.tbs_response_data.to_der().map_err(malformed("ResponseData"))?;
+    let tbs = basic
+        .tbs_response_data
+        .to_der()
+        .map_err(malformed("ResponseData"))?;
     issuer_key
         .verify(&tbs, &signature_from_bits(&basic.signature)?)
         .map_err(|_| Error::BadSignature("OCSP response"))?;

@@ -2,22 +2,22 @@
 //! enterprise, a person acting for an enterprise), what the key is for
 //! (signing or encryption), and the extensions each profile carries.
 
-use der::asn1::{Ia5String, OctetString, PrintableStringRef};
 use der::Encode;
+use der::asn1::{Ia5String, OctetString, PrintableStringRef};
 use mca_crypto::sm2::Point;
+use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
     AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
     CrlDistributionPoints, KeyUsage, KeyUsages, SubjectKeyIdentifier,
 };
-use x509_cert::ext::Extension;
 use x509_cert::name::Name;
 
 use crate::algorithm::key_identifier;
 use crate::error::malformed;
 use crate::name::{self, Text};
-use crate::{identity, oids, Result};
+use crate::{Result, identity, oids};
 
 /// The certificate holder.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,7 +90,12 @@ impl Holder {
                 nonempty(name, "企业名称")?;
                 identity::check_credit_code(credit_code)
             }
-            Holder::Agent { name, resident_id, enterprise, credit_code } => {
+            Holder::Agent {
+                name,
+                resident_id,
+                enterprise,
+                credit_code,
+            } => {
                 nonempty(name, "姓名")?;
                 nonempty(enterprise, "企业名称")?;
                 identity::check_resident_id(resident_id)?;
@@ -103,14 +108,21 @@ impl Holder {
     pub fn subject(&self) -> Result<Name> {
         let c = (oids::AT_COUNTRY, Text::Printable("CN"));
         match self {
-            Holder::Person { name, .. } => name::build(&[c, (oids::AT_COMMON_NAME, Text::Utf8(name))]),
+            Holder::Person { name, .. } => {
+                name::build(&[c, (oids::AT_COMMON_NAME, Text::Utf8(name))])
+            }
             Holder::Enterprise { name, credit_code } => name::build(&[
                 c,
                 (oids::AT_ORGANIZATION, Text::Utf8(name)),
                 (oids::AT_SERIAL_NUMBER, Text::Printable(credit_code)),
                 (oids::AT_COMMON_NAME, Text::Utf8(name)),
             ]),
-            Holder::Agent { name, enterprise, credit_code, .. } => name::build(&[
+            Holder::Agent {
+                name,
+                enterprise,
+                credit_code,
+                ..
+            } => name::build(&[
                 c,
                 (oids::AT_ORGANIZATION, Text::Utf8(enterprise)),
                 (oids::AT_SERIAL_NUMBER, Text::Printable(credit_code)),
@@ -124,14 +136,24 @@ impl Holder {
         let (id, code) = match self {
             Holder::Person { resident_id, .. } => (Some(resident_id), None),
             Holder::Enterprise { credit_code, .. } => (None, Some(credit_code)),
-            Holder::Agent { resident_id, credit_code, .. } => (Some(resident_id), Some(credit_code)),
+            Holder::Agent {
+                resident_id,
+                credit_code,
+                ..
+            } => (Some(resident_id), Some(credit_code)),
         };
         let mut out = Vec::new();
         if let Some(id) = id {
-            out.push(raw_extension(oids::GM_IDENTITY_CODE, false, identity_code(id)?));
+            out.push(raw_extension(
+                oids::GM_IDENTITY_CODE,
+                false,
+                identity_code(id)?,
+            ));
         }
         if let Some(code) = code {
-            let value = PrintableStringRef::new(code).and_then(|s| s.to_der()).map_err(malformed("extension"))?;
+            let value = PrintableStringRef::new(code)
+                .and_then(|s| s.to_der())
+                .map_err(malformed("extension"))?;
             out.push(raw_extension(oids::GM_ORGANIZATION_CODE, false, value));
         }
         Ok(out)
@@ -147,12 +169,28 @@ fn identity_code(resident_id: &str) -> Result<Vec<u8>> {
 }
 
 /// An extension from an already-encoded value.
-pub fn raw_extension(oid: der::asn1::ObjectIdentifier, critical: bool, value: Vec<u8>) -> Extension {
-    Extension { extn_id: oid, critical, extn_value: OctetString::new(value).expect("extension fits") }
+pub fn raw_extension(
+    oid: der::asn1::ObjectIdentifier,
+    critical: bool,
+    value: Vec<u8>,
+) -> Extension {
+    Extension {
+        extn_id: oid,
+        critical,
+        extn_value: OctetString::new(value).expect("extension fits"),
+    }
 }
 
-fn extension<T: Encode>(oid: der::asn1::ObjectIdentifier, critical: bool, value: &T) -> Result<Extension> {
-    Ok(raw_extension(oid, critical, value.to_der().map_err(malformed("extension"))?))
+fn extension<T: Encode>(
+    oid: der::asn1::ObjectIdentifier,
+    critical: bool,
+    value: &T,
+) -> Result<Extension> {
+    Ok(raw_extension(
+        oid,
+        critical,
+        value.to_der().map_err(malformed("extension"))?,
+    ))
 }
 
 /// keyUsage, critical.
@@ -162,14 +200,18 @@ pub fn key_usage(ku: KeyUsage) -> Result<Extension> {
 
 /// subjectKeyIdentifier for `key`.
 pub fn subject_key_id(key: &Point) -> Result<Extension> {
-    let ski = SubjectKeyIdentifier(OctetString::new(key_identifier(key)).map_err(malformed("extension"))?);
+    let ski = SubjectKeyIdentifier(
+        OctetString::new(key_identifier(key)).map_err(malformed("extension"))?,
+    );
     extension(oids::EXT_SUBJECT_KEY_ID, false, &ski)
 }
 
 /// authorityKeyIdentifier (key identifier form) for the issuer's key.
 pub fn authority_key_id(issuer_key: &Point) -> Result<Extension> {
     let aki = AuthorityKeyIdentifier {
-        key_identifier: Some(OctetString::new(key_identifier(issuer_key)).map_err(malformed("extension"))?),
+        key_identifier: Some(
+            OctetString::new(key_identifier(issuer_key)).map_err(malformed("extension"))?,
+        ),
         authority_cert_issuer: None,
         authority_cert_serial_number: None,
     };
@@ -178,11 +220,20 @@ pub fn authority_key_id(issuer_key: &Point) -> Result<Extension> {
 
 /// basicConstraints for a CA, critical.
 pub fn ca_constraints(path_len: Option<u8>) -> Result<Extension> {
-    extension(oids::EXT_BASIC_CONSTRAINTS, true, &BasicConstraints { ca: true, path_len_constraint: path_len })
+    extension(
+        oids::EXT_BASIC_CONSTRAINTS,
+        true,
+        &BasicConstraints {
+            ca: true,
+            path_len_constraint: path_len,
+        },
+    )
 }
 
 fn uri(url: &str) -> Result<GeneralName> {
-    Ok(GeneralName::UniformResourceIdentifier(Ia5String::new(url).map_err(malformed("URL"))?))
+    Ok(GeneralName::UniformResourceIdentifier(
+        Ia5String::new(url).map_err(malformed("URL"))?,
+    ))
 }
 
 /// cRLDistributionPoints with one URL.
@@ -197,7 +248,10 @@ pub fn crl_distribution_point(url: &str) -> Result<Extension> {
 
 /// authorityInfoAccess with the OCSP responder URL.
 pub fn ocsp_access(url: &str) -> Result<Extension> {
-    let aia = AuthorityInfoAccessSyntax(vec![AccessDescription { access_method: oids::AD_OCSP, access_location: uri(url)? }]);
+    let aia = AuthorityInfoAccessSyntax(vec![AccessDescription {
+        access_method: oids::AD_OCSP,
+        access_location: uri(url)?,
+    }]);
     extension(oids::EXT_AUTHORITY_INFO_ACCESS, false, &aia)
 }
 

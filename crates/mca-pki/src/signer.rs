@@ -40,7 +40,9 @@ impl SoftwareSigner {
 
     /// A fresh random key.
     pub fn generate() -> Result<Self> {
-        Ok(SoftwareSigner { key: SecretKey::generate()? })
+        Ok(SoftwareSigner {
+            key: SecretKey::generate()?,
+        })
     }
 
     /// The key, for the keystore to encrypt at rest.
@@ -84,7 +86,9 @@ pub trait ToBeSigned {
 /// Both steps against a synchronous signer.
 pub fn sign_with<T: ToBeSigned>(tbs: T, signer: &dyn Signer) -> Result<T::Output> {
     if signer.public_key() != *tbs.signer_key() {
-        return Err(Error::Signer("signer key does not match the prepared structure".into()));
+        return Err(Error::Signer(
+            "signer key does not match the prepared structure".into(),
+        ));
     }
     let signature = signer.sign(tbs.message())?;
     tbs.assemble(&signature)

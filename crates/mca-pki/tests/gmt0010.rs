@@ -7,18 +7,35 @@ use der::{Decode, Encode};
 use mca_crypto::sm2::SecretKey;
 use mca_crypto::twoparty::{kmc, phone, server};
 use mca_pki::cert::Certificate;
-use mca_pki::gmt0010::{enveloped, signed, ContentInfo};
+use mca_pki::gmt0010::{ContentInfo, enveloped, signed};
 use mca_pki::issue::{self, Request};
 use mca_pki::profile::{Holder, Usage};
-use mca_pki::signer::{sign_with, Signer, SoftwareSigner};
-use mca_pki::{oids, Error};
+use mca_pki::signer::{Signer, SoftwareSigner, sign_with};
+use mca_pki::{Error, oids};
 
 fn holder() -> Holder {
-    Holder::Enterprise { name: "某某建设有限公司".into(), credit_code: "91350100M000100Y43".into() }
+    Holder::Enterprise {
+        name: "某某建设有限公司".into(),
+        credit_code: "91350100M000100Y43".into(),
+    }
 }
 
-fn cert_for(ca: &mca_pki::ca::CaHierarchy, key: mca_crypto::sm2::Point, usage: Usage) -> Certificate {
-    issue::issue(Request { holder: holder(), usage, public_key: key, validity_days: 30 }, &ca.issuer(), ca.issuing_signer()).unwrap()
+fn cert_for(
+    ca: &mca_pki::ca::CaHierarchy,
+    key: mca_crypto::sm2::Point,
+    usage: Usage,
+) -> Certificate {
+    issue::issue(
+        Request {
+            holder: holder(),
+            usage,
+            public_key: key,
+            validity_days: 30,
+        },
+        &ca.issuer(),
+        ca.issuing_signer(),
+    )
+    .unwrap()
 }
 
 const BID: &[u8] = "投标文件：某某工程施工总承包 第一标段 报价 12,345,678.00 元".as_bytes();
@@ -37,8 +54,16 @@ fn signed_data_attached_and_detached_round_trip_with_two_party_signer() {
     assert_eq!(v.signers[0].signing_time, Some(t));
 
     let detached = sign_with(signed::prepare(BID, &cert, false, t).unwrap(), &signer).unwrap();
-    assert_eq!(signed::verify(&detached, Some(BID), &[], &[ca.issuing().clone()]).unwrap().content, BID);
-    assert!(matches!(signed::verify(&detached, Some(b"other"), &[], &[ca.issuing().clone()]), Err(Error::BadSignature(_))));
+    assert_eq!(
+        signed::verify(&detached, Some(BID), &[], &[ca.issuing().clone()])
+            .unwrap()
+            .content,
+        BID
+    );
+    assert!(matches!(
+        signed::verify(&detached, Some(b"other"), &[], &[ca.issuing().clone()]),
+        Err(Error::BadSignature(_))
+    ));
     assert!(signed::verify(&detached, None, &[], &[ca.issuing().clone()]).is_err());
     assert!(signed::verify(&attached, Some(b"other"), &[], &[ca.issuing().clone()]).is_err());
 
@@ -55,7 +80,10 @@ fn signed_data_attached_and_detached_round_trip_with_two_party_signer() {
     for i in 0..attached.len() {
         let mut bad = attached.clone();
         bad[i] ^= 0x01;
-        assert!(signed::verify(&bad, None, &[], &[ca.issuing().clone()]).is_err(), "flip at {i} accepted");
+        assert!(
+            signed::verify(&bad, None, &[], &[ca.issuing().clone()]).is_err(),
+            "flip at {i} accepted"
+        );
     }
 }
 
@@ -71,16 +99,34 @@ fn signed_data_from_other_implementations_shapes_verifies() {
     let mut sd = signed::parse(&der).unwrap();
     sd.signer_infos.0[0].digest_encryption_algorithm.oid = oids::SM2_WITH_SM3;
     let rewrap = |sd: &signed::SignedData, oid| {
-        ContentInfo { content_type: oid, content: Some(der::Any::encode_from(sd).unwrap()) }.to_der().unwrap()
+        ContentInfo {
+            content_type: oid,
+            content: Some(der::Any::encode_from(sd).unwrap()),
+        }
+        .to_der()
+        .unwrap()
     };
-    signed::verify(&rewrap(&sd, oids::GM_SIGNED_DATA), None, &[], &[ca.issuing().clone()]).unwrap();
+    signed::verify(
+        &rewrap(&sd, oids::GM_SIGNED_DATA),
+        None,
+        &[],
+        &[ca.issuing().clone()],
+    )
+    .unwrap();
     let pkcs7 = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
     signed::verify(&rewrap(&sd, pkcs7), None, &[], &[ca.issuing().clone()]).unwrap();
 
     // No signed attributes: the signature covers the content itself.
     sd.signer_infos.0[0].authenticated_attributes = None;
-    sd.signer_infos.0[0].encrypted_digest = der::asn1::OctetString::new(key.sign(BID).unwrap().to_der()).unwrap();
-    signed::verify(&rewrap(&sd, oids::GM_SIGNED_DATA), None, &[], &[ca.issuing().clone()]).unwrap();
+    sd.signer_infos.0[0].encrypted_digest =
+        der::asn1::OctetString::new(key.sign(BID).unwrap().to_der()).unwrap();
+    signed::verify(
+        &rewrap(&sd, oids::GM_SIGNED_DATA),
+        None,
+        &[],
+        &[ca.issuing().clone()],
+    )
+    .unwrap();
     // …and the certificate may come from the caller instead of the message.
     sd.certificates = None;
     let bare = rewrap(&sd, oids::GM_SIGNED_DATA);
@@ -89,8 +135,17 @@ fn signed_data_from_other_implementations_shapes_verifies() {
     // A signer certificate from an untrusted CA is refused.
     assert!(signed::verify(&der, None, &[], &[ca.root().clone()]).is_err());
     // An unsupported digest algorithm is refused, not ignored.
-    sd.signer_infos.0[0].digest_algorithm.oid = der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
-    assert!(matches!(signed::verify(&rewrap(&sd, oids::GM_SIGNED_DATA), None, &[], &[ca.issuing().clone()]), Err(Error::Unsupported(_))));
+    sd.signer_infos.0[0].digest_algorithm.oid =
+        der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+    assert!(matches!(
+        signed::verify(
+            &rewrap(&sd, oids::GM_SIGNED_DATA),
+            None,
+            &[],
+            &[ca.issuing().clone()]
+        ),
+        Err(Error::Unsupported(_))
+    ));
 }
 
 #[test]
@@ -103,13 +158,23 @@ fn enveloped_data_to_two_recipients_and_two_party_decryption() {
     let (server_share, delivery) = escrow.split().unwrap();
     let phone_share = phone::Share::from_delivery(&delivery);
     let cert_b = cert_for(&ca, *escrow.public_key(), Usage::Encryption);
-    let outsider = cert_for(&ca, *SecretKey::generate().unwrap().public_key(), Usage::Encryption);
+    let outsider = cert_for(
+        &ca,
+        *SecretKey::generate().unwrap().public_key(),
+        Usage::Encryption,
+    );
 
     let env = enveloped::seal(BID, &[&cert_a, &cert_b]).unwrap();
     assert_eq!(enveloped::open(&env, &cert_a, &a).unwrap(), BID);
-    assert_eq!(enveloped::open(&env, &cert_a, escrow.secret_key()).unwrap_err(), Error::NoRecipient);
+    assert_eq!(
+        enveloped::open(&env, &cert_a, escrow.secret_key()).unwrap_err(),
+        Error::NoRecipient
+    );
     let parsed = enveloped::parse(&env).unwrap();
-    assert_eq!(parsed.encrypted_key_for(&outsider).unwrap_err(), Error::NoRecipient);
+    assert_eq!(
+        parsed.encrypted_key_for(&outsider).unwrap_err(),
+        Error::NoRecipient
+    );
 
     // B decrypts with the two-party protocol: the phone blinds C1, the
     // server answers only under a signature authorizing this request.
@@ -117,26 +182,39 @@ fn enveloped_data_to_two_recipients_and_two_party_decryption() {
     let ct = parsed.encrypted_key_for(&cert_b).unwrap();
     let (state, blinded) = phone::Decryption::start(ct).unwrap();
     let auth = signer.sign_verified(&server::decryption_authorization(b"session-1", &blinded));
-    let result = server_share.blind_decrypt(b"session-1", &blinded, &auth).unwrap();
+    let result = server_share
+        .blind_decrypt(b"session-1", &blinded, &auth)
+        .unwrap();
     let content_key = state.finish(&phone_share, &result).unwrap();
     assert_eq!(parsed.decrypt_content(&content_key).unwrap(), BID);
 
     // Key transport from implementations that write raw C1‖C3‖C2.
     let mut data = parsed.data.clone();
     let raw = parsed.encrypted_key_for(&cert_a).unwrap().to_c1c3c2();
-    let idx = data.recipient_infos.0.iter().position(|r| r.issuer_and_serial_number.names(&cert_a)).unwrap();
+    let idx = data
+        .recipient_infos
+        .0
+        .iter()
+        .position(|r| r.issuer_and_serial_number.names(&cert_a))
+        .unwrap();
     data.recipient_infos.0[idx].encrypted_key = der::asn1::OctetString::new(raw).unwrap();
     data.recipient_infos.0[idx].key_encryption_algorithm.oid = oids::SM2;
-    let other = ContentInfo { content_type: oids::GM_ENVELOPED_DATA, content: Some(der::Any::encode_from(&data).unwrap()) }
-        .to_der()
-        .unwrap();
+    let other = ContentInfo {
+        content_type: oids::GM_ENVELOPED_DATA,
+        content: Some(der::Any::encode_from(&data).unwrap()),
+    }
+    .to_der()
+    .unwrap();
     assert_eq!(enveloped::open(&other, &cert_a, &a).unwrap(), BID);
 
     // Bad input never panics; a damaged key transport always errors out
     // (SM2's C3 check). CBC itself has no integrity: bid files are signed
     // (SignedData) before they are enveloped.
     let key_der = parsed.encrypted_key_for(&cert_a).unwrap().to_der();
-    let start = env.windows(key_der.len()).position(|w| w == key_der.as_slice()).unwrap();
+    let start = env
+        .windows(key_der.len())
+        .position(|w| w == key_der.as_slice())
+        .unwrap();
     for i in 0..env.len() {
         let mut bad = env.clone();
         bad[i] ^= 0x01;

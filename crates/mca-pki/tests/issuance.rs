@@ -9,15 +9,21 @@ use mca_pki::ca::CaHierarchy;
 use mca_pki::cert::Certificate;
 use mca_pki::issue::{self, Kind, Request};
 use mca_pki::profile::{Holder, Usage};
-use mca_pki::signer::{sign_with, Signer, SoftwareSigner, ToBeSigned};
-use mca_pki::{csr, keystore, name, Error};
+use mca_pki::signer::{Signer, SoftwareSigner, ToBeSigned, sign_with};
+use mca_pki::{Error, csr, keystore, name};
 
 fn person() -> Holder {
-    Holder::Person { name: "张三".into(), resident_id: "11010519491231002X".into() }
+    Holder::Person {
+        name: "张三".into(),
+        resident_id: "11010519491231002X".into(),
+    }
 }
 
 fn enterprise() -> Holder {
-    Holder::Enterprise { name: "某某建设有限公司".into(), credit_code: "91350100M000100Y43".into() }
+    Holder::Enterprise {
+        name: "某某建设有限公司".into(),
+        credit_code: "91350100M000100Y43".into(),
+    }
 }
 
 fn agent() -> Holder {
@@ -37,7 +43,9 @@ fn key() -> mca_crypto::sm2::Point {
 fn dual_certificates_share_subject_differ_in_serial_and_usage() {
     let ca = test_ca();
     for holder in [person(), enterprise(), agent()] {
-        let (sign, enc) = issue::issue_pair(holder, key(), key(), 365, &ca.issuer(), ca.issuing_signer()).unwrap();
+        let (sign, enc) =
+            issue::issue_pair(holder, key(), key(), 365, &ca.issuer(), ca.issuing_signer())
+                .unwrap();
         assert_eq!(sign.subject(), enc.subject());
         assert_ne!(sign.serial(), enc.serial());
         for c in [&sign, &enc] {
@@ -52,7 +60,15 @@ fn dual_certificates_share_subject_differ_in_serial_and_usage() {
 fn openssl_verifies_chains_and_shows_extensions() {
     let ca = test_ca();
     let signer = TwoPartySigner::generate();
-    let (sign, enc) = issue::issue_pair(agent(), signer.public_key(), key(), 365, &ca.issuer(), ca.issuing_signer()).unwrap();
+    let (sign, enc) = issue::issue_pair(
+        agent(),
+        signer.public_key(),
+        key(),
+        365,
+        &ca.issuer(),
+        ca.issuing_signer(),
+    )
+    .unwrap();
     let dir = scratch("openssl");
     write(&dir, "root.pem", ca.root().to_pem());
     write(&dir, "issuing.pem", ca.issuing().to_pem());
@@ -62,12 +78,37 @@ fn openssl_verifies_chains_and_shows_extensions() {
     // OpenSSL 3.0 applies -vfyopt distid only to the certificate being
     // verified, so each link is checked as a leaf (see docs/pki.md).
     let sm2id = ["-vfyopt", "distid:1234567812345678"];
-    openssl(&dir, &[&["verify"][..], &sm2id, &["-CAfile", "root.pem", "issuing.pem"]].concat());
+    openssl(
+        &dir,
+        &[
+            &["verify"][..],
+            &sm2id,
+            &["-CAfile", "root.pem", "issuing.pem"],
+        ]
+        .concat(),
+    );
     for leaf in ["sign.pem", "enc.pem", "seal.pem"] {
-        openssl(&dir, &[&["verify"][..], &sm2id, &["-partial_chain", "-CAfile", "issuing.pem", leaf]].concat());
+        openssl(
+            &dir,
+            &[
+                &["verify"][..],
+                &sm2id,
+                &["-partial_chain", "-CAfile", "issuing.pem", leaf],
+            ]
+            .concat(),
+        );
     }
     // Without the standard ID OpenSSL must fail: the check can fail.
-    assert!(!openssl_ok(&dir, &["verify", "-partial_chain", "-CAfile", "issuing.pem", "sign.pem"]));
+    assert!(!openssl_ok(
+        &dir,
+        &[
+            "verify",
+            "-partial_chain",
+            "-CAfile",
+            "issuing.pem",
+            "sign.pem"
+        ]
+    ));
 
     let text = openssl(&dir, &["x509", "-in", "sign.pem", "-noout", "-text"]);
     for needle in [
@@ -83,7 +124,10 @@ fn openssl_verifies_chains_and_shows_extensions() {
     ] {
         assert!(text.contains(needle), "missing {needle} in\n{text}");
     }
-    assert!(!text.contains("Basic Constraints"), "end-entity must not carry basicConstraints");
+    assert!(
+        !text.contains("Basic Constraints"),
+        "end-entity must not carry basicConstraints"
+    );
     let text = openssl(&dir, &["x509", "-in", "enc.pem", "-noout", "-text"]);
     assert!(text.contains("Key Encipherment, Data Encipherment"));
     let text = openssl(&dir, &["x509", "-in", "issuing.pem", "-noout", "-text"]);
@@ -102,28 +146,51 @@ fn openssl_verifies_chains_and_shows_extensions() {
 fn lint_rejects_bad_tbs_before_signing() {
     let ca = test_ca();
     let issuer = ca.issuer();
-    let req = Request { holder: person(), usage: Usage::Signing, public_key: key(), validity_days: 365 };
+    let req = Request {
+        holder: person(),
+        usage: Usage::Signing,
+        public_key: key(),
+        validity_days: 365,
+    };
     let v = issue::validate(req).unwrap();
     let now = mca_pki::algorithm::now().unwrap();
     let good = issue::apply_profile(&v, &issuer, now).unwrap();
     issue::lint(&good, Kind::EndEntity(Usage::Signing), &issuer).unwrap();
     // Wrong usage for the key usage bits.
-    assert!(matches!(issue::lint(&good, Kind::EndEntity(Usage::Encryption), &issuer), Err(Error::Lint(_))));
+    assert!(matches!(
+        issue::lint(&good, Kind::EndEntity(Usage::Encryption), &issuer),
+        Err(Error::Lint(_))
+    ));
     // A CA lint on an end-entity TBS.
-    assert!(matches!(issue::lint(&good, Kind::Ca, &issuer), Err(Error::Lint(_))));
+    assert!(matches!(
+        issue::lint(&good, Kind::Ca, &issuer),
+        Err(Error::Lint(_))
+    ));
     // Short serial.
     let mut bad = good.clone();
     bad.serial_number = x509_cert::serial_number::SerialNumber::new(&[1, 2, 3]).unwrap();
-    assert!(matches!(issue::prepare(&bad, Kind::EndEntity(Usage::Signing), &issuer), Err(Error::Lint(_))));
+    assert!(matches!(
+        issue::prepare(&bad, Kind::EndEntity(Usage::Signing), &issuer),
+        Err(Error::Lint(_))
+    ));
     // BasicConstraints on an end-entity certificate.
     let mut bad = good.clone();
-    bad.extensions.as_mut().unwrap().push(mca_pki::profile::ca_constraints(None).unwrap());
-    assert!(matches!(issue::lint(&bad, Kind::EndEntity(Usage::Signing), &issuer), Err(Error::Lint(_))));
+    bad.extensions
+        .as_mut()
+        .unwrap()
+        .push(mca_pki::profile::ca_constraints(None).unwrap());
+    assert!(matches!(
+        issue::lint(&bad, Kind::EndEntity(Usage::Signing), &issuer),
+        Err(Error::Lint(_))
+    ));
     // Outliving the issuing CA.
     let mut bad = good.clone();
     let far = mca_pki::algorithm::add_days(now, 20 * 365).unwrap();
     bad.validity.not_after = mca_pki::algorithm::x509_time(far);
-    assert!(matches!(issue::lint(&bad, Kind::EndEntity(Usage::Signing), &issuer), Err(Error::Lint(_))));
+    assert!(matches!(
+        issue::lint(&bad, Kind::EndEntity(Usage::Signing), &issuer),
+        Err(Error::Lint(_))
+    ));
     // Wrong issuer name, empty subject, duplicate extension.
     let mut bad = good.clone();
     bad.issuer = name::ca_name("别的CA", "别的CA").unwrap();
@@ -140,16 +207,38 @@ fn lint_rejects_bad_tbs_before_signing() {
 #[test]
 fn validation_rejects_bad_identity_and_validity() {
     let bad_holders = [
-        Holder::Person { name: "张三".into(), resident_id: "110105194912310021".into() },
-        Holder::Person { name: " ".into(), resident_id: "11010519491231002X".into() },
-        Holder::Enterprise { name: "公司".into(), credit_code: "91350100M000100Y44".into() },
+        Holder::Person {
+            name: "张三".into(),
+            resident_id: "110105194912310021".into(),
+        },
+        Holder::Person {
+            name: " ".into(),
+            resident_id: "11010519491231002X".into(),
+        },
+        Holder::Enterprise {
+            name: "公司".into(),
+            credit_code: "91350100M000100Y44".into(),
+        },
     ];
     for holder in bad_holders {
-        let req = Request { holder, usage: Usage::Signing, public_key: key(), validity_days: 365 };
-        assert!(matches!(issue::validate(req), Err(Error::InvalidRequest(_))));
+        let req = Request {
+            holder,
+            usage: Usage::Signing,
+            public_key: key(),
+            validity_days: 365,
+        };
+        assert!(matches!(
+            issue::validate(req),
+            Err(Error::InvalidRequest(_))
+        ));
     }
     for days in [0, 3651] {
-        let req = Request { holder: person(), usage: Usage::Signing, public_key: key(), validity_days: days };
+        let req = Request {
+            holder: person(),
+            usage: Usage::Signing,
+            public_key: key(),
+            validity_days: days,
+        };
         assert!(issue::validate(req).is_err());
     }
 }
@@ -157,13 +246,21 @@ fn validation_rejects_bad_identity_and_validity() {
 #[test]
 fn assemble_rejects_a_wrong_signature() {
     let ca = test_ca();
-    let req = Request { holder: person(), usage: Usage::Signing, public_key: key(), validity_days: 30 };
+    let req = Request {
+        holder: person(),
+        usage: Usage::Signing,
+        public_key: key(),
+        validity_days: 30,
+    };
     let v = issue::validate(req).unwrap();
     let tbs = issue::apply_profile(&v, &ca.issuer(), mca_pki::algorithm::now().unwrap()).unwrap();
     let prepared = issue::prepare(&tbs, Kind::EndEntity(Usage::Signing), &ca.issuer()).unwrap();
     let other = SoftwareSigner::generate().unwrap();
     let sig = other.sign(prepared.message()).unwrap();
-    assert!(matches!(prepared.assemble(&sig), Err(Error::BadSignature(_))));
+    assert!(matches!(
+        prepared.assemble(&sig),
+        Err(Error::BadSignature(_))
+    ));
     // sign_with refuses a signer whose key is not the issuer's.
     let prepared = issue::prepare(&tbs, Kind::EndEntity(Usage::Signing), &ca.issuer()).unwrap();
     assert!(sign_with(prepared, &other).is_err());
@@ -172,12 +269,20 @@ fn assemble_rejects_a_wrong_signature() {
 #[test]
 fn two_party_csr_is_proof_of_possession_and_openssl_accepts_it() {
     let signer = TwoPartySigner::generate();
-    let subject = name::build(&[(mca_pki::oids::AT_COMMON_NAME, name::Text::Utf8("张三"))]).unwrap();
-    let der = sign_with(csr::prepare(subject, &signer.public_key()).unwrap(), &signer).unwrap();
+    let subject =
+        name::build(&[(mca_pki::oids::AT_COMMON_NAME, name::Text::Utf8("张三"))]).unwrap();
+    let der = sign_with(
+        csr::prepare(subject, &signer.public_key()).unwrap(),
+        &signer,
+    )
+    .unwrap();
     let v = csr::verify(&der).unwrap();
     assert_eq!(v.public_key, signer.public_key());
     let pem = csr::to_pem(&der);
-    assert_eq!(csr::verify_pem(&pem).unwrap().public_key, signer.public_key());
+    assert_eq!(
+        csr::verify_pem(&pem).unwrap().public_key,
+        signer.public_key()
+    );
     let dir = scratch("csr");
     write(&dir, "req.pem", &pem);
     let text = openssl(&dir, &["req", "-in", "req.pem", "-noout", "-text"]);
@@ -188,7 +293,9 @@ fn two_party_csr_is_proof_of_possession_and_openssl_accepts_it() {
         bad[i] ^= 0x01;
         assert!(csr::verify(&bad).is_err(), "byte {i} flip accepted");
     }
-    python_check(&serde_json::json!([{ "kind": "csr", "der": hex::encode(&der), "key": signer.public_key().to_hex() }]));
+    python_check(
+        &serde_json::json!([{ "kind": "csr", "der": hex::encode(&der), "key": signer.public_key().to_hex() }]),
+    );
 }
 
 #[test]
@@ -199,11 +306,18 @@ fn two_party_signed_certificate_verifies() {
     let ca = test_ca();
     let mut issuer = ca.issuer();
     issuer.key = ca_signer.public_key();
-    let req = Request { holder: enterprise(), usage: Usage::Signing, public_key: key(), validity_days: 30 };
+    let req = Request {
+        holder: enterprise(),
+        usage: Usage::Signing,
+        public_key: key(),
+        validity_days: 30,
+    };
     let cert = issue::issue(req, &issuer, &ca_signer).unwrap();
     cert.verify_signature(&ca_signer.public_key()).unwrap();
     assert!(cert.verify_signature(ca.issuing().public_key()).is_err());
-    python_check(&serde_json::json!([{ "kind": "cert", "der": hex::encode(cert.to_der()), "key": ca_signer.public_key().to_hex(), "ca": false }]));
+    python_check(
+        &serde_json::json!([{ "kind": "cert", "der": hex::encode(cert.to_der()), "key": ca_signer.public_key().to_hex(), "ca": false }]),
+    );
 }
 
 #[test]
@@ -213,11 +327,24 @@ fn hierarchy_saves_loads_and_refuses_overwrite_and_wrong_passphrase() {
     ca.save(&dir, b"passphrase-123456", 1000).unwrap();
     let loaded = CaHierarchy::load(&dir, b"passphrase-123456").unwrap();
     assert_eq!(loaded.root(), ca.root());
-    assert_eq!(loaded.issuing_signer().public_key(), *ca.issuing().public_key());
-    assert_eq!(CaHierarchy::load(&dir, b"wrong").unwrap_err(), Error::KeyDecryption);
+    assert_eq!(
+        loaded.issuing_signer().public_key(),
+        *ca.issuing().public_key()
+    );
+    assert_eq!(
+        CaHierarchy::load(&dir, b"wrong").unwrap_err(),
+        Error::KeyDecryption
+    );
     let before = std::fs::read(dir.join("issuing.key.json")).unwrap();
-    assert!(matches!(ca.save(&dir, b"other", 1000), Err(Error::Io { .. })));
-    assert_eq!(std::fs::read(dir.join("issuing.key.json")).unwrap(), before, "existing key overwritten");
+    assert!(matches!(
+        ca.save(&dir, b"other", 1000),
+        Err(Error::Io { .. })
+    ));
+    assert_eq!(
+        std::fs::read(dir.join("issuing.key.json")).unwrap(),
+        before,
+        "existing key overwritten"
+    );
     // A certificate swapped for another CA's is refused at load.
     let other = test_ca();
     std::fs::write(dir.join("issuing.pem"), other.issuing().to_pem()).unwrap();
@@ -236,7 +363,8 @@ fn certificate_parser_rejects_garbage_and_flips() {
     for i in 0..der.len() {
         let mut bad = der.clone();
         bad[i] ^= 0x80;
-        let ok = Certificate::from_der(&bad).and_then(|c| c.verify_signature(ca.root().public_key()));
+        let ok =
+            Certificate::from_der(&bad).and_then(|c| c.verify_signature(ca.root().public_key()));
         assert!(ok.is_err(), "byte {i} flip accepted");
     }
 }

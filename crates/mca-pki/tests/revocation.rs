@@ -4,17 +4,25 @@ mod common;
 
 use common::*;
 use mca_crypto::sm2::SecretKey;
+use mca_pki::algorithm::{add_days, now};
 use mca_pki::crl::{self, Crl, Revocation};
 use mca_pki::issue::{self, Request};
 use mca_pki::ocsp::{self, CertStatus, OcspRequest, Status};
 use mca_pki::profile::{Holder, Usage};
 use mca_pki::signer::sign_with;
-use mca_pki::algorithm::{add_days, now};
 use x509_cert::ext::pkix::CrlReason;
 
 fn issue_one(ca: &mca_pki::ca::CaHierarchy) -> mca_pki::cert::Certificate {
-    let holder = Holder::Person { name: "王五".into(), resident_id: "11010519491231002X".into() };
-    let req = Request { holder, usage: Usage::Signing, public_key: *SecretKey::generate().unwrap().public_key(), validity_days: 90 };
+    let holder = Holder::Person {
+        name: "王五".into(),
+        resident_id: "11010519491231002X".into(),
+    };
+    let req = Request {
+        holder,
+        usage: Usage::Signing,
+        public_key: *SecretKey::generate().unwrap().public_key(),
+        validity_days: 90,
+    };
     issue::issue(req, &ca.issuer(), ca.issuing_signer()).unwrap()
 }
 
@@ -24,8 +32,16 @@ fn crl_with_reason_codes_parses_in_openssl_and_verifies_in_gmssl() {
     let (a, b, good) = (issue_one(&ca), issue_one(&ca), issue_one(&ca));
     let t = now().unwrap();
     let revoked = vec![
-        Revocation { serial: a.serial().to_vec(), revoked_at: t, reason: CrlReason::KeyCompromise },
-        Revocation { serial: b.serial().to_vec(), revoked_at: t, reason: CrlReason::Superseded },
+        Revocation {
+            serial: a.serial().to_vec(),
+            revoked_at: t,
+            reason: CrlReason::KeyCompromise,
+        },
+        Revocation {
+            serial: b.serial().to_vec(),
+            revoked_at: t,
+            reason: CrlReason::Superseded,
+        },
     ];
     let prepared = crl::prepare(&ca.issuer(), 7, t, add_days(t, 1).unwrap(), &revoked).unwrap();
     let crl = sign_with(prepared, ca.issuing_signer()).unwrap();
@@ -38,7 +54,14 @@ fn crl_with_reason_codes_parses_in_openssl_and_verifies_in_gmssl() {
     let dir = scratch("crl");
     write(&dir, "crl.pem", crl.to_pem());
     let text = openssl(&dir, &["crl", "-in", "crl.pem", "-noout", "-text"]);
-    for needle in ["Key Compromise", "Superseded", "X509v3 CRL Number", "7", "X509v3 Authority Key Identifier", "SM2-with-SM3"] {
+    for needle in [
+        "Key Compromise",
+        "Superseded",
+        "X509v3 CRL Number",
+        "7",
+        "X509v3 Authority Key Identifier",
+        "SM2-with-SM3",
+    ] {
         assert!(text.contains(needle), "missing {needle}:\n{text}");
     }
     python_check(&serde_json::json!([{
@@ -48,14 +71,23 @@ fn crl_with_reason_codes_parses_in_openssl_and_verifies_in_gmssl() {
     }]));
 
     // An empty CRL is valid too; bad inputs are refused.
-    let empty = sign_with(crl::prepare(&ca.issuer(), 8, t, add_days(t, 1).unwrap(), &[]).unwrap(), ca.issuing_signer()).unwrap();
+    let empty = sign_with(
+        crl::prepare(&ca.issuer(), 8, t, add_days(t, 1).unwrap(), &[]).unwrap(),
+        ca.issuing_signer(),
+    )
+    .unwrap();
     empty.verify(ca.issuing().public_key()).unwrap();
     assert!(crl::prepare(&ca.issuer(), 9, t, t, &[]).is_err());
     let der = crl.to_der().to_vec();
     for i in 0..der.len() {
         let mut bad = der.clone();
         bad[i] ^= 0x04;
-        assert!(Crl::from_der(&bad).and_then(|c| c.verify(ca.issuing().public_key())).is_err(), "flip {i} accepted");
+        assert!(
+            Crl::from_der(&bad)
+                .and_then(|c| c.verify(ca.issuing().public_key()))
+                .is_err(),
+            "flip {i} accepted"
+        );
     }
 }
 
@@ -88,27 +120,55 @@ fn ocsp_answers_good_revoked_unknown_and_signs_with_the_issuing_ca() {
     let resp = sign_with(prepared, ca.issuing_signer()).unwrap();
     let data = ocsp::verify_response(&resp, ca.issuing().public_key()).unwrap();
     assert!(matches!(data.responses[0].cert_status, CertStatus::Good(_)));
-    assert!(matches!(data.responses[1].cert_status, CertStatus::Revoked(_)));
-    assert!(matches!(data.responses[2].cert_status, CertStatus::Unknown(_)));
+    assert!(matches!(
+        data.responses[1].cert_status,
+        CertStatus::Revoked(_)
+    ));
+    assert!(matches!(
+        data.responses[2].cert_status,
+        CertStatus::Unknown(_)
+    ));
     // Another CA's certificate is unknown here even if the serial exists.
-    assert!(matches!(data.responses[3].cert_status, CertStatus::Unknown(_)));
-    assert_eq!(data.response_extensions.unwrap()[0], req.nonce().unwrap().clone());
+    assert!(matches!(
+        data.responses[3].cert_status,
+        CertStatus::Unknown(_)
+    ));
+    assert_eq!(
+        data.response_extensions.unwrap()[0],
+        req.nonce().unwrap().clone()
+    );
     assert!(ocsp::verify_response(&resp, ca.root().public_key()).is_err());
 
     let dir = scratch("ocsp");
     write(&dir, "req.der", &req_der);
     write(&dir, "resp.der", &resp);
     let text = openssl(&dir, &["ocsp", "-reqin", "req.der", "-req_text"]);
-    assert!(text.contains("Request Single Extensions") || text.contains("OCSP Nonce"), "{text}");
-    let text = openssl(&dir, &["ocsp", "-respin", "resp.der", "-resp_text", "-noverify"]);
-    for needle in ["Cert Status: good", "Cert Status: revoked", "Cert Status: unknown", "keyCompromise", "SM2-with-SM3"] {
+    assert!(
+        text.contains("Request Single Extensions") || text.contains("OCSP Nonce"),
+        "{text}"
+    );
+    let text = openssl(
+        &dir,
+        &["ocsp", "-respin", "resp.der", "-resp_text", "-noverify"],
+    );
+    for needle in [
+        "Cert Status: good",
+        "Cert Status: revoked",
+        "Cert Status: unknown",
+        "keyCompromise",
+        "SM2-with-SM3",
+    ] {
         assert!(text.contains(needle), "missing {needle}:\n{text}");
     }
     let key = ca.issuing().public_key().to_hex();
     let single = |serial: &[u8], status: Status| {
         let id = ocsp::cert_id(&issuer, serial).unwrap();
         let r = OcspRequest::from_der(&ocsp::request(vec![id], None).unwrap()).unwrap();
-        sign_with(ocsp::prepare(&r, &issuer, t, add_days(t, 1).unwrap(), |_| status).unwrap(), ca.issuing_signer()).unwrap()
+        sign_with(
+            ocsp::prepare(&r, &issuer, t, add_days(t, 1).unwrap(), |_| status).unwrap(),
+            ca.issuing_signer(),
+        )
+        .unwrap()
     };
     python_check(&serde_json::json!([
         {"kind": "ocsp", "der": hex::encode(single(good.serial(), Status::Good)), "key": key, "status": "good", "serial": hex::encode(good.serial())},
@@ -124,7 +184,19 @@ fn ocsp_parses_openssl_requests_and_rejects_garbage() {
     let dir = scratch("ocsp-openssl");
     write(&dir, "issuing.pem", ca.issuing().to_pem());
     write(&dir, "cert.pem", cert.to_pem());
-    openssl(&dir, &["ocsp", "-sm3", "-issuer", "issuing.pem", "-cert", "cert.pem", "-reqout", "req.der"]);
+    openssl(
+        &dir,
+        &[
+            "ocsp",
+            "-sm3",
+            "-issuer",
+            "issuing.pem",
+            "-cert",
+            "cert.pem",
+            "-reqout",
+            "req.der",
+        ],
+    );
     let der = std::fs::read(dir.join("req.der")).unwrap();
     let req = OcspRequest::from_der(&der).unwrap();
     let id = &req.tbs_request.request_list[0].req_cert;

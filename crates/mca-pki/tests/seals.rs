@@ -5,14 +5,19 @@
 mod common;
 
 use common::*;
+use mca_pki::Error;
 use mca_pki::issue::{self, Request};
 use mca_pki::profile::{Holder, Usage};
 use mca_pki::seal::{png, v1, v4};
-use mca_pki::signer::{sign_with, Signer};
-use mca_pki::Error;
+use mca_pki::signer::{Signer, sign_with};
 
 fn testdata(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)).unwrap()
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(name),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -22,13 +27,18 @@ fn real_version_4_seal_parses_and_verifies() {
     assert_eq!(seal.info.property.name, "OFD R&W 测试用印章");
     assert_eq!(seal.info.picture.picture_type.as_str(), "PNG");
     seal.verify().unwrap();
-    assert!(matches!(v1::parse_any(&testdata("UserV4.esl")).unwrap(), v1::AnySeal::V4(_)));
+    assert!(matches!(
+        v1::parse_any(&testdata("UserV4.esl")).unwrap(),
+        v1::AnySeal::V4(_)
+    ));
 }
 
 #[test]
 fn real_version_1_seal_parses_and_verifies() {
     let any = v1::parse_any(&testdata("UserV1.esl")).unwrap();
-    let v1::AnySeal::V1(seal) = &any else { panic!("not v1") };
+    let v1::AnySeal::V1(seal) = &any else {
+        panic!("not v1")
+    };
     assert_eq!(seal.info.property.name, "OFDRW测试用印章");
     any.verify().unwrap();
     assert!(v4::Seal::from_der(&testdata("UserV1.esl")).is_err());
@@ -53,8 +63,14 @@ fn real_ses_signature_from_an_ofd_verifies() {
     let doc = testdata("SESV4Signature.xml");
     let v = v4::verify_signature(&sig, &doc).unwrap();
     assert_eq!(v.seal.to_der(), testdata("SESV4Seal.esl"));
-    assert_eq!(v.tbs.property_info.as_str(), "/Doc_0/Signs/Sign_0/Signature.xml");
-    assert!(matches!(v4::verify_signature(&sig, b"another document"), Err(Error::BadSignature(_))));
+    assert_eq!(
+        v.tbs.property_info.as_str(),
+        "/Doc_0/Signs/Sign_0/Signature.xml"
+    );
+    assert!(matches!(
+        v4::verify_signature(&sig, b"another document"),
+        Err(Error::BadSignature(_))
+    ));
 }
 
 struct Fixture {
@@ -67,8 +83,16 @@ struct Fixture {
 fn fixture() -> Fixture {
     let ca = test_ca();
     let signer = TwoPartySigner::generate();
-    let holder = Holder::Enterprise { name: "某某建设有限公司".into(), credit_code: "91350100M000100Y43".into() };
-    let req = Request { holder, usage: Usage::Signing, public_key: signer.public_key(), validity_days: 365 };
+    let holder = Holder::Enterprise {
+        name: "某某建设有限公司".into(),
+        credit_code: "91350100M000100Y43".into(),
+    };
+    let req = Request {
+        holder,
+        usage: Usage::Signing,
+        public_key: signer.public_key(),
+        validity_days: 365,
+    };
     let cert = issue::issue(req, &ca.issuer(), ca.issuing_signer()).unwrap();
     let now = mca_pki::algorithm::now().unwrap();
     let spec = v4::SealSpec {
@@ -82,13 +106,27 @@ fn fixture() -> Fixture {
         picture: png::circular_seal(120),
         size_mm: (40, 40),
     };
-    let seal = sign_with(v4::prepare_seal(&spec, ca.seal_maker(), now).unwrap(), ca.seal_signer()).unwrap();
-    Fixture { ca, signer, cert, seal }
+    let seal = sign_with(
+        v4::prepare_seal(&spec, ca.seal_maker(), now).unwrap(),
+        ca.seal_signer(),
+    )
+    .unwrap();
+    Fixture {
+        ca,
+        signer,
+        cert,
+        seal,
+    }
 }
 
 #[test]
 fn our_seal_and_two_party_signature_round_trip_and_verify_independently() {
-    let Fixture { ca, signer, cert, seal } = fixture();
+    let Fixture {
+        ca,
+        signer,
+        cert,
+        seal,
+    } = fixture();
     seal.verify().unwrap();
     seal.verify_with_issuers(&[ca.issuing().clone()]).unwrap();
     assert!(seal.verify_with_issuers(&[ca.root().clone()]).is_err());
@@ -100,7 +138,8 @@ fn our_seal_and_two_party_signature_round_trip_and_verify_independently() {
 
     let doc = "招标公告：某某工程".as_bytes();
     let now = mca_pki::algorithm::now().unwrap();
-    let prepared = v4::prepare_signature(&seal, doc, "/Doc_0/Signs/Sign_0/Signature.xml", &cert, now).unwrap();
+    let prepared =
+        v4::prepare_signature(&seal, doc, "/Doc_0/Signs/Sign_0/Signature.xml", &cert, now).unwrap();
     let sig = sign_with(prepared, &signer).unwrap();
     let v = v4::verify_signature(&sig, doc).unwrap();
     assert_eq!(v.signer, cert);
@@ -124,13 +163,15 @@ fn our_seal_and_two_party_signature_round_trip_and_verify_independently() {
     for i in 0..seal_der.len() {
         let mut bad = seal_der.clone();
         bad[i] ^= 0x01;
-        let ok = v4::Seal::from_der(&bad).and_then(|s| s.verify_with_issuers(&[ca.issuing().clone()]));
+        let ok =
+            v4::Seal::from_der(&bad).and_then(|s| s.verify_with_issuers(&[ca.issuing().clone()]));
         assert!(ok.is_err(), "seal flip at {i} accepted");
     }
     for i in 0..sig.len() {
         let mut bad = sig.clone();
         bad[i] ^= 0x01;
-        let ok = v4::verify_signature(&bad, doc).and_then(|v| v.seal.verify_with_issuers(&[ca.issuing().clone()]));
+        let ok = v4::verify_signature(&bad, doc)
+            .and_then(|v| v.seal.verify_with_issuers(&[ca.issuing().clone()]));
         assert!(ok.is_err(), "signature flip at {i} accepted");
     }
 }
@@ -160,8 +201,17 @@ red = sum(bin(raw[i]).count('1') for i in range(len(raw)) if i % row)
 assert 500 < red < size[0] * size[1] // 2, red
 print('png ok', size)
 "#;
-    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(dir.join("seal.png")).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(dir.join("seal.png"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

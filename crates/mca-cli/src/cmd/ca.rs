@@ -65,7 +65,8 @@ pub struct PassphraseArgs {
 impl PassphraseArgs {
     fn read(&self) -> anyhow::Result<Option<String>> {
         if let Some(path) = &self.passphrase_file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("无法读取口令文件 {}", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("无法读取口令文件 {}", path.display()))?;
             let line = text.lines().next().unwrap_or("").to_owned();
             return Ok(Some(line));
         }
@@ -90,10 +91,19 @@ fn init(a: InitArgs) -> anyhow::Result<()> {
     if pass.chars().count() < MIN_PASSPHRASE {
         bail!("口令至少 {MIN_PASSPHRASE} 个字符");
     }
-    let config = CaConfig { organization: a.org, crl_url: a.crl_url, ocsp_url: a.ocsp_url };
-    let lifetimes = Lifetimes { root_days: a.root_days, issuing_days: a.issuing_days, seal_days: a.seal_days };
+    let config = CaConfig {
+        organization: a.org,
+        crl_url: a.crl_url,
+        ocsp_url: a.ocsp_url,
+    };
+    let lifetimes = Lifetimes {
+        root_days: a.root_days,
+        issuing_days: a.issuing_days,
+        seal_days: a.seal_days,
+    };
     let ca = CaHierarchy::create(config, lifetimes).context("创建 CA 失败")?;
-    ca.save(&a.dir, pass.as_bytes(), keystore::DEFAULT_ROUNDS).context("保存 CA 失败")?;
+    ca.save(&a.dir, pass.as_bytes(), keystore::DEFAULT_ROUNDS)
+        .context("保存 CA 失败")?;
     println!("已创建 CA：{}", a.dir.display());
     print_certs(&[ca.root(), ca.issuing(), ca.seal_maker()]);
     Ok(())
@@ -109,8 +119,11 @@ fn show(a: ShowArgs) -> anyhow::Result<()> {
     let mut certs = Vec::new();
     for f in ["root.pem", "issuing.pem", "seal.pem"] {
         let path = a.dir.join(f);
-        let text = std::fs::read_to_string(&path).with_context(|| format!("无法读取 {}", path.display()))?;
-        certs.push(Certificate::from_pem(&text).with_context(|| format!("{} 无效", path.display()))?);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("无法读取 {}", path.display()))?;
+        certs.push(
+            Certificate::from_pem(&text).with_context(|| format!("{} 无效", path.display()))?,
+        );
     }
     print_certs(&certs.iter().collect::<Vec<_>>());
     Ok(())
@@ -150,7 +163,9 @@ mod tests {
             root_days: 3650,
             issuing_days: 1825,
             seal_days: 365,
-            passphrase: PassphraseArgs { passphrase_file: Some(pass_file.to_path_buf()) },
+            passphrase: PassphraseArgs {
+                passphrase_file: Some(pass_file.to_path_buf()),
+            },
         }
     }
 
@@ -173,15 +188,28 @@ mod tests {
         let key_before = std::fs::read(dir.join("root.key.json")).unwrap();
         // A second init never overwrites keys.
         assert!(init(init_args(&dir, &good, "别的CA")).is_err());
-        assert_eq!(std::fs::read(dir.join("root.key.json")).unwrap(), key_before);
+        assert_eq!(
+            std::fs::read(dir.join("root.key.json")).unwrap(),
+            key_before
+        );
 
-        let show_args = |file: Option<PathBuf>| ShowArgs { dir: dir.clone(), passphrase: PassphraseArgs { passphrase_file: file } };
+        let show_args = |file: Option<PathBuf>| ShowArgs {
+            dir: dir.clone(),
+            passphrase: PassphraseArgs {
+                passphrase_file: file,
+            },
+        };
         show(show_args(Some(good.clone()))).unwrap();
         let wrong = base.join("wrong.txt");
         std::fs::write(&wrong, "not-the-passphrase-at-all\n").unwrap();
         let err = show(show_args(Some(wrong))).unwrap_err();
         assert!(format!("{err:#}").contains("wrong passphrase"));
-        let err = show(ShowArgs { dir: base.join("nowhere"), passphrase: PassphraseArgs { passphrase_file: Some(good) } });
+        let err = show(ShowArgs {
+            dir: base.join("nowhere"),
+            passphrase: PassphraseArgs {
+                passphrase_file: Some(good),
+            },
+        });
         assert!(err.is_err());
         std::fs::remove_dir_all(&base).unwrap();
     }

@@ -16,7 +16,7 @@ use super::{ContentInfo, IssuerAndSerialNumber, SetOf};
 use crate::algorithm::bare;
 use crate::cert::Certificate;
 use crate::error::malformed;
-use crate::{oids, Error, Result};
+use crate::{Error, Result, oids};
 
 /// `RecipientInfo`.
 #[derive(Clone, Debug, Sequence)]
@@ -80,14 +80,20 @@ pub fn seal(content: &[u8], recipients: &[&Certificate]) -> Result<Vec<u8>> {
             content_type: oids::GM_DATA,
             content_encryption_algorithm: AlgorithmIdentifierOwned {
                 oid: oids::SM4_CBC,
-                parameters: Some(Any::encode_from(&OctetString::new(iv.to_vec()).map_err(malformed("IV"))?).map_err(malformed("IV"))?),
+                parameters: Some(
+                    Any::encode_from(&OctetString::new(iv.to_vec()).map_err(malformed("IV"))?)
+                        .map_err(malformed("IV"))?,
+                ),
             },
             encrypted_content: Some(OctetString::new(ciphertext).map_err(malformed("content"))?),
         },
     };
-    ContentInfo { content_type: oids::GM_ENVELOPED_DATA, content: Some(Any::encode_from(&ed).map_err(malformed("EnvelopedData"))?) }
-        .to_der()
-        .map_err(malformed("ContentInfo"))
+    ContentInfo {
+        content_type: oids::GM_ENVELOPED_DATA,
+        content: Some(Any::encode_from(&ed).map_err(malformed("EnvelopedData"))?),
+    }
+    .to_der()
+    .map_err(malformed("ContentInfo"))
 }
 
 /// A parsed envelope.
@@ -105,8 +111,13 @@ pub fn parse(der: &[u8]) -> Result<Envelope> {
     if ci.content_type != oids::GM_ENVELOPED_DATA && ci.content_type != PKCS7_ENVELOPED_DATA {
         return Err(Error::Unsupported("content type (expected envelopedData)"));
     }
-    let content = ci.content.ok_or(Error::Malformed { what: "ContentInfo", reason: "no content".into() })?;
-    let data = content.decode_as::<EnvelopedData>().map_err(malformed("EnvelopedData"))?;
+    let content = ci.content.ok_or(Error::Malformed {
+        what: "ContentInfo",
+        reason: "no content".into(),
+    })?;
+    let data = content
+        .decode_as::<EnvelopedData>()
+        .map_err(malformed("EnvelopedData"))?;
     let alg = &data.encrypted_content_info.content_encryption_algorithm;
     if alg.oid != oids::SM4_CBC {
         return Err(Error::Unsupported("content cipher (only SM4-CBC)"));
@@ -132,7 +143,10 @@ impl Envelope {
         let bytes = ri.encrypted_key.as_bytes();
         Ciphertext::from_der(bytes)
             .or_else(|_| Ciphertext::from_c1c3c2(bytes))
-            .map_err(|_| Error::Malformed { what: "encryptedKey", reason: "neither SM2Cipher nor C1C3C2".into() })
+            .map_err(|_| Error::Malformed {
+                what: "encryptedKey",
+                reason: "neither SM2Cipher nor C1C3C2".into(),
+            })
     }
 
     /// Decrypts the content with the recovered SM4 key.
@@ -143,15 +157,25 @@ impl Envelope {
             .parameters
             .as_ref()
             .and_then(|p| p.decode_as::<OctetString>().ok())
-            .ok_or(Error::Malformed { what: "EnvelopedData", reason: "SM4-CBC IV missing".into() })?;
-        let ct = eci
-            .encrypted_content
-            .as_ref()
-            .ok_or(Error::Malformed { what: "EnvelopedData", reason: "no encrypted content".into() })?;
+            .ok_or(Error::Malformed {
+                what: "EnvelopedData",
+                reason: "SM4-CBC IV missing".into(),
+            })?;
+        let ct = eci.encrypted_content.as_ref().ok_or(Error::Malformed {
+            what: "EnvelopedData",
+            reason: "no encrypted content".into(),
+        })?;
         if key.len() != 16 || iv.as_bytes().len() != 16 {
-            return Err(Error::Malformed { what: "EnvelopedData", reason: "key or IV length".into() });
+            return Err(Error::Malformed {
+                what: "EnvelopedData",
+                reason: "key or IV length".into(),
+            });
         }
-        Ok(mca_crypto::sm4::cbc_decrypt(key, iv.as_bytes(), ct.as_bytes())?)
+        Ok(mca_crypto::sm4::cbc_decrypt(
+            key,
+            iv.as_bytes(),
+            ct.as_bytes(),
+        )?)
     }
 }
 

@@ -76,7 +76,9 @@ impl<'a, T: der::Decode<'a, Error = der::Error>> DecodeValue<'a> for SetOf<T> {
 
 impl<T: der::Encode> EncodeValue for SetOf<T> {
     fn value_len(&self) -> der::Result<Length> {
-        self.0.iter().try_fold(Length::ZERO, |acc, e| acc + e.encoded_len()?)
+        self.0
+            .iter()
+            .try_fold(Length::ZERO, |acc, e| acc + e.encoded_len()?)
     }
 
     fn encode_value(&self, writer: &mut impl Writer) -> der::Result<()> {

@@ -10,8 +10,8 @@ use super::{ContentInfo, IssuerAndSerialNumber, SetOf};
 use crate::algorithm::{self, bare};
 use crate::cert::Certificate;
 use crate::error::malformed;
-use crate::signer::{check, ToBeSigned};
-use crate::{oids, Error, Result};
+use crate::signer::{ToBeSigned, check};
+use crate::{Error, Result, oids};
 
 /// `Attribute ::= SEQUENCE { type, values SET OF ANY }`.
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
@@ -62,18 +62,34 @@ pub struct SignedData {
     pub signer_infos: SetOf<SignerInfo>,
 }
 
-fn attribute<T: der::EncodeValue + der::Tagged>(oid: ObjectIdentifier, value: &T) -> Result<Attribute> {
-    Ok(Attribute { oid, values: SetOf(vec![Any::encode_from(value).map_err(malformed("attribute"))?]) })
+fn attribute<T: der::EncodeValue + der::Tagged>(
+    oid: ObjectIdentifier,
+    value: &T,
+) -> Result<Attribute> {
+    Ok(Attribute {
+        oid,
+        values: SetOf(vec![
+            Any::encode_from(value).map_err(malformed("attribute"))?,
+        ]),
+    })
 }
 
 /// Step 1: the signed attributes for `content`, to be signed by the key of
 /// `signer`. `attached` puts the content inside the message.
-pub fn prepare(content: &[u8], signer: &Certificate, attached: bool, signing_time: DateTime) -> Result<PreparedSignedData> {
+pub fn prepare(
+    content: &[u8],
+    signer: &Certificate,
+    attached: bool,
+    signing_time: DateTime,
+) -> Result<PreparedSignedData> {
     let digest = mca_crypto::sm3::sm3(content);
     let time = UtcTime::from_date_time(signing_time).map_err(malformed("signingTime"))?;
     let attrs = SetOf::sorted(vec![
         attribute(oids::ATTR_CONTENT_TYPE, &oids::GM_DATA)?,
-        attribute(oids::ATTR_MESSAGE_DIGEST, &OctetString::new(digest.to_vec()).map_err(malformed("digest"))?)?,
+        attribute(
+            oids::ATTR_MESSAGE_DIGEST,
+            &OctetString::new(digest.to_vec()).map_err(malformed("digest"))?,
+        )?,
         attribute(oids::ATTR_SIGNING_TIME, &time)?,
     ])
     .map_err(malformed("signed attributes"))?;
@@ -112,7 +128,10 @@ impl ToBeSigned for PreparedSignedData {
         check(self.signer.public_key(), &self.signed_attrs, signature)?;
         let m = malformed("SignedData");
         let content = match &self.content {
-            Some(c) => Some(Any::encode_from(&OctetString::new(c.clone()).map_err(malformed("content"))?).map_err(m)?),
+            Some(c) => Some(
+                Any::encode_from(&OctetString::new(c.clone()).map_err(malformed("content"))?)
+                    .map_err(m)?,
+            ),
             None => None,
         };
         let signer_info = SignerInfo {
@@ -121,14 +140,20 @@ impl ToBeSigned for PreparedSignedData {
             digest_algorithm: bare(oids::SM3),
             authenticated_attributes: Some(self.attrs),
             digest_encryption_algorithm: bare(oids::SM2_SIGN),
-            encrypted_digest: OctetString::new(signature.to_der()).map_err(malformed("signature"))?,
+            encrypted_digest: OctetString::new(signature.to_der())
+                .map_err(malformed("signature"))?,
             unauthenticated_attributes: None,
         };
         let sd = SignedData {
             version: 1,
             digest_algorithms: SetOf(vec![bare(oids::SM3)]),
-            content_info: ContentInfo { content_type: oids::GM_DATA, content },
-            certificates: Some(SetOf(vec![Any::from_der(self.signer.to_der()).map_err(malformed("certificate"))?])),
+            content_info: ContentInfo {
+                content_type: oids::GM_DATA,
+                content,
+            },
+            certificates: Some(SetOf(vec![
+                Any::from_der(self.signer.to_der()).map_err(malformed("certificate"))?,
+            ])),
             crls: None,
             signer_infos: SetOf(vec![signer_info]),
         };
@@ -167,8 +192,13 @@ pub fn parse(der: &[u8]) -> Result<SignedData> {
     if ci.content_type != oids::GM_SIGNED_DATA && ci.content_type != PKCS7_SIGNED_DATA {
         return Err(Error::Unsupported("content type (expected signedData)"));
     }
-    let content = ci.content.ok_or(Error::Malformed { what: "ContentInfo", reason: "no content".into() })?;
-    content.decode_as::<SignedData>().map_err(malformed("SignedData"))
+    let content = ci.content.ok_or(Error::Malformed {
+        what: "ContentInfo",
+        reason: "no content".into(),
+    })?;
+    content
+        .decode_as::<SignedData>()
+        .map_err(malformed("SignedData"))
 }
 
 /// Parses and verifies SignedData: every SignerInfo must verify (SM2 over
@@ -187,11 +217,15 @@ pub fn verify(
     let sd = parse(der)?;
     // PKCS#7 v1.5 (RFC 2315) SignedData and SignerInfo are version 1.
     if sd.version != 1 || sd.signer_infos.0.iter().any(|si| si.version != 1) {
-        return Err(Error::Unsupported("SignedData version (only PKCS#7 v1.5, version 1)"));
+        return Err(Error::Unsupported(
+            "SignedData version (only PKCS#7 v1.5, version 1)",
+        ));
     }
     // Unsigned fields are checked too, so nothing in the message can be
     // altered while it still verifies.
-    if sd.digest_algorithms.0.is_empty() || sd.digest_algorithms.0.iter().any(|a| a != &bare(oids::SM3)) {
+    if sd.digest_algorithms.0.is_empty()
+        || sd.digest_algorithms.0.iter().any(|a| a != &bare(oids::SM3))
+    {
         return Err(Error::Unsupported("digest algorithms (only SM3)"));
     }
     let inner_type = sd.content_info.content_type;
@@ -199,22 +233,40 @@ pub fn verify(
         return Err(Error::Unsupported("signed content type (only data)"));
     }
     let attached = match &sd.content_info.content {
-        Some(any) => Some(any.decode_as::<OctetString>().map_err(malformed("content"))?.as_bytes().to_vec()),
+        Some(any) => Some(
+            any.decode_as::<OctetString>()
+                .map_err(malformed("content"))?
+                .as_bytes()
+                .to_vec(),
+        ),
         None => None,
     };
     let content = match (attached, detached) {
         (Some(a), None) => a,
         (None, Some(d)) => d.to_vec(),
         (Some(a), Some(d)) if a == d => a,
-        (Some(_), Some(_)) => return Err(Error::BadSignature("attached content differs from the given content")),
-        (None, None) => return Err(Error::InvalidRequest("detached signature needs the content".into())),
+        (Some(_), Some(_)) => {
+            return Err(Error::BadSignature(
+                "attached content differs from the given content",
+            ));
+        }
+        (None, None) => {
+            return Err(Error::InvalidRequest(
+                "detached signature needs the content".into(),
+            ));
+        }
     };
     let mut known: Vec<Certificate> = certs.to_vec();
     for c in sd.certificates.iter().flat_map(|s| s.0.iter()) {
-        known.push(Certificate::from_der(&c.to_der().map_err(malformed("certificate"))?)?);
+        known.push(Certificate::from_der(
+            &c.to_der().map_err(malformed("certificate"))?,
+        )?);
     }
     if sd.signer_infos.0.is_empty() {
-        return Err(Error::Malformed { what: "SignedData", reason: "no signers".into() });
+        return Err(Error::Malformed {
+            what: "SignedData",
+            reason: "no signers".into(),
+        });
     }
     let mut signers = Vec::new();
     for si in &sd.signer_infos.0 {
@@ -241,25 +293,41 @@ fn verify_signer(
         .find(|c| si.issuer_and_serial_number.names(c))
         .ok_or(Error::BadSignature("signer certificate not found"))?;
     if !issuers.iter().any(|i| cert.verify_issued_by(i).is_ok()) {
-        return Err(Error::BadSignature("signer certificate not issued by a trusted CA"));
+        return Err(Error::BadSignature(
+            "signer certificate not issued by a trusted CA",
+        ));
     }
-    let sig = Signature::from_der(si.encrypted_digest.as_bytes())
-        .map_err(|_| Error::Malformed { what: "SignerInfo", reason: "signature is not DER SEQUENCE{r,s}".into() })?;
+    let sig =
+        Signature::from_der(si.encrypted_digest.as_bytes()).map_err(|_| Error::Malformed {
+            what: "SignerInfo",
+            reason: "signature is not DER SEQUENCE{r,s}".into(),
+        })?;
     let mut signing_time = None;
     let signed: Vec<u8> = match &si.authenticated_attributes {
         None => content.to_vec(),
         Some(attrs) => {
-            let one = |oid| attrs.0.iter().find(|a| a.oid == oid).and_then(|a| a.values.0.first());
+            let one = |oid| {
+                attrs
+                    .0
+                    .iter()
+                    .find(|a| a.oid == oid)
+                    .and_then(|a| a.values.0.first())
+            };
             let digest = one(oids::ATTR_MESSAGE_DIGEST)
                 .ok_or(Error::BadSignature("messageDigest attribute missing"))?
                 .decode_as::<OctetString>()
                 .map_err(malformed("messageDigest"))?;
-            let signed_type = one(oids::ATTR_CONTENT_TYPE).map(|t| t.decode_as::<ObjectIdentifier>());
+            let signed_type =
+                one(oids::ATTR_CONTENT_TYPE).map(|t| t.decode_as::<ObjectIdentifier>());
             if !matches!(signed_type, Some(Ok(t)) if t == content_type) {
-                return Err(Error::BadSignature("contentType attribute missing or different"));
+                return Err(Error::BadSignature(
+                    "contentType attribute missing or different",
+                ));
             }
             if digest.as_bytes() != mca_crypto::sm3::sm3(content) {
-                return Err(Error::BadSignature("messageDigest does not match the content"));
+                return Err(Error::BadSignature(
+                    "messageDigest does not match the content",
+                ));
             }
             signing_time = one(oids::ATTR_SIGNING_TIME)
                 .and_then(|t| t.to_der().ok())
@@ -268,11 +336,21 @@ fn verify_signer(
             attrs.to_der().map_err(malformed("signed attributes"))?
         }
     };
-    cert.public_key().verify(&signed, &sig).map_err(|_| Error::BadSignature("SignerInfo signature"))?;
-    Ok(VerifiedSigner { certificate: cert.clone(), signing_time })
+    cert.public_key()
+        .verify(&signed, &sig)
+        .map_err(|_| Error::BadSignature("SignerInfo signature"))?;
+    Ok(VerifiedSigner {
+        certificate: cert.clone(),
+        signing_time,
+    })
 }
 
 /// Both steps with a synchronous signer, signing now.
-pub fn sign(content: &[u8], cert: &Certificate, attached: bool, signer: &dyn crate::signer::Signer) -> Result<Vec<u8>> {
+pub fn sign(
+    content: &[u8],
+    cert: &Certificate,
+    attached: bool,
+    signer: &dyn crate::signer::Signer,
+) -> Result<Vec<u8>> {
     crate::signer::sign_with(prepare(content, cert, attached, algorithm::now()?)?, signer)
 }

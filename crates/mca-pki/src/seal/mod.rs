@@ -12,8 +12,8 @@ pub mod png;
 pub mod v1;
 pub mod v4;
 
-use der::asn1::{ObjectIdentifier, OctetString};
 use der::Sequence;
+use der::asn1::{ObjectIdentifier, OctetString};
 
 /// `ExtData ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE,
 /// extnValue OCTET STRING }`. `critical` is optional here because real

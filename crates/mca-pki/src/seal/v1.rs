@@ -9,7 +9,7 @@ use super::{ExtData, Header, PictureInfo};
 use crate::algorithm::{signature_from_bits, wrap};
 use crate::cert::Certificate;
 use crate::error::malformed;
-use crate::{oids, Error, Result};
+use crate::{Error, Result, oids};
 
 /// `SES_ESPropertyInfo` (version 1): UTCTime dates, no certListType.
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
@@ -71,11 +71,18 @@ impl Seal {
     /// Parses a version 1 seal.
     pub fn from_der(der: &[u8]) -> Result<Self> {
         let raw = RawSeal::from_der(der).map_err(malformed("SESeal"))?;
-        let info = raw.seal_info.decode_as::<SealInfo>().map_err(malformed("SES_SealInfo"))?;
+        let info = raw
+            .seal_info
+            .decode_as::<SealInfo>()
+            .map_err(malformed("SES_SealInfo"))?;
         if info.header.version != 1 {
             return Err(Error::Unsupported("seal version (expected 1)"));
         }
-        Ok(Seal { info, maker_cert: raw.sign_info.cert.as_bytes().to_vec(), raw })
+        Ok(Seal {
+            info,
+            maker_cert: raw.sign_info.cert.as_bytes().to_vec(),
+            raw,
+        })
     }
 
     /// Checks the maker's signature with the certificate in `signInfo`.
@@ -84,9 +91,17 @@ impl Seal {
         if !oids::is_sm2_signature(&si.signature_algorithm) {
             return Err(Error::Unsupported("seal signature algorithm"));
         }
-        let mut body = self.raw.seal_info.to_der().map_err(malformed("SES_SealInfo"))?;
+        let mut body = self
+            .raw
+            .seal_info
+            .to_der()
+            .map_err(malformed("SES_SealInfo"))?;
         body.extend(si.cert.to_der().map_err(malformed("SES_SignInfo"))?);
-        body.extend(si.signature_algorithm.to_der().map_err(malformed("SES_SignInfo"))?);
+        body.extend(
+            si.signature_algorithm
+                .to_der()
+                .map_err(malformed("SES_SignInfo"))?,
+        );
         let signed = wrap(der::Tag::Sequence, &body)?;
         let cert = Certificate::from_der(&self.maker_cert)?;
         cert.public_key()
@@ -108,7 +123,9 @@ pub enum AnySeal {
 pub fn parse_any(der: &[u8]) -> Result<AnySeal> {
     match super::v4::Seal::from_der(der) {
         Ok(s) => Ok(AnySeal::V4(s)),
-        Err(Error::Unsupported(_)) | Err(Error::Malformed { .. }) => Seal::from_der(der).map(AnySeal::V1),
+        Err(Error::Unsupported(_)) | Err(Error::Malformed { .. }) => {
+            Seal::from_der(der).map(AnySeal::V1)
+        }
         Err(e) => Err(e),
     }
 }

@@ -12,8 +12,8 @@ use super::{ExtData, Header, PictureInfo};
 use crate::algorithm::{signature_bits, signature_from_bits};
 use crate::cert::Certificate;
 use crate::error::malformed;
-use crate::signer::{check, ToBeSigned};
-use crate::{oids, Error, Result};
+use crate::signer::{ToBeSigned, check};
+use crate::{Error, Result, oids};
 
 /// `SES_ESPropertyInfo` (version 4).
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
@@ -104,16 +104,26 @@ fn ia5(s: &str) -> Result<Ia5String> {
 /// Step 1 of making a seal: DER(`SES_SealInfo`), signed by the CA's
 /// seal-making key whose certificate is `maker`.
 pub fn prepare_seal(spec: &SealSpec, maker: &Certificate, now: DateTime) -> Result<PreparedSeal> {
-    if spec.signer_certs.is_empty() || spec.valid_end <= spec.valid_start || spec.name.trim().is_empty() {
+    if spec.signer_certs.is_empty()
+        || spec.valid_end <= spec.valid_start
+        || spec.name.trim().is_empty()
+    {
         return Err(Error::InvalidRequest("印章信息不完整".into()));
     }
     let mut cert_list = Vec::new();
     for c in &spec.signer_certs {
-        cert_list.push(Any::encode_from(&OctetString::new(c.to_der()).map_err(malformed("certificate"))?).map_err(malformed("certList"))?);
+        cert_list.push(
+            Any::encode_from(&OctetString::new(c.to_der()).map_err(malformed("certificate"))?)
+                .map_err(malformed("certList"))?,
+        );
     }
     let gt = GeneralizedTime::from_date_time;
     let info = SealInfo {
-        header: Header { id: ia5("ES")?, version: 4, vid: ia5(VID)? },
+        header: Header {
+            id: ia5("ES")?,
+            version: 4,
+            vid: ia5(VID)?,
+        },
         es_id: ia5(&spec.es_id)?,
         property: PropertyInfo {
             seal_type: spec.seal_type,
@@ -132,7 +142,10 @@ pub fn prepare_seal(spec: &SealSpec, maker: &Certificate, now: DateTime) -> Resu
         },
         ext_datas: None,
     };
-    Ok(PreparedSeal { info: info.to_der().map_err(malformed("SES_SealInfo"))?, maker: maker.clone() })
+    Ok(PreparedSeal {
+        info: info.to_der().map_err(malformed("SES_SealInfo"))?,
+        maker: maker.clone(),
+    })
 }
 
 /// A `SES_SealInfo` waiting for the seal maker's signature.
@@ -169,11 +182,19 @@ impl Seal {
     /// Parses a version 4 seal (no signature check).
     pub fn from_der(der: &[u8]) -> Result<Self> {
         let raw = RawSeal::from_der(der).map_err(malformed("SES_Seal"))?;
-        let info = raw.seal_info.decode_as::<SealInfo>().map_err(malformed("SES_SealInfo"))?;
+        let info = raw
+            .seal_info
+            .decode_as::<SealInfo>()
+            .map_err(malformed("SES_SealInfo"))?;
         if info.header.version != 4 {
             return Err(Error::Unsupported("seal version (expected 4)"));
         }
-        Ok(Seal { info, maker_cert: raw.cert.as_bytes().to_vec(), der: der.to_vec(), raw })
+        Ok(Seal {
+            info,
+            maker_cert: raw.cert.as_bytes().to_vec(),
+            der: der.to_vec(),
+            raw,
+        })
     }
 
     /// DER (as received or as made).
@@ -192,9 +213,16 @@ impl Seal {
         if !oids::is_sm2_signature(&self.raw.sign_alg) {
             return Err(Error::Unsupported("seal signature algorithm"));
         }
-        let info = self.raw.seal_info.to_der().map_err(malformed("SES_SealInfo"))?;
+        let info = self
+            .raw
+            .seal_info
+            .to_der()
+            .map_err(malformed("SES_SealInfo"))?;
         let sig = signature_from_bits(&self.raw.signed_value)?;
-        self.maker()?.public_key().verify(&info, &sig).map_err(|_| Error::BadSignature("seal maker signature"))
+        self.maker()?
+            .public_key()
+            .verify(&info, &sig)
+            .map_err(|_| Error::BadSignature("seal maker signature"))
     }
 
     /// [`Seal::verify`], and the maker's certificate must be issued by one
@@ -205,7 +233,9 @@ impl Seal {
         if issuers.iter().any(|i| maker.verify_issued_by(i).is_ok()) {
             Ok(())
         } else {
-            Err(Error::BadSignature("seal maker certificate not issued by a trusted CA"))
+            Err(Error::BadSignature(
+                "seal maker certificate not issued by a trusted CA",
+            ))
         }
     }
 
@@ -213,10 +243,15 @@ impl Seal {
     pub fn allows(&self, cert: &Certificate) -> bool {
         let p = &self.info.property;
         p.cert_list.iter().any(|entry| match p.cert_list_type {
-            1 => entry.decode_as::<OctetString>().is_ok_and(|o| o.as_bytes() == cert.to_der()),
+            1 => entry
+                .decode_as::<OctetString>()
+                .is_ok_and(|o| o.as_bytes() == cert.to_der()),
             // CertDigestObj { type PrintableString, value OCTET STRING }:
             // we compare SM3 digests.
-            _ => entry.value().windows(32).any(|w| w == mca_crypto::sm3::sm3(cert.to_der())),
+            _ => entry
+                .value()
+                .windows(32)
+                .any(|w| w == mca_crypto::sm3::sm3(cert.to_der())),
         })
     }
 }
@@ -250,7 +285,13 @@ struct RawSignature {
 }
 
 /// Step 1 of signing under a seal: DER(`TBS_Sign`) for `document`.
-pub fn prepare_signature(seal: &Seal, document: &[u8], property_info: &str, signer: &Certificate, now: DateTime) -> Result<PreparedSignature> {
+pub fn prepare_signature(
+    seal: &Seal,
+    document: &[u8],
+    property_info: &str,
+    signer: &Certificate,
+    now: DateTime,
+) -> Result<PreparedSignature> {
     if !seal.allows(signer) {
         return Err(Error::InvalidRequest("签章证书不在印章的证书列表中".into()));
     }
@@ -258,11 +299,15 @@ pub fn prepare_signature(seal: &Seal, document: &[u8], property_info: &str, sign
         version: 4,
         eseal: Any::from_der(seal.to_der()).map_err(malformed("SES_Seal"))?,
         time_info: GeneralizedTime::from_date_time(now),
-        data_hash: BitString::from_bytes(&mca_crypto::sm3::sm3(document)).map_err(malformed("dataHash"))?,
+        data_hash: BitString::from_bytes(&mca_crypto::sm3::sm3(document))
+            .map_err(malformed("dataHash"))?,
         property_info: ia5(property_info)?,
         ext_datas: None,
     };
-    Ok(PreparedSignature { tbs: tbs.to_der().map_err(malformed("TBS_Sign"))?, signer: signer.clone() })
+    Ok(PreparedSignature {
+        tbs: tbs.to_der().map_err(malformed("TBS_Sign"))?,
+        signer: signer.clone(),
+    })
 }
 
 /// A `TBS_Sign` waiting for the signer's signature (two-party included).
@@ -312,7 +357,10 @@ pub struct VerifiedSignature {
 /// Parses an `SES_Signature` without checking it.
 pub fn parse_signature(der: &[u8]) -> Result<(TbsSign, Seal, Certificate)> {
     let raw = RawSignature::from_der(der).map_err(malformed("SES_Signature"))?;
-    let tbs = raw.to_sign.decode_as::<TbsSign>().map_err(malformed("TBS_Sign"))?;
+    let tbs = raw
+        .to_sign
+        .decode_as::<TbsSign>()
+        .map_err(malformed("TBS_Sign"))?;
     let seal = Seal::from_der(&tbs.eseal.to_der().map_err(malformed("SES_Seal"))?)?;
     let signer = Certificate::from_der(raw.cert.as_bytes())?;
     Ok((tbs, seal, signer))
@@ -340,7 +388,9 @@ pub fn verify_signature(der: &[u8], document: &[u8]) -> Result<VerifiedSignature
     }
     seal.verify()?;
     if !seal.allows(&signer) {
-        return Err(Error::BadSignature("signer certificate not in the seal's certificate list"));
+        return Err(Error::BadSignature(
+            "signer certificate not in the seal's certificate list",
+        ));
     }
     Ok(VerifiedSignature { seal, signer, tbs })
 }

@@ -29,7 +29,11 @@ impl TwoPartySigner {
         let (server_key, response) = server::generate_signing_key(&request).unwrap();
         let (masked, public_key) = keygen.finish(&response, PIN, DEVICE).unwrap();
         let share = masked.unmask(PIN, DEVICE).unwrap();
-        TwoPartySigner { share, server: Mutex::new(server_key), public_key }
+        TwoPartySigner {
+            share,
+            server: Mutex::new(server_key),
+            public_key,
+        }
     }
 }
 
@@ -75,14 +79,21 @@ pub fn test_ca() -> CaHierarchy {
 
 /// A fresh scratch directory under the target dir.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mca-pki-{name}-{}", hex::encode(mca_crypto::rand::bytes::<6>().unwrap())));
+    let dir = std::env::temp_dir().join(format!(
+        "mca-pki-{name}-{}",
+        hex::encode(mca_crypto::rand::bytes::<6>().unwrap())
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 /// Runs `openssl` with `args` in `dir`; panics with its stderr on failure.
 pub fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl 3 must be installed");
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl 3 must be installed");
     assert!(
         out.status.success(),
         "openssl {args:?} failed:\n{}{}",
@@ -94,7 +105,13 @@ pub fn openssl(dir: &Path, args: &[&str]) -> String {
 
 /// Like [`openssl`] but returns whether it succeeded.
 pub fn openssl_ok(dir: &Path, args: &[&str]) -> bool {
-    Command::new("openssl").args(args).current_dir(dir).output().expect("openssl 3 must be installed").status.success()
+    Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl 3 must be installed")
+        .status
+        .success()
 }
 
 /// Runs the independent Python checker on a JSON list of items; returns
