@@ -187,6 +187,8 @@ mod tests {
             .collect()
     }
 
+    type Tampering = (&'static str, fn(&mut AuditEntry));
+
     fn first_break(entries: &[AuditEntry]) -> Option<(i64, ChainBreak)> {
         check_links(&mut (0, [0; 32]), entries)
     }
@@ -200,7 +202,7 @@ mod tests {
     fn tampering_any_field_of_any_entry_names_that_entry() {
         let n = 4;
         for target in 0..n as usize {
-            let tamperings: [(&str, fn(&mut AuditEntry)); 8] = [
+            let tamperings: [Tampering; 8] = [
                 ("seq", |e| e.seq += 10),
                 ("at", |e| e.at.0 += 1),
                 ("actor", |e| e.actor.push('x')),

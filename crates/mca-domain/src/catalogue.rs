@@ -334,9 +334,12 @@ const ZHEJIANG_PLATFORMS: [(&str, &str); 4] = [
     ("温州市公共资源交易中心", "https://ggzy.wenzhou.gov.cn"),
 ];
 
+/// (name, short name, [(years, price in fen)]).
+type SeedCa = (&'static str, &'static str, [(u32, i64); 3]);
+
 /// Two CAs with (years, price in fen) options: 300/500/700 yuan and
 /// 280/500/680 yuan, typical prices for bidding certificates.
-const SEED_CAS: [(&str, &str, [(u32, i64); 3]); 2] = [
+const SEED_CAS: [SeedCa; 2] = [
     (
         "浙江省数字安全证书管理有限公司",
         "ZJCA",

@@ -44,6 +44,7 @@ impl Scratch {
     pub async fn postgres(url: &str) -> Result<Self, StoreError> {
         let schema = format!("mca_test_{}", UserId::new().to_string().replace('-', ""));
         let admin = PgStore::connect(url).await?;
+        drop_stale_schemas(&admin).await?;
         // The name is generated above from hex digits: safe to splice.
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(admin.pool())
@@ -105,4 +106,45 @@ impl Scratch {
             }
         }
     }
+}
+
+/// Schemas older than this were left by a test that panicked before its
+/// cleanup; the next run drops them.
+const STALE_AFTER_MS: u64 = 3_600_000;
+
+/// Drops `mca_test_*` schemas whose UUID v7 timestamp (the first 48 bits,
+/// milliseconds) is more than an hour old. Younger ones may belong to a
+/// run in progress elsewhere.
+async fn drop_stale_schemas(admin: &PgStore) -> Result<(), StoreError> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'mca\\_test\\_%'",
+    )
+    .fetch_all(admin.pool())
+    .await
+    .map_err(db("list scratch schemas"))?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    for name in names {
+        let Some(created_ms) = name
+            .strip_prefix("mca_test_")
+            .and_then(|hex| hex.get(..12))
+            .and_then(|ms| u64::from_str_radix(ms, 16).ok())
+        else {
+            continue;
+        };
+        let valid = name.len() == "mca_test_".len() + 32
+            && name["mca_test_".len()..]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit());
+        if valid && now_ms.saturating_sub(created_ms) > STALE_AFTER_MS {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE"
+            )))
+            .execute(admin.pool())
+            .await
+            .map_err(db("drop stale scratch schema"))?;
+        }
+    }
+    Ok(())
 }
