@@ -121,6 +121,26 @@ pub fn wrap(tag: der::Tag, content: &[u8]) -> Result<Vec<u8>> {
         .map_err(malformed("envelope"))
 }
 
+/// Decodes one PEM block whose label must be `label`.
+pub fn pem_decode(pem: &str, label: &str, what: &'static str) -> Result<Vec<u8>> {
+    let (found, der) = der::pem::decode_vec(pem.as_bytes()).map_err(|e| Error::Malformed {
+        what,
+        reason: e.to_string(),
+    })?;
+    if found != label {
+        return Err(Error::Malformed {
+            what,
+            reason: format!("label {found}"),
+        });
+    }
+    Ok(der)
+}
+
+/// PEM text of DER bytes.
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    der::pem::encode_string(label, der::pem::LineEnding::LF, der).expect("PEM of DER")
+}
+
 /// The current time, second precision, as an X.509 time.
 pub fn now() -> Result<der::DateTime> {
     let secs = std::time::SystemTime::now()

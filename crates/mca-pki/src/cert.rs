@@ -122,17 +122,7 @@ impl Certificate {
 
     /// Parses one PEM certificate.
     pub fn from_pem(pem: &str) -> Result<Self> {
-        let (label, der) = der::pem::decode_vec(pem.as_bytes()).map_err(|e| Error::Malformed {
-            what: "PEM certificate",
-            reason: e.to_string(),
-        })?;
-        if label != PEM_LABEL {
-            return Err(Error::Malformed {
-                what: "PEM certificate",
-                reason: format!("label {label}"),
-            });
-        }
-        Certificate::from_der(&der)
+        Certificate::from_der(&algorithm::pem_decode(pem, PEM_LABEL, "PEM certificate")?)
     }
 
     /// DER bytes.
@@ -142,7 +132,7 @@ impl Certificate {
 
     /// PEM text.
     pub fn to_pem(&self) -> String {
-        der::pem::encode_string(PEM_LABEL, der::pem::LineEnding::LF, &self.der).expect("PEM of DER")
+        algorithm::pem_encode(PEM_LABEL, &self.der)
     }
 
     /// The x509-cert view, for reading fields.

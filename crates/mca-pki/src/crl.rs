@@ -128,8 +128,7 @@ impl Crl {
 
     /// PEM text (`X509 CRL`).
     pub fn to_pem(&self) -> String {
-        der::pem::encode_string("X509 CRL", der::pem::LineEnding::LF, &self.der)
-            .expect("PEM of DER")
+        algorithm::pem_encode("X509 CRL", &self.der)
     }
 
     /// Checks the signature under the issuing CA's key.

@@ -12,7 +12,7 @@ use crate::algorithm::{self, point_from_spki};
 use crate::cert::RawSigned;
 use crate::error::malformed;
 use crate::signer::{ToBeSigned, check};
-use crate::{Error, Result};
+use crate::Result;
 
 const PEM_LABEL: &str = "CERTIFICATE REQUEST";
 
@@ -38,17 +38,7 @@ pub fn verify(der: &[u8]) -> Result<VerifiedCsr> {
 
 /// Parses a PEM CSR and checks it.
 pub fn verify_pem(pem: &str) -> Result<VerifiedCsr> {
-    let (label, der) = der::pem::decode_vec(pem.as_bytes()).map_err(|e| Error::Malformed {
-        what: "PEM request",
-        reason: e.to_string(),
-    })?;
-    if label != PEM_LABEL {
-        return Err(Error::Malformed {
-            what: "PEM request",
-            reason: format!("label {label}"),
-        });
-    }
-    verify(&der)
+    verify(&algorithm::pem_decode(pem, PEM_LABEL, "PEM request")?)
 }
 
 /// DER `CertificationRequestInfo`, ready for the key holder's signature.
@@ -92,5 +82,5 @@ impl ToBeSigned for PreparedCsr {
 
 /// PEM text of a DER request.
 pub fn to_pem(der: &[u8]) -> String {
-    der::pem::encode_string(PEM_LABEL, der::pem::LineEnding::LF, der).expect("PEM of DER")
+    algorithm::pem_encode(PEM_LABEL, der)
 }

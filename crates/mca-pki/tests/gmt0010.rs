@@ -6,37 +6,10 @@ use common::*;
 use der::{Decode, Encode};
 use mca_crypto::sm2::SecretKey;
 use mca_crypto::twoparty::{kmc, phone, server};
-use mca_pki::cert::Certificate;
 use mca_pki::gmt0010::{ContentInfo, enveloped, signed};
-use mca_pki::issue::{self, Request};
-use mca_pki::profile::{Holder, Usage};
+use mca_pki::profile::Usage;
 use mca_pki::signer::{Signer, SoftwareSigner, sign_with};
 use mca_pki::{Error, oids};
-
-fn holder() -> Holder {
-    Holder::Enterprise {
-        name: "某某建设有限公司".into(),
-        credit_code: "91350100M000100Y43".into(),
-    }
-}
-
-fn cert_for(
-    ca: &mca_pki::ca::CaHierarchy,
-    key: mca_crypto::sm2::Point,
-    usage: Usage,
-) -> Certificate {
-    issue::issue(
-        Request {
-            holder: holder(),
-            usage,
-            public_key: key,
-            validity_days: 30,
-        },
-        &ca.issuer(),
-        ca.issuing_signer(),
-    )
-    .unwrap()
-}
 
 const BID: &[u8] = "投标文件：某某工程施工总承包 第一标段 报价 12,345,678.00 元".as_bytes();
 
@@ -44,7 +17,7 @@ const BID: &[u8] = "投标文件：某某工程施工总承包 第一标段 报�
 fn signed_data_attached_and_detached_round_trip_with_two_party_signer() {
     let ca = test_ca();
     let signer = TwoPartySigner::generate();
-    let cert = cert_for(&ca, signer.public_key(), Usage::Signing);
+    let cert = issue_for(&ca, enterprise(), signer.public_key(), Usage::Signing);
     let t = mca_pki::algorithm::now().unwrap();
 
     let attached = sign_with(signed::prepare(BID, &cert, true, t).unwrap(), &signer).unwrap();
@@ -94,7 +67,7 @@ fn signed_data_from_other_implementations_shapes_verifies() {
     // without signed attributes. Re-encode ours in those shapes.
     let ca = test_ca();
     let key = SoftwareSigner::generate().unwrap();
-    let cert = cert_for(&ca, key.public_key(), Usage::Signing);
+    let cert = issue_for(&ca, enterprise(), key.public_key(), Usage::Signing);
     let der = signed::sign(BID, &cert, true, &key).unwrap();
     let mut sd = signed::parse(&der).unwrap();
     sd.signer_infos.0[0].digest_encryption_algorithm.oid = oids::SM2_WITH_SM3;
@@ -106,13 +79,15 @@ fn signed_data_from_other_implementations_shapes_verifies() {
         .to_der()
         .unwrap()
     };
-    signed::verify(
-        &rewrap(&sd, oids::GM_SIGNED_DATA),
-        None,
-        &[],
-        &[ca.issuing().clone()],
-    )
-    .unwrap();
+    let verify_gm = |sd: &signed::SignedData| {
+        signed::verify(
+            &rewrap(sd, oids::GM_SIGNED_DATA),
+            None,
+            &[],
+            &[ca.issuing().clone()],
+        )
+    };
+    verify_gm(&sd).unwrap();
     let pkcs7 = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
     signed::verify(&rewrap(&sd, pkcs7), None, &[], &[ca.issuing().clone()]).unwrap();
 
@@ -120,13 +95,7 @@ fn signed_data_from_other_implementations_shapes_verifies() {
     sd.signer_infos.0[0].authenticated_attributes = None;
     sd.signer_infos.0[0].encrypted_digest =
         der::asn1::OctetString::new(key.sign(BID).unwrap().to_der()).unwrap();
-    signed::verify(
-        &rewrap(&sd, oids::GM_SIGNED_DATA),
-        None,
-        &[],
-        &[ca.issuing().clone()],
-    )
-    .unwrap();
+    verify_gm(&sd).unwrap();
     // …and the certificate may come from the caller instead of the message.
     sd.certificates = None;
     let bare = rewrap(&sd, oids::GM_SIGNED_DATA);
@@ -152,14 +121,15 @@ fn signed_data_from_other_implementations_shapes_verifies() {
 fn enveloped_data_to_two_recipients_and_two_party_decryption() {
     let ca = test_ca();
     let a = SecretKey::generate().unwrap();
-    let cert_a = cert_for(&ca, *a.public_key(), Usage::Encryption);
+    let cert_a = issue_for(&ca, enterprise(), *a.public_key(), Usage::Encryption);
     // Recipient B's encryption key is escrowed and split (§1.2).
     let escrow = kmc::EncryptionKey::generate().unwrap();
     let (server_share, delivery) = escrow.split().unwrap();
     let phone_share = phone::Share::from_delivery(&delivery);
-    let cert_b = cert_for(&ca, *escrow.public_key(), Usage::Encryption);
-    let outsider = cert_for(
+    let cert_b = issue_for(&ca, enterprise(), *escrow.public_key(), Usage::Encryption);
+    let outsider = issue_for(
         &ca,
+        enterprise(),
         *SecretKey::generate().unwrap().public_key(),
         Usage::Encryption,
     );

@@ -12,20 +12,6 @@ use mca_pki::profile::{Holder, Usage};
 use mca_pki::signer::{Signer, SoftwareSigner, ToBeSigned, sign_with};
 use mca_pki::{Error, csr, keystore, name};
 
-fn person() -> Holder {
-    Holder::Person {
-        name: "张三".into(),
-        resident_id: "11010519491231002X".into(),
-    }
-}
-
-fn enterprise() -> Holder {
-    Holder::Enterprise {
-        name: "某某建设有限公司".into(),
-        credit_code: "91350100M000100Y43".into(),
-    }
-}
-
 fn agent() -> Holder {
     Holder::Agent {
         name: "李四".into(),

@@ -8,8 +8,7 @@ use common::*;
 use mca_crypto::sm2::SecretKey;
 use mca_pki::cert::Certificate;
 use mca_pki::gmt0010::{enveloped, signed};
-use mca_pki::issue::{self, Request};
-use mca_pki::profile::{Holder, Usage};
+use mca_pki::profile::Usage;
 use mca_pki::seal::{v1, v4};
 use mca_pki::signer::{Signer, sign_with};
 use mca_pki::{crl, csr, ocsp};
@@ -80,42 +79,11 @@ fn run(name: &str, sample: &[u8], parse: impl Fn(&[u8])) {
     eprintln!("{name}: {} inputs, no panic", all.len() + 5);
 }
 
-fn person_cert(
-    ca: &mca_pki::ca::CaHierarchy,
-    key: mca_crypto::sm2::Point,
-    usage: Usage,
-) -> Certificate {
-    let holder = Holder::Person {
-        name: "张三".into(),
-        resident_id: "11010519491231002X".into(),
-    };
-    issue::issue(
-        Request {
-            holder,
-            usage,
-            public_key: key,
-            validity_days: 30,
-        },
-        &ca.issuer(),
-        ca.issuing_signer(),
-    )
-    .unwrap()
-}
-
-fn testdata(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("testdata")
-            .join(name),
-    )
-    .unwrap()
-}
-
 #[test]
 fn x509_parsers_never_panic() {
     let ca = test_ca();
     let key = SecretKey::generate().unwrap();
-    let cert = person_cert(&ca, *key.public_key(), Usage::Signing);
+    let cert = issue_for(&ca, person(), *key.public_key(), Usage::Signing);
     let issuing_key = *ca.issuing().public_key();
     run("certificate", cert.to_der(), |b| {
         let _ = Certificate::from_der(b).map(|c| c.verify_signature(&issuing_key));
@@ -185,7 +153,7 @@ fn x509_parsers_never_panic() {
 fn gmt0010_parsers_never_panic() {
     let ca = test_ca();
     let key = SecretKey::generate().unwrap();
-    let cert = person_cert(&ca, *key.public_key(), Usage::Signing);
+    let cert = issue_for(&ca, person(), *key.public_key(), Usage::Signing);
     let signer = mca_pki::signer::SoftwareSigner::new(key);
     let sd = signed::sign(b"bid", &cert, true, &signer).unwrap();
     let issuers = [ca.issuing().clone()];
@@ -194,7 +162,7 @@ fn gmt0010_parsers_never_panic() {
         let _ = signed::verify(b, Some(b"bid"), &[], &issuers);
     });
     let enc_key = SecretKey::generate().unwrap();
-    let enc_cert = person_cert(&ca, *enc_key.public_key(), Usage::Encryption);
+    let enc_cert = issue_for(&ca, person(), *enc_key.public_key(), Usage::Encryption);
     let env = enveloped::seal(b"bid", &[&enc_cert]).unwrap();
     run("enveloped data", &env, |b| {
         let _ = enveloped::open(b, &enc_cert, &enc_key);

@@ -6,30 +6,23 @@ use common::*;
 use mca_crypto::sm2::SecretKey;
 use mca_pki::algorithm::{add_days, now};
 use mca_pki::crl::{self, Crl, Revocation};
-use mca_pki::issue::{self, Request};
 use mca_pki::ocsp::{self, CertStatus, OcspRequest, Status};
-use mca_pki::profile::{Holder, Usage};
+use mca_pki::profile::Usage;
 use mca_pki::signer::sign_with;
 use x509_cert::ext::pkix::CrlReason;
 
-fn issue_one(ca: &mca_pki::ca::CaHierarchy) -> mca_pki::cert::Certificate {
-    let holder = Holder::Person {
-        name: "王五".into(),
-        resident_id: "11010519491231002X".into(),
-    };
-    let req = Request {
-        holder,
-        usage: Usage::Signing,
-        public_key: *SecretKey::generate().unwrap().public_key(),
-        validity_days: 90,
-    };
-    issue::issue(req, &ca.issuer(), ca.issuing_signer()).unwrap()
+fn new_key() -> mca_crypto::sm2::Point {
+    *SecretKey::generate().unwrap().public_key()
 }
 
 #[test]
 fn crl_with_reason_codes_parses_in_openssl_and_verifies_in_gmssl() {
     let ca = test_ca();
-    let (a, b, good) = (issue_one(&ca), issue_one(&ca), issue_one(&ca));
+    let (a, b, good) = (
+        issue_for(&ca, person(), new_key(), Usage::Signing),
+        issue_for(&ca, person(), new_key(), Usage::Signing),
+        issue_for(&ca, person(), new_key(), Usage::Signing),
+    );
     let t = now().unwrap();
     let revoked = vec![
         Revocation {
@@ -95,9 +88,12 @@ fn crl_with_reason_codes_parses_in_openssl_and_verifies_in_gmssl() {
 fn ocsp_answers_good_revoked_unknown_and_signs_with_the_issuing_ca() {
     let ca = test_ca();
     let issuer = ca.issuer();
-    let (good, revoked) = (issue_one(&ca), issue_one(&ca));
+    let (good, revoked) = (
+        issue_for(&ca, person(), new_key(), Usage::Signing),
+        issue_for(&ca, person(), new_key(), Usage::Signing),
+    );
     let other_ca = test_ca();
-    let foreign = issue_one(&other_ca);
+    let foreign = issue_for(&other_ca, person(), new_key(), Usage::Signing);
     let t = now().unwrap();
     let ids = vec![
         ocsp::cert_id(&issuer, good.serial()).unwrap(),
@@ -180,7 +176,7 @@ fn ocsp_answers_good_revoked_unknown_and_signs_with_the_issuing_ca() {
 #[test]
 fn ocsp_parses_openssl_requests_and_rejects_garbage() {
     let ca = test_ca();
-    let cert = issue_one(&ca);
+    let cert = issue_for(&ca, person(), new_key(), Usage::Signing);
     let dir = scratch("ocsp-openssl");
     write(&dir, "issuing.pem", ca.issuing().to_pem());
     write(&dir, "cert.pem", cert.to_pem());

@@ -11,15 +11,6 @@ use mca_pki::profile::{Holder, Usage};
 use mca_pki::seal::{png, v1, v4};
 use mca_pki::signer::{Signer, sign_with};
 
-fn testdata(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("testdata")
-            .join(name),
-    )
-    .unwrap()
-}
-
 #[test]
 fn real_version_4_seal_parses_and_verifies() {
     let seal = v4::Seal::from_der(&testdata("UserV4.esl")).unwrap();

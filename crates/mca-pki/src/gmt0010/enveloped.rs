@@ -7,7 +7,7 @@
 //! the recovered SM4 key. [`open`] does both with a one-piece key.
 
 use der::asn1::{ObjectIdentifier, OctetString};
-use der::{Any, Decode, Encode, Sequence};
+use der::{Any, Encode, Sequence};
 use mca_crypto::sm2::{self, Ciphertext, SecretKey};
 use spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
@@ -107,17 +107,11 @@ const PKCS7_ENVELOPED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2
 
 /// Parses a `ContentInfo` holding EnvelopedData.
 pub fn parse(der: &[u8]) -> Result<Envelope> {
-    let ci = ContentInfo::from_der(der).map_err(malformed("ContentInfo"))?;
-    if ci.content_type != oids::GM_ENVELOPED_DATA && ci.content_type != PKCS7_ENVELOPED_DATA {
-        return Err(Error::Unsupported("content type (expected envelopedData)"));
-    }
-    let content = ci.content.ok_or(Error::Malformed {
-        what: "ContentInfo",
-        reason: "no content".into(),
-    })?;
-    let data = content
-        .decode_as::<EnvelopedData>()
-        .map_err(malformed("EnvelopedData"))?;
+    let data: EnvelopedData = ContentInfo::unwrap_as(
+        der,
+        &[oids::GM_ENVELOPED_DATA, PKCS7_ENVELOPED_DATA],
+        "EnvelopedData",
+    )?;
     let alg = &data.encrypted_content_info.content_encryption_algorithm;
     if alg.oid != oids::SM4_CBC {
         return Err(Error::Unsupported("content cipher (only SM4-CBC)"));

@@ -29,6 +29,28 @@ pub struct ContentInfo {
     pub content: Option<Any>,
 }
 
+impl ContentInfo {
+    /// Parses DER `ContentInfo` whose type is one of `types` and decodes
+    /// its content as `T`.
+    pub fn unwrap_as<T: for<'a> der::Decode<'a, Error = der::Error>>(
+        der: &[u8],
+        types: &[ObjectIdentifier],
+        what: &'static str,
+    ) -> crate::Result<T> {
+        use der::{Decode, Encode};
+        let ci = ContentInfo::from_der(der).map_err(crate::error::malformed("ContentInfo"))?;
+        if !types.contains(&ci.content_type) {
+            return Err(crate::Error::Unsupported("content type"));
+        }
+        let content = ci.content.ok_or(crate::Error::Malformed {
+            what: "ContentInfo",
+            reason: "no content".into(),
+        })?;
+        let inner = content.to_der().map_err(crate::error::malformed(what))?;
+        T::from_der(&inner).map_err(crate::error::malformed(what))
+    }
+}
+
 /// `IssuerAndSerialNumber`: how signers and recipients name certificates.
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
 pub struct IssuerAndSerialNumber {

@@ -188,17 +188,11 @@ const PKCS7_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.84
 
 /// Parses a `ContentInfo` holding SignedData.
 pub fn parse(der: &[u8]) -> Result<SignedData> {
-    let ci = ContentInfo::from_der(der).map_err(malformed("ContentInfo"))?;
-    if ci.content_type != oids::GM_SIGNED_DATA && ci.content_type != PKCS7_SIGNED_DATA {
-        return Err(Error::Unsupported("content type (expected signedData)"));
-    }
-    let content = ci.content.ok_or(Error::Malformed {
-        what: "ContentInfo",
-        reason: "no content".into(),
-    })?;
-    content
-        .decode_as::<SignedData>()
-        .map_err(malformed("SignedData"))
+    ContentInfo::unwrap_as(
+        der,
+        &[oids::GM_SIGNED_DATA, PKCS7_SIGNED_DATA],
+        "SignedData",
+    )
 }
 
 /// Parses and verifies SignedData: every SignerInfo must verify (SM2 over

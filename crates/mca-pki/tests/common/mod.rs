@@ -138,3 +138,43 @@ pub fn python_check(items: &serde_json::Value) -> String {
 pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) {
     std::fs::write(dir.join(name), bytes).unwrap();
 }
+
+/// A file from `testdata/`.
+pub fn testdata(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(name),
+    )
+    .unwrap()
+}
+
+pub fn person() -> mca_pki::profile::Holder {
+    mca_pki::profile::Holder::Person {
+        name: "张三".into(),
+        resident_id: "11010519491231002X".into(),
+    }
+}
+
+pub fn enterprise() -> mca_pki::profile::Holder {
+    mca_pki::profile::Holder::Enterprise {
+        name: "某某建设有限公司".into(),
+        credit_code: "91350100M000100Y43".into(),
+    }
+}
+
+/// An end-entity certificate from `ca`'s issuing CA, valid 30 days.
+pub fn issue_for(
+    ca: &CaHierarchy,
+    holder: mca_pki::profile::Holder,
+    key: Point,
+    usage: mca_pki::profile::Usage,
+) -> mca_pki::cert::Certificate {
+    let req = mca_pki::issue::Request {
+        holder,
+        usage,
+        public_key: key,
+        validity_days: 30,
+    };
+    mca_pki::issue::issue(req, &ca.issuer(), ca.issuing_signer()).unwrap()
+}
