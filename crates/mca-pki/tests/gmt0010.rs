@@ -197,3 +197,53 @@ fn enveloped_data_to_two_recipients_and_two_party_decryption() {
     assert!(enveloped::parse(&[0x30, 0x00]).is_err());
     assert!(ContentInfo::from_der(&env).is_ok());
 }
+
+#[test]
+fn signed_and_enveloped_data_made_by_python_gmssl_verify_and_decrypt() {
+    // Another implementation (Python gmssl + its own DER writer) produces
+    // both structures in the shapes seen elsewhere; we verify and decrypt.
+    let ca = test_ca();
+    let signer_key = SecretKey::generate().unwrap();
+    let signer_cert = issue_for(&ca, enterprise(), *signer_key.public_key(), Usage::Signing);
+    let enc_key = SecretKey::generate().unwrap();
+    let enc_cert = issue_for(&ca, enterprise(), *enc_key.public_key(), Usage::Encryption);
+    let dir = scratch("py-gmt0010");
+    let input = serde_json::json!({
+        "signer_key": hex::encode(*signer_key.to_bytes()),
+        "signer_cert": hex::encode(signer_cert.to_der()),
+        "recipient_cert": hex::encode(enc_cert.to_der()),
+        "content": hex::encode(BID),
+    });
+    write(&dir, "in.json", serde_json::to_vec(&input).unwrap());
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/make_gmt0010.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(dir.join("in.json"))
+        .arg(dir.join("out.json"))
+        .output()
+        .expect("python3 with interop/requirements.txt");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out.json")).unwrap()).unwrap();
+    let field = |k: &str| hex::decode(made[k].as_str().unwrap()).unwrap();
+
+    let sd = field("signed_data");
+    let v = signed::verify(&sd, None, &[], &[ca.issuing().clone()]).unwrap();
+    assert_eq!(v.content, BID);
+    assert_eq!(v.signers[0].certificate, signer_cert);
+    assert_eq!(v.signers[0].signing_time, None);
+    let mut bad = sd.clone();
+    let at = sd.windows(BID.len()).position(|w| w == BID).unwrap();
+    bad[at] ^= 1;
+    assert!(signed::verify(&bad, None, &[], &[ca.issuing().clone()]).is_err());
+
+    let env = field("enveloped_data");
+    assert_eq!(enveloped::open(&env, &enc_cert, &enc_key).unwrap(), BID);
+    let parsed = enveloped::parse(&env).unwrap();
+    assert_eq!(parsed.decrypt_content(&field("sm4_key")).unwrap(), BID);
+}
