@@ -164,6 +164,10 @@ impl Accounts {
         if purpose == CodePurpose::ChangePhone && self.store.user_by_phone(phone).await?.is_some() {
             return Err(DomainError::PhoneTaken);
         }
+        // Codes matter for rate limits for a day after they expire.
+        self.store
+            .prune_codes(now.plus(-86_400 - p.ttl_secs))
+            .await?;
         let code = SmsCode::generate()?;
         let id = CodeId::new();
         self.store

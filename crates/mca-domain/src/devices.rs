@@ -39,7 +39,7 @@ pub struct SessionToken(String);
 impl SessionToken {
     fn generate() -> Result<Self> {
         let bytes: [u8; 32] =
-            mca_crypto::rand::bytes().map_err(|_| DomainError::InvalidInput("rng"))?;
+            mca_crypto::rand::bytes().map_err(|_| DomainError::Internal("random source"))?;
         Ok(Self(hex::encode(bytes)))
     }
 
@@ -137,6 +137,7 @@ impl Devices {
             public_key: new.public_key.to_sec1(),
             created_at: now,
         };
+        self.store.prune_sessions(now).await?;
         self.store.insert_device(&device).await?;
         let token = SessionToken::generate()?;
         self.store

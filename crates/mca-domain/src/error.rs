@@ -147,6 +147,10 @@ pub enum DomainError {
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// A fault on our side outside the store (random source, hashing);
+    /// names the part, never data.
+    #[error("internal: {0}")]
+    Internal(&'static str),
 }
 
 impl DomainError {
@@ -187,7 +191,7 @@ impl DomainError {
             InUse => "in_use",
             AlreadyExists => "already_exists",
             Provider(_) => "provider_unavailable",
-            Vault(_) | Store(_) => "internal",
+            Vault(_) | Store(_) | Internal(_) => "internal",
         }
     }
 
@@ -228,7 +232,7 @@ impl DomainError {
             InUse => "存在关联数据，无法删除",
             AlreadyExists => "已存在",
             Provider(_) => "服务暂时不可用，请稍后再试",
-            Vault(_) | Store(_) => "服务内部错误",
+            Vault(_) | Store(_) | Internal(_) => "服务内部错误",
         }
     }
 
@@ -253,7 +257,7 @@ impl DomainError {
             RateLimited { .. } => ErrorKind::RateLimited,
             NotFound(_) => ErrorKind::NotFound,
             Provider(_) => ErrorKind::Unavailable,
-            Vault(_) | Store(_) => ErrorKind::Internal,
+            Vault(_) | Store(_) | Internal(_) => ErrorKind::Internal,
         }
     }
 }

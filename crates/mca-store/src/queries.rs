@@ -387,6 +387,15 @@ macro_rules! impl_store_traits {
                     .transpose()
             }
 
+            async fn prune_sessions(&self, before: Timestamp) -> StoreResult<u64> {
+                let r = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                    .bind(before.0)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db("prune sessions"))?;
+                Ok(r.rows_affected())
+            }
+
             async fn record_nonce(&self, device: DeviceId, nonce: &str, at: Timestamp) -> StoreResult<bool> {
                 let r = sqlx::query(
                     "INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES ($1, $2, $3) \

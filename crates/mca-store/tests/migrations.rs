@@ -1,6 +1,7 @@
 //! The two migration sets must stay identical in meaning: same file names
-//! (versions), and the same tables with the same columns in the same order
-//! and nullability. Checked on the catalogs of applied migrations: SQLite's
+//! (versions), the same tables with the same columns in the same order,
+//! nullability and type class (integer, text, bytes), and the same named
+//! indexes. Checked on the catalogs of applied migrations: SQLite's
 //! `pragma_table_info` always, PostgreSQL's `information_schema.columns`
 //! when `MCA_TEST_POSTGRES_URL` is set; and on the CREATE TABLE text of
 //! both sets always, so drift fails even without PostgreSQL.
@@ -12,8 +13,30 @@ use mca_store::Database;
 use mca_store::scratch::Scratch;
 use sqlx::Row;
 
-/// table → [(column, nullable)] in declaration order.
-type Schema = BTreeMap<String, Vec<(String, bool)>>;
+/// table → [(column, nullable, type class)] in declaration order, plus
+/// the named indexes (sorted) under the pseudo-table `#indexes`.
+type Schema = BTreeMap<String, Vec<(String, bool, &'static str)>>;
+
+/// The meaning of a declared or catalogued type on either backend.
+fn class(ty: &str) -> &'static str {
+    match ty.to_ascii_lowercase().as_str() {
+        "integer" | "bigint" => "integer",
+        "text" => "text",
+        "blob" | "bytea" => "bytes",
+        other => panic!("type {other} has no agreed meaning on both backends: add it here"),
+    }
+}
+
+fn with_indexes(mut schema: Schema, mut names: Vec<String>) -> Schema {
+    names.sort();
+    if !names.is_empty() {
+        schema.insert(
+            "#indexes".into(),
+            names.into_iter().map(|n| (n, false, "index")).collect(),
+        );
+    }
+    schema
+}
 
 fn files(set: &str) -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,6 +57,7 @@ fn parse_set(set: &str) -> Schema {
         .join("migrations")
         .join(set);
     let mut schema = Schema::new();
+    let mut indexes = Vec::new();
     for f in files(set) {
         let sql = std::fs::read_to_string(dir.join(&f)).unwrap();
         let mut current: Option<String> = None;
@@ -51,19 +75,26 @@ fn parse_set(set: &str) -> Schema {
                 }
                 let upper = line.to_ascii_uppercase();
                 let nullable = !(upper.contains("NOT NULL") || upper.contains("PRIMARY KEY"));
+                let ty = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap()
+                    .trim_end_matches(',');
                 schema
                     .get_mut(t)
                     .unwrap()
-                    .push((first.to_owned(), nullable));
+                    .push((first.to_owned(), nullable, class(ty)));
+            } else if let Some(rest) = line.strip_prefix("CREATE INDEX ") {
+                indexes.push(rest.split_whitespace().next().unwrap().to_owned());
             }
         }
     }
-    schema
+    with_indexes(schema, indexes)
 }
 
 async fn catalog(db: &Database) -> Schema {
     let mut schema = Schema::new();
-    match db {
+    let indexes: Vec<String> = match db {
         Database::Sqlite(s) => {
             let tables: Vec<String> = sqlx::query_scalar(
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
@@ -74,7 +105,7 @@ async fn catalog(db: &Database) -> Schema {
             .unwrap();
             for t in tables {
                 let rows = sqlx::query(
-                    "SELECT name, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
+                    "SELECT name, type, \"notnull\", pk FROM pragma_table_info($1) ORDER BY cid",
                 )
                 .bind(&t)
                 .fetch_all(s.pool())
@@ -85,30 +116,54 @@ async fn catalog(db: &Database) -> Schema {
                     .map(|r| {
                         let notnull: i64 = r.get("notnull");
                         let pk: i64 = r.get("pk");
-                        (r.get::<String, _>("name"), notnull == 0 && pk == 0)
+                        let ty: String = r.get("type");
+                        (
+                            r.get::<String, _>("name"),
+                            notnull == 0 && pk == 0,
+                            class(&ty),
+                        )
                     })
                     .collect();
                 schema.insert(t, cols);
             }
+            // Named indexes only (autoindexes of UNIQUE/PRIMARY KEY have no sql).
+            sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .fetch_all(s.pool())
+            .await
+            .unwrap()
         }
         Database::Postgres(s) => {
             let rows = sqlx::query(
-                "SELECT table_name::text AS t, column_name::text AS c, is_nullable::text AS n \
-                 FROM information_schema.columns WHERE table_schema = current_schema() \
-                 AND table_name NOT LIKE '\\_sqlx%' ORDER BY table_name, ordinal_position",
+                "SELECT table_name::text AS t, column_name::text AS c, is_nullable::text AS n, \
+                 data_type::text AS d FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%' \
+                 ORDER BY table_name, ordinal_position",
             )
             .fetch_all(s.pool())
             .await
             .unwrap();
             for r in rows {
-                schema
-                    .entry(r.get("t"))
-                    .or_default()
-                    .push((r.get("c"), r.get::<String, _>("n") == "YES"));
+                let ty: String = r.get("d");
+                schema.entry(r.get("t")).or_default().push((
+                    r.get("c"),
+                    r.get::<String, _>("n") == "YES",
+                    class(&ty),
+                ));
             }
+            // Named indexes only: not those backing a constraint.
+            sqlx::query_scalar(
+                "SELECT i.indexname::text FROM pg_indexes i WHERE i.schemaname = current_schema() \
+                 AND i.tablename NOT LIKE '\\_sqlx%' AND NOT EXISTS (SELECT 1 FROM pg_constraint c \
+                 WHERE c.conname = i.indexname AND c.connamespace = current_schema()::regnamespace)",
+            )
+            .fetch_all(s.pool())
+            .await
+            .unwrap()
         }
-    }
-    schema
+    };
+    with_indexes(schema, indexes)
 }
 
 #[test]
@@ -121,7 +176,12 @@ fn both_sets_have_the_same_versions() {
 #[test]
 fn both_sets_declare_the_same_tables_and_columns() {
     let sqlite = parse_set("sqlite");
-    assert!(sqlite.contains_key("users") && sqlite["users"].iter().any(|(c, _)| c == "phone"));
+    assert!(sqlite.contains_key("users") && sqlite["users"].iter().any(|(c, _, _)| c == "phone"));
+    assert!(
+        sqlite["#indexes"]
+            .iter()
+            .any(|(n, _, _)| n == "sessions_expires_at")
+    );
     assert_eq!(sqlite, parse_set("postgres"));
 }
 

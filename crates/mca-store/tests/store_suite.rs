@@ -152,6 +152,15 @@ async fn devices(s: &dyn Store) {
         expires_at: T0.plus(60),
     };
     s.insert_session(&sess).await.unwrap();
+    assert_eq!(s.session(&[1; 32]).await.unwrap(), Some(sess.clone()));
+    let old = Session {
+        token_hash: [2; 32],
+        expires_at: T0.plus(10),
+        ..sess.clone()
+    };
+    s.insert_session(&old).await.unwrap();
+    assert_eq!(s.prune_sessions(T0.plus(11)).await.unwrap(), 1);
+    assert_eq!(s.session(&[2; 32]).await.unwrap(), None);
     assert_eq!(s.session(&[1; 32]).await.unwrap(), Some(sess));
     assert!(s.record_nonce(d.id, "nonce-0000000001", T0).await.unwrap());
     assert!(

@@ -55,6 +55,9 @@ pub trait DeviceStore: Send + Sync {
     /// The session with this token hash.
     async fn session(&self, token_hash: &[u8; 32]) -> StoreResult<Option<Session>>;
 
+    /// Deletes sessions that expired before `before`; returns how many.
+    async fn prune_sessions(&self, before: Timestamp) -> StoreResult<u64>;
+
     /// Records that `device` used `nonce`: an insert guarded by the primary
     /// key (device, nonce). `false` if it was already recorded — a replay,
     /// whichever instance saw the first use.

@@ -22,10 +22,10 @@ impl Password {
     /// Hashes with Argon2id (default parameters) and a fresh random salt.
     pub fn hash(&self) -> Result<PasswordHash, DomainError> {
         let salt_bytes: [u8; 16] =
-            mca_crypto::rand::bytes().map_err(|_| DomainError::InvalidInput("rng"))?;
+            mca_crypto::rand::bytes().map_err(|_| DomainError::Internal("random source"))?;
         let phc = Argon2::default()
             .hash_password_with_salt(self.0.as_bytes(), &salt_bytes)
-            .map_err(|_| DomainError::InvalidInput("password"))?;
+            .map_err(|_| DomainError::Internal("password hashing"))?;
         Ok(PasswordHash(phc.to_string()))
     }
 

@@ -25,7 +25,7 @@ impl SmsCode {
         // Rejection sampling keeps every code equally likely.
         loop {
             let b: [u8; 4] =
-                mca_crypto::rand::bytes().map_err(|_| DomainError::InvalidInput("rng"))?;
+                mca_crypto::rand::bytes().map_err(|_| DomainError::Internal("random source"))?;
             let n = u32::from_be_bytes(b);
             if n < 4_294_000_000 {
                 return Ok(Self(format!("{:06}", n % 1_000_000)));

@@ -1,0 +1,2 @@
+-- Expired sessions are pruned at each login (Devices::register).
+CREATE INDEX sessions_expires_at ON sessions (expires_at);
