@@ -163,8 +163,11 @@ impl Holder {
 /// GM/T 0015 `IdentityCode ::= CHOICE { residenterCardNumber [0]
 /// PrintableString, … }` (implicit tag).
 fn identity_code(resident_id: &str) -> Result<Vec<u8>> {
-    let mut v = vec![0x80, resident_id.len() as u8];
-    v.extend_from_slice(resident_id.as_bytes());
+    // A PrintableString's DER with its tag replaced by [0] (primitive).
+    let mut v = PrintableStringRef::new(resident_id)
+        .and_then(|s| s.to_der())
+        .map_err(malformed("IdentityCode"))?;
+    v[0] = 0x80;
     Ok(v)
 }
 

@@ -122,7 +122,8 @@ fn openssl_verifies_chains_and_shows_extensions() {
     let items = serde_json::json!([
         {"kind": "cert", "der": hex::encode(ca.root().to_der()), "key": ca.root().public_key().to_hex(), "ca": true},
         {"kind": "cert", "der": hex::encode(ca.issuing().to_der()), "key": ca.root().public_key().to_hex(), "ca": true},
-        {"kind": "cert", "der": hex::encode(sign.to_der()), "key": ca.issuing().public_key().to_hex(), "ca": false},
+        {"kind": "cert", "der": hex::encode(sign.to_der()), "key": ca.issuing().public_key().to_hex(), "ca": false,
+         "resident_id": "11010519491231002X", "credit_code": "91350100M000100Y43"},
         {"kind": "cert", "der": hex::encode(enc.to_der()), "key": ca.issuing().public_key().to_hex(), "ca": false},
     ]);
     python_check(&items);

@@ -1,7 +1,7 @@
 //! GM/T 0010 SignedData (attached and detached) with signed attributes,
 //! signed in two steps by any [`Signer`](crate::signer::Signer).
 
-use der::asn1::{ObjectIdentifier, OctetString, UtcTime};
+use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Any, DateTime, Decode, Encode, Sequence};
 use mca_crypto::sm2::{Point, Signature};
 use spki::AlgorithmIdentifierOwned;
@@ -83,7 +83,8 @@ pub fn prepare(
     signing_time: DateTime,
 ) -> Result<PreparedSignedData> {
     let digest = mca_crypto::sm3::sm3(content);
-    let time = UtcTime::from_date_time(signing_time).map_err(malformed("signingTime"))?;
+    // UTCTime through 2049, GeneralizedTime after (RFC 5652 §11.3).
+    let time = algorithm::x509_time(signing_time);
     let attrs = SetOf::sorted(vec![
         attribute(oids::ATTR_CONTENT_TYPE, &oids::GM_DATA)?,
         attribute(

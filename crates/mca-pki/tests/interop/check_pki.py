@@ -122,6 +122,15 @@ def main(path):
                     fail(f"certificate #{i} lacks {need}")
             if it.get("ca") is False and "2.5.29.19" in oids:
                 fail(f"end-entity certificate #{i} carries basicConstraints")
+            exts = {e.oid.dotted_string: e.value for e in c.extensions}
+            if "resident_id" in it:
+                rid = it["resident_id"].encode()
+                if exts["1.2.156.10260.4.1.1"].value != b"\x80" + bytes([len(rid)]) + rid:
+                    fail(f"certificate #{i} IdentityCode is not [0] PrintableString of the resident ID")
+            if "credit_code" in it:
+                code = it["credit_code"].encode()
+                if exts["1.2.156.10260.4.1.4"].value != b"\x13" + bytes([len(code)]) + code:
+                    fail(f"certificate #{i} organization code is not the credit code")
             if it.get("ca") is True and not c.extensions.get_extension_for_oid(x509.OID_BASIC_CONSTRAINTS).value.ca:
                 fail(f"CA certificate #{i} is not a CA")
         elif kind == "crl":
