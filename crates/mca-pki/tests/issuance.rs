@@ -355,3 +355,93 @@ fn certificate_parser_rejects_garbage_and_flips() {
         assert!(ok.is_err(), "byte {i} flip accepted");
     }
 }
+
+#[test]
+fn openssl_made_csr_and_certificate_parse_and_verify() {
+    // OpenSSL 3 as the other implementation: an SM2 key, a CSR and a
+    // self-signed certificate signed with the standard ID.
+    let dir = scratch("openssl-csr");
+    openssl(&dir, &["genpkey", "-algorithm", "SM2", "-out", "k.pem"]);
+    let id = ["-sm3", "-sigopt", "distid:1234567812345678"];
+    openssl(
+        &dir,
+        &[
+            &[
+                "req",
+                "-new",
+                "-utf8",
+                "-key",
+                "k.pem",
+                "-subj",
+                "/CN=测试/O=某某公司",
+                "-out",
+                "std.pem",
+            ][..],
+            &id,
+        ]
+        .concat(),
+    );
+    openssl(
+        &dir,
+        &[
+            &[
+                "req", "-x509", "-new", "-key", "k.pem", "-subj", "/CN=root", "-out", "crt.pem",
+            ][..],
+            &id,
+        ]
+        .concat(),
+    );
+    // Without -sigopt OpenSSL 3.0 signs with the empty ID: we must refuse.
+    openssl(
+        &dir,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "k.pem",
+            "-subj",
+            "/CN=x",
+            "-sm3",
+            "-out",
+            "empty.pem",
+        ],
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+
+    let v = csr::verify_pem(&read("std.pem")).unwrap();
+    assert_eq!(
+        name::attribute(&v.subject, mca_pki::oids::AT_COMMON_NAME).as_deref(),
+        Some("测试")
+    );
+    assert!(matches!(
+        csr::verify_pem(&read("empty.pem")),
+        Err(Error::BadSignature(_))
+    ));
+    let cert = Certificate::from_pem(&read("crt.pem")).unwrap();
+    assert_eq!(cert.public_key(), &v.public_key);
+    cert.verify_signature(cert.public_key()).unwrap();
+
+    // …and OpenSSL checks the proof of possession in a CSR we made.
+    let signer = TwoPartySigner::generate();
+    let subject =
+        name::build(&[(mca_pki::oids::AT_COMMON_NAME, name::Text::Utf8("李四"))]).unwrap();
+    let der = sign_with(
+        csr::prepare(subject, &signer.public_key()).unwrap(),
+        &signer,
+    )
+    .unwrap();
+    write(&dir, "ours.pem", csr::to_pem(&der));
+    let out = openssl(
+        &dir,
+        &[
+            "req",
+            "-in",
+            "ours.pem",
+            "-noout",
+            "-verify",
+            "-vfyopt",
+            "distid:1234567812345678",
+        ],
+    );
+    assert!(out.contains("verify OK"), "{out}");
+}

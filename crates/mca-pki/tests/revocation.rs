@@ -134,6 +134,13 @@ fn ocsp_answers_good_revoked_unknown_and_signs_with_the_issuing_ca() {
         req.nonce().unwrap().clone()
     );
     assert!(ocsp::verify_response(&resp, ca.root().public_key()).is_err());
+    // Flipping any byte of the response makes verification fail.
+    for i in 0..resp.len() {
+        let mut bad = resp.clone();
+        bad[i] ^= 0x01;
+        let ok = ocsp::verify_response(&bad, ca.issuing().public_key());
+        assert!(ok.is_err(), "flip at {i} accepted");
+    }
 
     let dir = scratch("ocsp");
     write(&dir, "req.der", &req_der);
