@@ -1,0 +1,280 @@
+//! Drawing the form on one A4 page, top to bottom with a running `y`
+//! (PDF points, origin bottom left). Every field's text is fitted into its
+//! cell, so validated input can never run off the page.
+
+use pdf_writer::types::TextRenderingMode;
+use pdf_writer::{Content, Pdf, Rect, Ref, Str, TextStr};
+
+use super::ApplicationForm;
+use crate::{amount, cjk_font};
+
+const PAGE: (f32, f32) = (595.28, 841.89);
+const LEFT: f32 = 56.0;
+const RIGHT: f32 = PAGE.0 - 56.0;
+const WIDTH: f32 = RIGHT - LEFT;
+/// Nothing but the footer may go below this line.
+pub(super) const BOTTOM: f32 = 56.0;
+const FOOTER: f32 = BOTTOM - 20.0;
+const DATE_BLANKS: &str = "日期：        年      月      日";
+
+const ROW: f32 = 24.0;
+const LABEL: f32 = 84.0;
+/// Value column of a four-column row (label, value, label, value).
+const HALF_VALUE: f32 = WIDTH / 2.0 - LABEL;
+const TITLE: &str = "数字证书申请表（个人）";
+
+pub(super) fn render(form: &ApplicationForm) -> Vec<u8> {
+    let mut sheet = Sheet::new();
+    draw(&mut sheet, form);
+    document(&sheet.content.finish(), form)
+}
+
+/// Lays out the form and returns where the lowest box ended.
+pub(super) fn draw(sheet: &mut Sheet, form: &ApplicationForm) -> f32 {
+    let mut y = PAGE.1 - 40.0;
+    let number = format!("申请编号：{}", form.application_number);
+    sheet.text_right(RIGHT, y, 9.0, &number);
+    y -= 30.0;
+    sheet.heading(
+        PAGE.0 / 2.0 - cjk_font::width(TITLE, 20.0) / 2.0,
+        y,
+        20.0,
+        TITLE,
+    );
+    y -= 20.0;
+    let hint = "（请用黑色签字笔签字，签字后拍照上传；请勿涂改）";
+    sheet.text_centered(PAGE.0 / 2.0, y, 9.0, hint);
+
+    y = section(sheet, y - 26.0, "一、申请人信息");
+    let date = form.application_date.chinese();
+    y = sheet.row4(y, ["姓名", &form.name, "证件类型", "居民身份证"]);
+    y = sheet.row2(y, "公民身份号码", &form.id_number);
+    y = sheet.row4(y, ["手机号码", &form.phone, "申请日期", &date]);
+
+    y = section(sheet, y - 18.0, "二、证书信息");
+    let years = format!("{}年", form.validity_years);
+    let fee = format!(
+        "￥{}元（大写：人民币{}）",
+        amount::yuan(form.fee()),
+        amount::capital(form.fee())
+    );
+    y = sheet.row2(y, "证书类型", "个人数字证书（SM2签名证书及加密证书）");
+    y = sheet.row4(y, ["所在省份", &form.province, "有效期", &years]);
+    y = sheet.row2(y, "交易平台", &form.trading_platform);
+    y = sheet.row2(y, "发证机构", &form.ca_organization);
+    y = sheet.row2(y, "证书费用", &fee);
+
+    y = section(sheet, y - 18.0, "三、申请人声明");
+    y = declaration(sheet, y, &form.ca_organization);
+
+    y = section(sheet, y - 18.0, "四、发证机构审核（以下由发证机构填写）");
+    review(sheet, y)
+}
+
+/// A section heading; returns the top of the box below it.
+fn section(sheet: &mut Sheet, y: f32, title: &str) -> f32 {
+    sheet.heading(LEFT, y, 11.0, title);
+    y - 8.0
+}
+
+/// The declaration a CA's form carries, then the applicant's signature and
+/// date boxes, in one frame.
+fn declaration(sheet: &mut Sheet, top: f32, ca: &str) -> f32 {
+    const SIZE: f32 = 10.0;
+    const LEADING: f32 = 15.0;
+    const PAD: f32 = 10.0;
+    let mut y = top - PAD - SIZE;
+    let intro = format!("本人自愿向{ca}（以下简称“发证机构”）申请个人数字证书，并郑重声明：");
+    for line in cjk_font::wrap(&intro, SIZE, WIDTH - 2.0 * PAD) {
+        sheet.text(LEFT + PAD, y, SIZE, &line);
+        y -= LEADING;
+    }
+    for (i, item) in DECLARATION.iter().enumerate() {
+        let indent = 2.0 * SIZE;
+        sheet.text(LEFT + PAD, y, SIZE, &format!("{}.", i + 1));
+        for line in cjk_font::wrap(item, SIZE, WIDTH - 2.0 * PAD - indent) {
+            sheet.text(LEFT + PAD + indent, y, SIZE, &line);
+            y -= LEADING;
+        }
+    }
+
+    // The signature line: a box to sign in, and the date to write by hand.
+    let sign_top = y - 4.0;
+    let (box_w, box_h) = (160.0, 56.0);
+    let base = sign_top - box_h / 2.0 - 4.0;
+    sheet.text(LEFT + PAD, base, 11.0, "申请人签字：");
+    let box_x = LEFT + PAD + cjk_font::width("申请人签字：", 11.0) + 4.0;
+    sheet.dashed_rect(box_x, sign_top - box_h, box_w, box_h);
+    sheet.text_right(RIGHT - PAD, base, 11.0, DATE_BLANKS);
+    let bottom = sign_top - box_h - PAD;
+    sheet.rect(LEFT, bottom, WIDTH, top - bottom);
+    bottom
+}
+
+/// What the applicant declares (the CA is named once, in the intro).
+const DECLARATION: [&str; 5] = [
+    "本人已仔细阅读并同意遵守发证机构发布的《电子认证业务规则》（CPS）、证书策略及数字证书使用协议，了解数字证书的用途、使用范围以及双方的权利和义务。",
+    "本人在本申请表中填写的信息以及提交的身份证明材料真实、准确、完整；如有虚假，本人承担由此产生的一切法律责任。",
+    "本人的证书私钥由本人手机与移动CA服务器分别保管、共同使用（密钥拆分），本人将妥善保管手机和证书PIN码，不转借他人使用；手机丢失或PIN码泄露时，本人将及时申请证书挂失或注销。",
+    "本人知悉：可靠的电子签名与手写签名或者盖章具有同等的法律效力（《中华人民共和国电子签名法》第十四条），本人对使用本证书所作的电子签名负责。",
+    "本人同意发证机构为核验身份、签发和管理数字证书收集、保存和使用本人在本表中填写的个人信息。",
+];
+
+/// The CA reviewer's box: decision and reviewer on the left, room for the
+/// CA's seal and the date on the right.
+fn review(sheet: &mut Sheet, top: f32) -> f32 {
+    const PAD: f32 = 10.0;
+    const SIZE: f32 = 11.0;
+    let mut y = top - PAD - SIZE;
+    let x = LEFT + PAD;
+    sheet.text(x, y, SIZE, "审核意见：");
+    let mut option_x = x + cjk_font::width("审核意见：", SIZE) + 6.0;
+    for option in ["同意签发", "不同意"] {
+        sheet.checkbox(option_x, y - 1.0, SIZE - 2.0);
+        sheet.text(option_x + SIZE + 2.0, y, SIZE, option);
+        option_x += SIZE + 2.0 + cjk_font::width(option, SIZE) + 16.0;
+    }
+    let seal_x = LEFT + WIDTH * 0.58;
+    for label in ["原因：", "审核人："] {
+        y -= 32.0;
+        sheet.text(x, y, SIZE, label);
+        let start = x + cjk_font::width(label, SIZE) + 2.0;
+        sheet.line(start, y - 3.0, seal_x - 16.0, y - 3.0);
+    }
+    // The seal goes above the date, as on paper.
+    sheet.line(seal_x, top, seal_x, y - 16.0);
+    sheet.text(seal_x + PAD, top - PAD - SIZE, SIZE, "发证机构（盖章）");
+    sheet.text_right(RIGHT - PAD, y, SIZE, DATE_BLANKS);
+    let bottom = y - 16.0;
+    sheet.rect(LEFT, bottom, WIDTH, top - bottom);
+    let note = "本表由移动CA根据申请人提交的信息生成，签字后拍照上传；原件请妥善保存备查。";
+    sheet.text_centered(PAGE.0 / 2.0, FOOTER, 8.0, note);
+    bottom
+}
+
+/// The page content being drawn, with the few primitives a form needs.
+pub(super) struct Sheet {
+    content: Content,
+}
+
+impl Sheet {
+    pub(super) fn new() -> Self {
+        Sheet {
+            content: Content::new(),
+        }
+    }
+
+    /// `text` with its baseline starting at (x, y).
+    fn text(&mut self, x: f32, y: f32, size: f32, text: &str) {
+        self.content
+            .begin_text()
+            .set_font(cjk_font::RESOURCE, size)
+            .next_line(x, y)
+            .show(Str(&cjk_font::encode(text)))
+            .end_text();
+    }
+
+    fn text_right(&mut self, right: f32, y: f32, size: f32, text: &str) {
+        self.text(right - cjk_font::width(text, size), y, size, text);
+    }
+
+    fn text_centered(&mut self, center: f32, y: f32, size: f32, text: &str) {
+        self.text(center - cjk_font::width(text, size) / 2.0, y, size, text);
+    }
+
+    /// Bold-looking text: the Song font has no bold face, so the glyphs
+    /// are filled and stroked.
+    fn heading(&mut self, x: f32, y: f32, size: f32, text: &str) {
+        self.content
+            .save_state()
+            .set_line_width(size / 40.0)
+            .set_text_rendering_mode(TextRenderingMode::FillStroke);
+        self.text(x, y, size, text);
+        self.content.restore_state();
+    }
+
+    /// `text` vertically centred in a cell, shrunk if it would not fit.
+    fn cell(&mut self, x: f32, top: f32, width: f32, text: &str) {
+        let room = width - 12.0;
+        let size = (room / cjk_font::width(text, 1.0)).min(11.0);
+        self.text(x + 6.0, top - ROW / 2.0 - size * 0.35, size, text);
+    }
+
+    /// A row of label, value, label, value; returns its bottom.
+    fn row4(&mut self, top: f32, [l1, v1, l2, v2]: [&str; 4]) -> f32 {
+        let mut x = LEFT;
+        for (text, width) in [(l1, LABEL), (v1, HALF_VALUE), (l2, LABEL), (v2, HALF_VALUE)] {
+            self.cell(x, top, width, text);
+            self.line(x, top, x, top - ROW);
+            x += width;
+        }
+        self.row_frame(top)
+    }
+
+    /// A row of one label and a value spanning the rest; returns its bottom.
+    fn row2(&mut self, top: f32, label: &str, value: &str) -> f32 {
+        self.cell(LEFT, top, LABEL, label);
+        self.cell(LEFT + LABEL, top, WIDTH - LABEL, value);
+        self.line(LEFT + LABEL, top, LEFT + LABEL, top - ROW);
+        self.row_frame(top)
+    }
+
+    fn row_frame(&mut self, top: f32) -> f32 {
+        self.rect(LEFT, top - ROW, WIDTH, ROW);
+        top - ROW
+    }
+
+    fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32) {
+        self.content
+            .set_line_width(0.8)
+            .move_to(x1, y1)
+            .line_to(x2, y2)
+            .stroke();
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        self.content.set_line_width(0.8).rect(x, y, w, h).stroke();
+    }
+
+    /// An empty tick box, `size` wide, sitting on baseline `y`.
+    fn checkbox(&mut self, x: f32, y: f32, size: f32) {
+        self.rect(x, y, size, size);
+    }
+
+    fn dashed_rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
+        self.content
+            .save_state()
+            .set_dash_pattern([3.0, 2.0], 0.0)
+            .set_stroke_gray(0.45);
+        self.rect(x, y, w, h);
+        self.content.restore_state();
+    }
+}
+
+/// Wraps the page content in a one-page PDF with the CJK font and
+/// document information.
+fn document(content: &[u8], form: &ApplicationForm) -> Vec<u8> {
+    let catalog = Ref::new(1);
+    let pages = Ref::new(2);
+    let page = Ref::new(3);
+    let content_id = Ref::new(4);
+    let info = Ref::new(5);
+    let font = Ref::new(6); // and 7, 8: see cjk_font::write
+
+    let mut pdf = Pdf::new();
+    pdf.catalog(catalog).pages(pages).lang(TextStr("zh-CN"));
+    pdf.pages(pages).kids([page]).count(1);
+    let mut p = pdf.page(page);
+    p.parent(pages)
+        .media_box(Rect::new(0.0, 0.0, PAGE.0, PAGE.1))
+        .contents(content_id);
+    p.resources().fonts().pair(cjk_font::RESOURCE, font);
+    drop(p);
+    pdf.stream(content_id, content);
+    cjk_font::write(&mut pdf, font);
+    let title = format!("{TITLE} {}", form.application_number);
+    pdf.document_info(info)
+        .title(TextStr(&title))
+        .producer(TextStr("Mobile CA"));
+    pdf.finish()
+}

@@ -1,0 +1,176 @@
+//! The one error type of this crate. Every variant says what was wrong
+//! with the input, carries no foreign types and no file contents, and has
+//! a Chinese [`message`](Error::message) the server can show the user.
+
+use std::fmt;
+
+/// An application-form field, named in [`Error`]s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Field {
+    /// The application number (申请编号).
+    ApplicationNumber,
+    /// The application date (申请日期).
+    ApplicationDate,
+    /// The applicant's name (姓名).
+    Name,
+    /// The resident ID number (身份证号码).
+    IdNumber,
+    /// The mobile phone number (手机号码).
+    Phone,
+    /// The province (所在省份).
+    Province,
+    /// The trading platform (交易平台).
+    TradingPlatform,
+    /// The certificate authority (发证机构).
+    CaOrganization,
+    /// The validity period in years (有效期).
+    ValidityYears,
+    /// The fee in fen (证书费用).
+    Fee,
+}
+
+impl Field {
+    /// The field's label on the form.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::ApplicationNumber => "申请编号",
+            Field::ApplicationDate => "申请日期",
+            Field::Name => "姓名",
+            Field::IdNumber => "身份证号码",
+            Field::Phone => "手机号码",
+            Field::Province => "所在省份",
+            Field::TradingPlatform => "交易平台",
+            Field::CaOrganization => "发证机构",
+            Field::ValidityYears => "有效期",
+            Field::Fee => "证书费用",
+        }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            Field::ApplicationNumber => "application number",
+            Field::ApplicationDate => "application date",
+            Field::Name => "name",
+            Field::IdNumber => "ID number",
+            Field::Phone => "phone",
+            Field::Province => "province",
+            Field::TradingPlatform => "trading platform",
+            Field::CaOrganization => "CA organization",
+            Field::ValidityYears => "validity years",
+            Field::Fee => "fee",
+        };
+        f.write_str(name)
+    }
+}
+
+/// Which upload an image check was for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Upload {
+    /// The handwritten signature picture (PNG).
+    Signature,
+    /// The photograph of the signed application form (JPEG or PNG).
+    FormPhoto,
+}
+
+impl Upload {
+    fn label(self) -> &'static str {
+        match self {
+            Upload::Signature => "签名图片",
+            Upload::FormPhoto => "申请书照片",
+        }
+    }
+}
+
+/// Everything that can go wrong in this crate: always bad input, never a
+/// fault of ours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A required field is empty (or only whitespace).
+    #[error("{0} is empty")]
+    EmptyField(Field),
+    /// A field is longer than the form has room for.
+    #[error("{field} is longer than {max} characters")]
+    TooLong {
+        /// The field.
+        field: Field,
+        /// Its maximum length in characters.
+        max: usize,
+    },
+    /// A field has the wrong shape (digits, date, range) or holds a
+    /// character the form cannot print (control or outside the BMP).
+    #[error("{0} is malformed")]
+    Malformed(Field),
+    /// The fee is negative.
+    #[error("fee is negative")]
+    NegativeFee,
+    /// The font given for the generated signature is not a TrueType or
+    /// OpenType font (or collection).
+    #[error("not a usable font")]
+    InvalidFont,
+    /// The font has no glyph for a character of the name.
+    #[error("font has no glyph for {0:?}")]
+    MissingGlyph(char),
+    /// The upload is larger than its limit in bytes.
+    #[error("{upload:?} upload is {size} bytes, more than {max}")]
+    FileTooLarge {
+        /// Which upload.
+        upload: Upload,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The upload is not an image of an accepted format (PNG for the
+    /// signature, JPEG or PNG for the form photo).
+    #[error("{0:?} upload is not an accepted image format")]
+    UnsupportedFormat(Upload),
+    /// The upload claims an accepted format but does not decode.
+    #[error("{0:?} upload does not decode")]
+    CorruptImage(Upload),
+    /// The image is smaller or larger (in pixels) than allowed.
+    #[error("{upload:?} upload is {width}x{height} pixels, outside the allowed size")]
+    BadDimensions {
+        /// Which upload.
+        upload: Upload,
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// The signature picture has no ink: every pixel is transparent or
+    /// near-white.
+    #[error("signature picture is blank")]
+    BlankSignature,
+}
+
+impl Error {
+    /// A message for the user, in Chinese.
+    pub fn message(&self) -> String {
+        match self {
+            Error::EmptyField(field) => format!("{}不能为空", field.label()),
+            Error::TooLong { field, max } => format!("{}不能超过{max}个字符", field.label()),
+            Error::Malformed(field) => format!("{}格式不正确", field.label()),
+            Error::NegativeFee => "证书费用不能为负数".to_owned(),
+            Error::InvalidFont => "签名字体不可用".to_owned(),
+            Error::MissingGlyph(c) => format!("签名字体缺少字符“{c}”，请上传手写签名"),
+            Error::FileTooLarge { upload, max, .. } => {
+                format!("{}不能超过{}MB", upload.label(), max / (1024 * 1024))
+            }
+            Error::UnsupportedFormat(Upload::Signature) => "签名图片必须是PNG格式".to_owned(),
+            Error::UnsupportedFormat(Upload::FormPhoto) => {
+                "申请书照片必须是JPEG或PNG格式".to_owned()
+            }
+            Error::CorruptImage(upload) => format!("{}已损坏，无法读取", upload.label()),
+            Error::BadDimensions { upload, .. } => format!("{}尺寸不符合要求", upload.label()),
+            Error::BlankSignature => "签名图片是空白的，请重新签名".to_owned(),
+        }
+    }
+}
+
+/// This crate's result type.
+pub type Result<T> = std::result::Result<T, Error>;

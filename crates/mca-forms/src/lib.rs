@@ -1,0 +1,35 @@
+//! Mobile CA application-form documents for personal certificates (F1,
+//! D4, E2): the printable application form the applicant signs by hand,
+//! a signature picture generated from the applicant's name, and the checks
+//! on the two pictures the applicant uploads.
+//!
+//! Pure functions from bytes and plain data to bytes: no file, network or
+//! database access; the caller passes in everything (including the font
+//! for generated signatures) and stores what comes out.
+//!
+//! # Layout
+//! - [`application_form`]: [`ApplicationForm`](application_form::ApplicationForm)
+//!   (plain input data, validated) and
+//!   [`render`](application_form::render) → one-page A4 PDF.
+//! - [`signature_image`]: [`from_name`](signature_image::from_name) (name +
+//!   CJK font → PNG signature) and
+//!   [`validate_upload`](signature_image::validate_upload) for handwritten
+//!   signature PNGs.
+//! - [`form_photo`]: [`validate_upload`](form_photo::validate_upload) for
+//!   the photographed signed form (JPEG or PNG).
+//! - `upload`: what both upload checks share: size limits, decoding,
+//!   [`ImageInfo`].
+//! - `cjk_font`: Chinese text in PDF with the standard `STSong-Light` font
+//!   (no embedded font), widths and line wrapping.
+//! - `amount`: fen as yuan, and in Chinese capital numerals (大写).
+//! - `error`: [`Error`] with a Chinese user [`message`](Error::message).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod amount;
+pub mod application_form;
+mod cjk_font;
+mod error;
+
+pub use error::{Error, Field, Result, Upload};

@@ -1,0 +1,101 @@
+//! The application form PDF read back by an independent PDF reader
+//! (poppler's `pdftotext` and `pdftoppm`, Debian `poppler-utils`): the text
+//! we encoded for `STSong-Light`/`UniGB-UCS2-H` comes back as the same
+//! Unicode, and the page renders at A4.
+
+mod common;
+
+use std::process::Command;
+
+use mca_forms::application_form::render;
+
+/// `pdftotext` of the form, whitespace removed (line breaks fall wherever
+/// the layout wrapped the text).
+fn extracted_text(name: &str) -> Option<String> {
+    if !common::has_tool("pdftotext") {
+        common::skip_or_fail("pdftotext (poppler-utils)");
+        return None;
+    }
+    let dir = common::scratch(name);
+    let pdf = dir.join("form.pdf");
+    std::fs::write(&pdf, render(&common::form()).unwrap()).unwrap();
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    Some(text.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+#[test]
+fn pdftotext_reads_back_the_applicant_and_certificate() {
+    let Some(text) = extracted_text("fields") else {
+        return;
+    };
+    let form = common::form();
+    for needle in [
+        "数字证书申请表（个人）",
+        form.name.as_str(),
+        form.id_number.as_str(),
+        form.phone.as_str(),
+        form.trading_platform.as_str(),
+        form.ca_organization.as_str(),
+        form.application_number.as_str(),
+        "2026年11月24日",
+        "2年",
+        "￥300.50元（大写：人民币叁佰元伍角）",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+}
+
+#[test]
+fn pdftotext_reads_back_the_declaration_and_signature_boxes() {
+    let Some(text) = extracted_text("declaration") else {
+        return;
+    };
+    for needle in [
+        "本人自愿向浙江省数字安全证书管理有限公司（以下简称“发证机构”）申请个人数字证书，并郑重声明：",
+        "本人已仔细阅读并同意遵守发证机构发布的《电子认证业务规则》（CPS）",
+        "本人在本申请表中填写的信息以及提交的身份证明材料真实、准确、完整",
+        "申请人签字：",
+        "审核意见：",
+        "发证机构（盖章）",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+}
+
+#[test]
+fn pdftoppm_renders_one_a4_page() {
+    if !common::has_tool("pdftoppm") {
+        return common::skip_or_fail("pdftoppm (poppler-utils)");
+    }
+    let dir = common::scratch("render");
+    let pdf = dir.join("form.pdf");
+    std::fs::write(&pdf, render(&common::form()).unwrap()).unwrap();
+    let status = Command::new("pdftoppm")
+        .args(["-png", "-r", "100", "-f", "1", "-l", "1"])
+        .arg(&pdf)
+        .arg(dir.join("page"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let png = std::fs::read(dir.join("page-1.png")).unwrap();
+    let info = png_size(&png);
+    // A4 at 100 dpi is 827 × 1170 (rounded up) pixels.
+    assert_eq!(info, (827, 1170));
+}
+
+fn png_size(png: &[u8]) -> (u32, u32) {
+    let be = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap());
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    (be(&png[16..20]), be(&png[20..24]))
+}
