@@ -4,8 +4,9 @@
 //! Code rules: six digits from the CSPRNG, valid five minutes, single use,
 //! five tries; only an SM3 hash is stored. Sending is rate-limited per
 //! phone (one a minute, five an hour, ten a day) and per client address
-//! (thirty an hour). Attempts and single use are enforced by conditional
-//! updates in the database, so they hold across server instances.
+//! (thirty an hour). Send quotas, attempts and single use are enforced by
+//! conditional updates in the database, so they hold across server
+//! instances.
 
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use subtle::ConstantTimeEq;
 
 use crate::devices::{Devices, NewDevice, SessionToken};
 use crate::providers::SmsSender;
-use crate::store::{CodeRecord, Store, User};
+use crate::store::{CodeRecord, SendQuota, Store, User};
 use crate::{
     Audit, Clock, CodeId, CodePurpose, DeviceId, DomainError, Password, Phone, Result, SmsCode,
     UserId,
@@ -34,6 +35,24 @@ pub struct CodePolicy {
     pub per_phone_per_day: u32,
     /// Codes per client address per hour (30).
     pub per_ip_per_hour: u32,
+}
+
+impl CodePolicy {
+    fn phone_quota(&self) -> SendQuota {
+        SendQuota {
+            min_interval_secs: self.resend_interval_secs,
+            per_hour: self.per_phone_per_hour,
+            per_day: self.per_phone_per_day,
+        }
+    }
+
+    fn ip_quota(&self) -> SendQuota {
+        SendQuota {
+            min_interval_secs: 0,
+            per_hour: self.per_ip_per_hour,
+            per_day: u32::MAX,
+        }
+    }
 }
 
 impl Default for CodePolicy {
@@ -118,48 +137,28 @@ impl Accounts {
     ) -> Result<()> {
         let now = self.clock.now();
         let p = &self.policy;
-        let limits = [
-            (
-                self.store
-                    .count_codes_from_ip(client_ip, now.plus(-3600))
-                    .await?,
-                p.per_ip_per_hour,
-                3600,
-            ),
-            (
-                self.store
-                    .count_codes_to_phone(phone, now.plus(-p.resend_interval_secs))
-                    .await?,
-                1,
-                p.resend_interval_secs,
-            ),
-            (
-                self.store
-                    .count_codes_to_phone(phone, now.plus(-3600))
-                    .await?,
-                p.per_phone_per_hour,
-                3600,
-            ),
-            (
-                self.store
-                    .count_codes_to_phone(phone, now.plus(-86_400))
-                    .await?,
-                p.per_phone_per_day,
-                86_400,
-            ),
+        // The address first: a refused phone still costs the address a
+        // send, which is what slows down someone cycling through numbers.
+        let quotas = [
+            (format!("ip:{client_ip}"), p.ip_quota()),
+            (format!("phone:{}", phone.as_str()), p.phone_quota()),
         ];
-        if let Some((_, _, retry_after)) = limits.iter().find(|(sent, max, _)| sent >= max) {
-            self.audit
-                .append(
-                    "system",
-                    "code_rate_limited",
-                    &format!("phone:{}", phone.masked()),
-                    client_ip,
-                )
-                .await?;
-            return Err(DomainError::RateLimited {
-                retry_after: *retry_after,
-            });
+        for (key, quota) in &quotas {
+            if !self.store.take_send_quota(key, now, quota).await? {
+                let retry_after = match self.store.send_quota(key).await? {
+                    Some(state) => state.retry_after(quota, now).max(1),
+                    None => quota.min_interval_secs.max(1),
+                };
+                self.audit
+                    .append(
+                        "system",
+                        "code_rate_limited",
+                        &format!("phone:{}", phone.masked()),
+                        client_ip,
+                    )
+                    .await?;
+                return Err(DomainError::RateLimited { retry_after });
+            }
         }
         if purpose == CodePurpose::ChangePhone && self.store.user_by_phone(phone).await?.is_some() {
             return Err(DomainError::PhoneTaken);

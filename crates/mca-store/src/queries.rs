@@ -251,28 +251,60 @@ macro_rules! impl_store_traits {
                 .transpose()
             }
 
-            async fn count_codes_to_phone(&self, phone: &Phone, since: Timestamp) -> StoreResult<u32> {
-                let n: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM sms_codes WHERE phone = $1 AND created_at >= $2",
+            async fn take_send_quota(
+                &self,
+                key: &str,
+                now: Timestamp,
+                quota: &SendQuota,
+            ) -> StoreResult<bool> {
+                sqlx::query(
+                    "INSERT INTO send_quotas (key, last_at, hour_start, hour_count, day_start, \
+                     day_count) VALUES ($1, 0, 0, 0, 0, 0) ON CONFLICT (key) DO NOTHING",
                 )
-                .bind(phone.as_str())
-                .bind(since.0)
-                .fetch_one(&self.pool)
+                .bind(key)
+                .execute(&self.pool)
                 .await
-                .map_err(db("count codes to phone"))?;
-                convert::u32_of(n)
+                .map_err(db("create send quota"))?;
+                // SET expressions read the row as it was before the update
+                // (both backends), and the WHERE is re-checked under the row
+                // lock, so concurrent takers cannot both pass the last slot.
+                let r = sqlx::query(
+                    "UPDATE send_quotas SET last_at = $2, \
+                     hour_count = CASE WHEN hour_start <= $2 - 3600 THEN 1 ELSE hour_count + 1 END, \
+                     hour_start = CASE WHEN hour_start <= $2 - 3600 THEN $2 ELSE hour_start END, \
+                     day_count = CASE WHEN day_start <= $2 - 86400 THEN 1 ELSE day_count + 1 END, \
+                     day_start = CASE WHEN day_start <= $2 - 86400 THEN $2 ELSE day_start END \
+                     WHERE key = $1 AND last_at <= $2 - $3 \
+                     AND (hour_start <= $2 - 3600 OR hour_count < $4) \
+                     AND (day_start <= $2 - 86400 OR day_count < $5)",
+                )
+                .bind(key)
+                .bind(now.0)
+                .bind(quota.min_interval_secs)
+                .bind(i64::from(quota.per_hour))
+                .bind(i64::from(quota.per_day))
+                .execute(&self.pool)
+                .await
+                .map_err(db("take send quota"))?;
+                Ok(r.rows_affected() == 1)
             }
 
-            async fn count_codes_from_ip(&self, client_ip: &str, since: Timestamp) -> StoreResult<u32> {
-                let n: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM sms_codes WHERE client_ip = $1 AND created_at >= $2",
-                )
-                .bind(client_ip)
-                .bind(since.0)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db("count codes from ip"))?;
-                convert::u32_of(n)
+            async fn send_quota(&self, key: &str) -> StoreResult<Option<QuotaState>> {
+                let row = sqlx::query("SELECT * FROM send_quotas WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db("select send quota"))?;
+                row.map(|r| {
+                    Ok(QuotaState {
+                        last_at: Timestamp(get(&r, "last_at")?),
+                        hour_start: Timestamp(get(&r, "hour_start")?),
+                        hour_count: convert::u32_of(get(&r, "hour_count")?)?,
+                        day_start: Timestamp(get(&r, "day_start")?),
+                        day_count: convert::u32_of(get(&r, "day_count")?)?,
+                    })
+                })
+                .transpose()
             }
 
             async fn claim_code_attempt(&self, id: CodeId, max_attempts: u32) -> StoreResult<bool> {

@@ -59,6 +59,25 @@ async fn two_instances_share_codes_nonces_and_the_audit_chain() {
             "code_used"
         );
 
+        // Ten simultaneous sends to a fresh number over both instances:
+        // exactly one passes the per-phone quota.
+        let fresh = Phone::parse("13844440002").unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let svc = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let fresh = fresh.clone();
+            tasks.push(tokio::spawn(async move {
+                svc.accounts
+                    .send_code(&fresh, CodePurpose::Login, &format!("192.0.2.{}", 100 + i))
+                    .await
+            }));
+        }
+        let mut sent = 0;
+        for t in tasks {
+            sent += usize::from(t.await.unwrap().is_ok());
+        }
+        assert_eq!(sent, 1);
+
         // Rate limit seen by the other instance.
         assert_eq!(
             b.accounts

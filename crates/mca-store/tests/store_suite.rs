@@ -71,24 +71,6 @@ async fn codes(s: &dyn Store) {
             .unwrap(),
         None
     );
-    assert_eq!(
-        s.count_codes_to_phone(&phone, Timestamp(150))
-            .await
-            .unwrap(),
-        2
-    );
-    assert_eq!(
-        s.count_codes_from_ip("10.0.0.1", Timestamp(0))
-            .await
-            .unwrap(),
-        3
-    );
-    assert_eq!(
-        s.count_codes_from_ip("10.0.0.2", Timestamp(0))
-            .await
-            .unwrap(),
-        0
-    );
     for _ in 0..5 {
         assert!(s.claim_code_attempt(second.id, 5).await.unwrap());
     }
@@ -111,6 +93,62 @@ async fn codes(s: &dyn Store) {
             .await
             .unwrap(),
         Some(other)
+    );
+}
+
+async fn quotas(s: &dyn Store) {
+    let q = SendQuota {
+        min_interval_secs: 60,
+        per_hour: 2,
+        per_day: 3,
+    };
+    let t = |secs: i64| T0.plus(secs);
+    assert_eq!(s.send_quota("phone:1").await.unwrap(), None);
+    assert!(s.take_send_quota("phone:1", t(0), &q).await.unwrap());
+    assert!(
+        !s.take_send_quota("phone:1", t(59), &q).await.unwrap(),
+        "interval"
+    );
+    assert!(
+        s.take_send_quota("ip:1", t(59), &q).await.unwrap(),
+        "keys are separate"
+    );
+    assert!(s.take_send_quota("phone:1", t(60), &q).await.unwrap());
+    assert!(
+        !s.take_send_quota("phone:1", t(200), &q).await.unwrap(),
+        "two an hour"
+    );
+    let state = s.send_quota("phone:1").await.unwrap().unwrap();
+    assert_eq!(
+        state,
+        QuotaState {
+            last_at: t(60),
+            hour_start: t(0),
+            hour_count: 2,
+            day_start: t(0),
+            day_count: 2
+        }
+    );
+    assert_eq!(state.retry_after(&q, t(200)), 3400);
+    assert!(
+        s.take_send_quota("phone:1", t(3600), &q).await.unwrap(),
+        "new hour window"
+    );
+    assert!(
+        !s.take_send_quota("phone:1", t(7300), &q).await.unwrap(),
+        "three a day"
+    );
+    assert_eq!(
+        s.send_quota("phone:1")
+            .await
+            .unwrap()
+            .unwrap()
+            .retry_after(&q, t(7300)),
+        86_400 - 7300
+    );
+    assert!(
+        s.take_send_quota("phone:1", t(86_400), &q).await.unwrap(),
+        "new day window"
     );
 }
 
@@ -392,6 +430,7 @@ async fn audit(s: &dyn Store) {
 async fn store_suite(s: &dyn Store) {
     users(s).await;
     codes(s).await;
+    quotas(s).await;
     devices(s).await;
     identities(s).await;
     catalogue(s).await;

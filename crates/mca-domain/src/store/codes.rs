@@ -26,7 +26,50 @@ pub struct CodeRecord {
     pub consumed_at: Option<Timestamp>,
 }
 
-/// SMS codes.
+/// How often one key (a phone, a client address) may be sent a code: at
+/// most one per `min_interval_secs`, `per_hour` per hour window and
+/// `per_day` per day window (windows start at their first send).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendQuota {
+    /// Minimum seconds between two sends.
+    pub min_interval_secs: i64,
+    /// Sends per hour window.
+    pub per_hour: u32,
+    /// Sends per day window.
+    pub per_day: u32,
+}
+
+/// A quota row as stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuotaState {
+    /// The last send.
+    pub last_at: Timestamp,
+    /// Start of the current hour window.
+    pub hour_start: Timestamp,
+    /// Sends in it.
+    pub hour_count: u32,
+    /// Start of the current day window.
+    pub day_start: Timestamp,
+    /// Sends in it.
+    pub day_count: u32,
+}
+
+impl QuotaState {
+    /// Seconds until `quota` would allow a send at `now` (0 if it would).
+    pub fn retry_after(&self, quota: &SendQuota, now: Timestamp) -> i64 {
+        let wait = |until: Timestamp| (until.0 - now.0).max(0);
+        let mut retry = wait(self.last_at.plus(quota.min_interval_secs));
+        if self.hour_count >= quota.per_hour {
+            retry = retry.max(wait(self.hour_start.plus(3600)));
+        }
+        if self.day_count >= quota.per_day {
+            retry = retry.max(wait(self.day_start.plus(86_400)));
+        }
+        retry
+    }
+}
+
+/// SMS codes and their send quotas.
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     /// Records a sent code.
@@ -39,11 +82,19 @@ pub trait CodeStore: Send + Sync {
         purpose: CodePurpose,
     ) -> StoreResult<Option<CodeRecord>>;
 
-    /// How many codes were sent to `phone` at or after `since` (any purpose).
-    async fn count_codes_to_phone(&self, phone: &Phone, since: Timestamp) -> StoreResult<u32>;
+    /// Takes one send from the quota named `key` ("phone:…", "ip:…") if
+    /// `quota` allows it at `now`, in one conditional `UPDATE` (the row is
+    /// created on first use): `false` if refused. Atomic per key, so the
+    /// limits hold across server instances.
+    async fn take_send_quota(
+        &self,
+        key: &str,
+        now: Timestamp,
+        quota: &SendQuota,
+    ) -> StoreResult<bool>;
 
-    /// How many codes `client_ip` asked for at or after `since`.
-    async fn count_codes_from_ip(&self, client_ip: &str, since: Timestamp) -> StoreResult<u32>;
+    /// The quota row named `key`, to tell a refused caller when to retry.
+    async fn send_quota(&self, key: &str) -> StoreResult<Option<QuotaState>>;
 
     /// Atomically claims one verification attempt: increments `attempts`
     /// only if it is below `max_attempts` and the code is unused, in one

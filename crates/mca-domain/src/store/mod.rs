@@ -24,7 +24,7 @@ mod users;
 
 pub use audit::{AuditEntry, AuditStore};
 pub use catalogue::{CaOrganization, CatalogueStore, Province, TradingPlatform, ValidityOption};
-pub use codes::{CodeRecord, CodeStore};
+pub use codes::{CodeRecord, CodeStore, QuotaState, SendQuota};
 pub use devices::{Device, DeviceStore, Session};
 pub use identity::{IdentityRecord, IdentityState, IdentityStore};
 pub use messages::{Message, MessageAction, MessageKind, MessageStore};
