@@ -16,8 +16,6 @@ pub struct PgStore {
     pub(crate) pool: PgPool,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
-
 impl PgStore {
     /// Connects to a `postgres:` URL.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -44,33 +42,6 @@ impl PgStore {
             .map_err(db("connect postgres"))?;
         Ok(Self { pool })
     }
-
-    /// Applies the pending migrations of `migrations/postgres/`.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::new(mca_domain::StoreErrorKind::Other, "migrate postgres", e))
-    }
-
-    /// Checks that the database answers (readiness).
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db("ping"))?;
-        Ok(())
-    }
-
-    /// Closes the pool, waiting for connections to finish.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    /// The pool, for tests that inspect or tamper with rows directly.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
 }
 
-crate::queries::impl_store_traits!(PgStore, sqlx::Postgres);
+crate::queries::impl_store_traits!(PgStore, sqlx::Postgres, "migrations/postgres");

@@ -6,7 +6,7 @@
 //! `mca_domain::store`).
 
 macro_rules! impl_store_traits {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $migrations:literal) => {
         use async_trait::async_trait;
         use mca_domain::store::*;
         use mca_domain::*;
@@ -16,6 +16,34 @@ macro_rules! impl_store_traits {
         use crate::error::db;
 
         type DbRow = <$db as sqlx::Database>::Row;
+
+        static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!($migrations);
+
+        impl $store {
+            /// Applies the pending migrations of this backend's set.
+            pub async fn migrate(&self) -> StoreResult<()> {
+                MIGRATOR
+                    .run(&self.pool)
+                    .await
+                    .map_err(|e| StoreError::new(StoreErrorKind::Other, "migrate", e))
+            }
+
+            /// Checks that the database answers (readiness).
+            pub async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db("ping"))?;
+                Ok(())
+            }
+
+            /// Closes the pool, waiting for connections to finish.
+            pub async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            /// The pool, for tests that inspect or tamper with rows directly.
+            pub fn pool(&self) -> &sqlx::Pool<$db> {
+                &self.pool
+            }
+        }
 
         fn get<'r, T>(row: &'r DbRow, col: &'static str) -> StoreResult<T>
         where

@@ -15,8 +15,6 @@ pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-
 impl SqliteStore {
     /// Opens (creating if missing) the database at a `sqlite:` URL, e.g.
     /// `sqlite://mca-data/mca.db`.
@@ -35,33 +33,6 @@ impl SqliteStore {
             .map_err(db("open sqlite"))?;
         Ok(Self { pool })
     }
-
-    /// Applies the pending migrations of `migrations/sqlite/`.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::new(mca_domain::StoreErrorKind::Other, "migrate sqlite", e))
-    }
-
-    /// Checks that the database answers (readiness).
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db("ping"))?;
-        Ok(())
-    }
-
-    /// Closes the pool, waiting for connections to finish.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    /// The pool, for tests that inspect or tamper with rows directly.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
 }
 
-crate::queries::impl_store_traits!(SqliteStore, sqlx::Sqlite);
+crate::queries::impl_store_traits!(SqliteStore, sqlx::Sqlite, "migrations/sqlite");

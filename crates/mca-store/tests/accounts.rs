@@ -5,31 +5,13 @@
 mod support;
 
 use mca_domain::*;
-use support::{T0, on_each_backend, services};
+use support::{
+    Phone as Handset, T0, code_for, code_login, has_user, on_each_backend, password_login,
+    register, services, wrong,
+};
 
 fn phone(s: &str) -> mca_domain::Phone {
     mca_domain::Phone::parse(s).unwrap()
-}
-
-/// Sends a login code and reads it from the development provider.
-async fn code_for(
-    svc: &Services,
-    dev: &DevProviders,
-    p: &mca_domain::Phone,
-    purpose: CodePurpose,
-) -> SmsCode {
-    svc.accounts
-        .send_code(p, purpose, "192.0.2.1")
-        .await
-        .unwrap();
-    let (got_purpose, code) = dev.sms.latest(p).unwrap();
-    assert_eq!(got_purpose, purpose);
-    code
-}
-
-fn wrong(code: &SmsCode) -> SmsCode {
-    let n: u32 = code.expose().parse().unwrap();
-    SmsCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
 }
 
 #[tokio::test]
@@ -37,29 +19,21 @@ async fn first_login_registers_and_codes_are_single_use() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
-        let p = phone("13800138000");
-        let phone_dev = support::Phone::new();
-        let code = code_for(&svc, &dev, &p, CodePurpose::Login).await;
-        let login = svc
-            .accounts
-            .login_with_code(&p, &code, phone_dev.new_device())
+        let handset = Handset::new();
+        let code = code_for(&svc, &dev, "13800138000", CodePurpose::Login).await;
+        let login = code_login(&svc, "13800138000", &code, &handset)
             .await
             .unwrap();
         assert!(login.registered);
-        assert_eq!(login.user.phone, p);
-        let err = svc
-            .accounts
-            .login_with_code(&p, &code, phone_dev.new_device())
-            .await
-            .unwrap_err();
-        assert_eq!(err.code(), "code_used");
+        assert_eq!(login.user.phone, phone("13800138000"));
+        assert_eq!(
+            code_login(&svc, "13800138000", &code, &handset)
+                .await
+                .unwrap_err(),
+            "code_used"
+        );
         clock.advance(61);
-        let code = code_for(&svc, &dev, &p, CodePurpose::Login).await;
-        let again = svc
-            .accounts
-            .login_with_code(&p, &code, phone_dev.new_device())
-            .await
-            .unwrap();
+        let again = register(&svc, &dev, "13800138000", &handset).await;
         assert!(!again.registered);
         assert_eq!(again.user.id, login.user.id);
         assert_ne!(
@@ -76,34 +50,15 @@ async fn codes_expire_after_five_minutes() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
-        let p = phone("13800138001");
-        let code = code_for(&svc, &dev, &p, CodePurpose::Login).await;
+        let code = code_for(&svc, &dev, "13800138001", CodePurpose::Login).await;
         clock.advance(300);
-        let err = svc
-            .accounts
-            .login_with_code(&p, &code, support::Phone::new().new_device())
+        let e = code_login(&svc, "13800138001", &code, &Handset::new())
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "code_expired");
+        assert_eq!(e, "code_expired");
         assert!(
-            svc.accounts
-                .login_with_password(
-                    &p,
-                    &Password::parse("whatever1").unwrap(),
-                    support::Phone::new().new_device()
-                )
-                .await
-                .is_err()
-        );
-        // Nothing was registered by the failed attempt.
-        assert!(
-            scratch
-                .db
-                .store()
-                .user_by_phone(&p)
-                .await
-                .unwrap()
-                .is_none()
+            !has_user(&scratch, "13800138001").await,
+            "nothing registered"
         );
     })
     .await;
@@ -114,35 +69,22 @@ async fn five_wrong_tries_kill_the_code() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
-        let p = phone("13800138002");
-        let code = code_for(&svc, &dev, &p, CodePurpose::Login).await;
+        let handset = Handset::new();
+        let code = code_for(&svc, &dev, "13800138002", CodePurpose::Login).await;
         for _ in 0..5 {
-            let e = svc
-                .accounts
-                .login_with_code(&p, &wrong(&code), support::Phone::new().new_device())
+            let e = code_login(&svc, "13800138002", &wrong(&code), &handset)
                 .await
                 .unwrap_err();
-            assert_eq!(e.code(), "wrong_code");
+            assert_eq!(e, "wrong_code");
         }
-        let e = svc
-            .accounts
-            .login_with_code(&p, &code, support::Phone::new().new_device())
+        let e = code_login(&svc, "13800138002", &code, &handset)
             .await
             .unwrap_err();
         assert_eq!(
-            e.code(),
-            "too_many_attempts",
+            e, "too_many_attempts",
             "the right code after five wrong ones"
         );
-        assert!(
-            scratch
-                .db
-                .store()
-                .user_by_phone(&p)
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(!has_user(&scratch, "13800138002").await);
     })
     .await;
 }
@@ -152,21 +94,20 @@ async fn codes_are_bound_to_their_purpose_and_phone() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
-        let p = phone("13800138003");
-        let code = code_for(&svc, &dev, &p, CodePurpose::ResetPassword).await;
-        let e = svc
-            .accounts
-            .login_with_code(&p, &code, support::Phone::new().new_device())
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "no_code");
-        let other = phone("13800138004");
-        let e = svc
-            .accounts
-            .login_with_code(&other, &code, support::Phone::new().new_device())
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "no_code");
+        let handset = Handset::new();
+        let code = code_for(&svc, &dev, "13800138003", CodePurpose::ResetPassword).await;
+        assert_eq!(
+            code_login(&svc, "13800138003", &code, &handset)
+                .await
+                .unwrap_err(),
+            "no_code"
+        );
+        assert_eq!(
+            code_login(&svc, "13800138004", &code, &handset)
+                .await
+                .unwrap_err(),
+            "no_code"
+        );
     })
     .await;
 }
@@ -176,61 +117,38 @@ async fn sending_is_rate_limited_per_phone_and_per_address() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, _dev) = services(&scratch, &clock);
-        let p = phone("13800138005");
-        svc.accounts
-            .send_code(&p, CodePurpose::Login, "198.51.100.1")
-            .await
-            .unwrap();
-        let e = svc
-            .accounts
-            .send_code(&p, CodePurpose::Login, "198.51.100.2")
-            .await
-            .unwrap_err();
+        let send = |number: &str, ip: &str| {
+            let (svc, p, ip) = (svc.clone(), phone(number), ip.to_owned());
+            async move { svc.accounts.send_code(&p, CodePurpose::Login, &ip).await }
+        };
+        send("13800138005", "198.51.100.1").await.unwrap();
+        let e = send("13800138005", "198.51.100.2").await.unwrap_err();
         assert!(
             matches!(e, DomainError::RateLimited { retry_after: 60 }),
             "{e:?}"
         );
         for _ in 0..4 {
             clock.advance(61);
-            svc.accounts
-                .send_code(&p, CodePurpose::Login, "198.51.100.1")
-                .await
-                .unwrap();
+            send("13800138005", "198.51.100.1").await.unwrap();
         }
         clock.advance(61);
-        let e = svc
-            .accounts
-            .send_code(&p, CodePurpose::Login, "198.51.100.1")
-            .await
-            .unwrap_err();
+        let e = send("13800138005", "198.51.100.1").await.unwrap_err();
         assert!(
             matches!(e, DomainError::RateLimited { retry_after: 3295 }),
             "sixth in the hour window opened at T0, asked at T0+305: {e:?}"
         );
         clock.advance(3600);
-        svc.accounts
-            .send_code(&p, CodePurpose::Login, "198.51.100.1")
-            .await
-            .unwrap();
+        send("13800138005", "198.51.100.1").await.unwrap();
 
         // Per address: 30 an hour across many phones.
         for i in 0..30 {
-            let q = phone(&format!("139000000{i:02}"));
-            svc.accounts
-                .send_code(&q, CodePurpose::Login, "203.0.113.9")
+            send(&format!("139000000{i:02}"), "203.0.113.9")
                 .await
                 .unwrap();
         }
-        let e = svc
-            .accounts
-            .send_code(&phone("13900000099"), CodePurpose::Login, "203.0.113.9")
-            .await
-            .unwrap_err();
+        let e = send("13900000099", "203.0.113.9").await.unwrap_err();
         assert_eq!(e.code(), "rate_limited");
-        svc.accounts
-            .send_code(&phone("13900000099"), CodePurpose::Login, "203.0.113.10")
-            .await
-            .unwrap();
+        send("13900000099", "203.0.113.10").await.unwrap();
     })
     .await;
 }
@@ -240,101 +158,68 @@ async fn passwords_set_change_reset_and_login() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
-        let p = phone("13800138006");
-        let code = code_for(&svc, &dev, &p, CodePurpose::Login).await;
-        let user = svc
-            .accounts
-            .login_with_code(&p, &code, support::Phone::new().new_device())
-            .await
-            .unwrap()
-            .user
-            .id;
-        let pw1 = Password::parse("First#123").unwrap();
-        let pw2 = Password::parse("Second#456").unwrap();
-        let pw3 = Password::parse("Third#789").unwrap();
-        let e = svc
-            .accounts
-            .change_password(user, &pw1, &pw2)
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "password_not_set");
-        svc.accounts.set_password(user, &pw1).await.unwrap();
+        let number = "13800138006";
+        let user = register(&svc, &dev, number, &Handset::new()).await.user.id;
+        let pw = |s: &str| Password::parse(s).unwrap();
+        let code_of = |r: Result<(), DomainError>| r.map_err(|e| e.code());
+        let a = &svc.accounts;
         assert_eq!(
-            svc.accounts
-                .set_password(user, &pw2)
-                .await
-                .unwrap_err()
-                .code(),
-            "password_already_set"
+            code_of(
+                a.change_password(user, &pw("First#123"), &pw("Second#456"))
+                    .await
+            ),
+            Err("password_not_set")
         );
-        let login = svc
-            .accounts
-            .login_with_password(&p, &pw1, support::Phone::new().new_device())
-            .await
-            .unwrap();
-        assert_eq!(login.user.id, user);
-        let e = svc
-            .accounts
-            .login_with_password(&p, &pw2, support::Phone::new().new_device())
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "wrong_credentials");
-        let e = svc
-            .accounts
-            .login_with_password(
-                &phone("13800138099"),
-                &pw1,
-                support::Phone::new().new_device(),
-            )
-            .await
-            .unwrap_err();
+        a.set_password(user, &pw("First#123")).await.unwrap();
         assert_eq!(
-            e.code(),
+            code_of(a.set_password(user, &pw("Second#456")).await),
+            Err("password_already_set")
+        );
+        assert_eq!(
+            password_login(&svc, number, "First#123")
+                .await
+                .unwrap()
+                .user
+                .id,
+            user
+        );
+        assert_eq!(
+            password_login(&svc, number, "Second#456")
+                .await
+                .unwrap_err(),
+            "wrong_credentials"
+        );
+        assert_eq!(
+            password_login(&svc, "13800138099", "First#123")
+                .await
+                .unwrap_err(),
             "wrong_credentials",
-            "unknown phone looks the same"
+            "an unknown phone looks the same"
         );
         assert_eq!(
-            svc.accounts
-                .change_password(user, &pw2, &pw3)
-                .await
-                .unwrap_err()
-                .code(),
-            "wrong_password"
+            code_of(
+                a.change_password(user, &pw("Second#456"), &pw("Third#789"))
+                    .await
+            ),
+            Err("wrong_password")
         );
-        svc.accounts
-            .change_password(user, &pw1, &pw2)
+        a.change_password(user, &pw("First#123"), &pw("Second#456"))
             .await
             .unwrap();
-        assert!(
-            svc.accounts
-                .login_with_password(&p, &pw2, support::Phone::new().new_device())
-                .await
-                .is_ok()
-        );
+        assert!(password_login(&svc, number, "Second#456").await.is_ok());
+
         // I2 forgot password.
         clock.advance(61);
-        let code = code_for(&svc, &dev, &p, CodePurpose::ResetPassword).await;
-        assert_eq!(
-            svc.accounts
-                .reset_password(&p, &wrong(&code), &pw3)
-                .await
-                .unwrap_err()
-                .code(),
-            "wrong_code"
-        );
-        svc.accounts.reset_password(&p, &code, &pw3).await.unwrap();
-        assert!(
-            svc.accounts
-                .login_with_password(&p, &pw3, support::Phone::new().new_device())
-                .await
-                .is_ok()
-        );
-        assert!(
-            svc.accounts
-                .login_with_password(&p, &pw2, support::Phone::new().new_device())
-                .await
-                .is_err()
-        );
+        let code = code_for(&svc, &dev, number, CodePurpose::ResetPassword).await;
+        let e = a
+            .reset_password(&phone(number), &wrong(&code), &pw("Third#789"))
+            .await;
+        assert_eq!(code_of(e), Err("wrong_code"));
+        a.reset_password(&phone(number), &code, &pw("Third#789"))
+            .await
+            .unwrap();
+        assert!(password_login(&svc, number, "Third#789").await.is_ok());
+        assert!(password_login(&svc, number, "Second#456").await.is_err());
     })
     .await;
 }
@@ -344,44 +229,29 @@ async fn change_phone_needs_a_code_sent_to_the_new_number() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
-        let (p, taken, new) = (
-            phone("13800138007"),
-            phone("13800138008"),
-            phone("13800138009"),
-        );
-        let code = code_for(&svc, &dev, &p, CodePurpose::Login).await;
-        let user = svc
-            .accounts
-            .login_with_code(&p, &code, support::Phone::new().new_device())
+        let user = register(&svc, &dev, "13800138007", &Handset::new())
             .await
-            .unwrap()
             .user
             .id;
-        let code = code_for(&svc, &dev, &taken, CodePurpose::Login).await;
-        svc.accounts
-            .login_with_code(&taken, &code, support::Phone::new().new_device())
-            .await
-            .unwrap();
+        register(&svc, &dev, "13800138008", &Handset::new()).await;
         clock.advance(61);
         let e = svc
             .accounts
-            .send_code(&taken, CodePurpose::ChangePhone, "192.0.2.1")
+            .send_code(&phone("13800138008"), CodePurpose::ChangePhone, "192.0.2.1")
+            .await;
+        assert_eq!(e.unwrap_err().code(), "phone_taken");
+        let new = phone("13800138009");
+        let code = code_for(&svc, &dev, "13800138009", CodePurpose::ChangePhone).await;
+        let e = svc
+            .accounts
+            .change_phone(user, &new, &wrong(&code))
             .await
             .unwrap_err();
-        assert_eq!(e.code(), "phone_taken");
-        let code = code_for(&svc, &dev, &new, CodePurpose::ChangePhone).await;
-        assert_eq!(
-            svc.accounts
-                .change_phone(user, &new, &wrong(&code))
-                .await
-                .unwrap_err()
-                .code(),
-            "wrong_code"
-        );
+        assert_eq!(e.code(), "wrong_code");
         assert_eq!(
             svc.accounts.get(user).await.unwrap().phone,
-            p,
-            "unchanged after a wrong code"
+            phone("13800138007"),
+            "unchanged"
         );
         svc.accounts.change_phone(user, &new, &code).await.unwrap();
         assert_eq!(svc.accounts.get(user).await.unwrap().phone, new);

@@ -8,20 +8,19 @@ use mca_domain::*;
 use mca_store::Database;
 use support::{T0, on_each_backend, services};
 
+/// Runs one statement built by `$query` on whichever pool `$db` has.
+macro_rules! on_pool {
+    ($db:expr, $query:expr) => {
+        match $db {
+            Database::Sqlite(s) => $query.execute(s.pool()).await.map(|_| ()),
+            Database::Postgres(s) => $query.execute(s.pool()).await.map(|_| ()),
+        }
+        .unwrap()
+    };
+}
+
 async fn exec(db: &Database, sql: &'static str, seq: i64) {
-    match db {
-        Database::Sqlite(s) => sqlx::query(sql)
-            .bind(seq)
-            .execute(s.pool())
-            .await
-            .map(|_| ()),
-        Database::Postgres(s) => sqlx::query(sql)
-            .bind(seq)
-            .execute(s.pool())
-            .await
-            .map(|_| ()),
-    }
-    .unwrap();
+    on_pool!(db, sqlx::query(sql).bind(seq));
 }
 
 #[tokio::test]
@@ -78,25 +77,15 @@ async fn tampering_any_stored_field_is_detected() {
 }
 
 async fn restore_hash(db: &Database, seq: i64) {
-    let store = db.store();
-    let mut e = store.audit_entries(seq - 1, 1).await.unwrap().remove(0);
+    let mut e = db
+        .store()
+        .audit_entries(seq - 1, 1)
+        .await
+        .unwrap()
+        .remove(0);
     e.hash = mca_domain::audit::entry_hash(&e);
     let sql = "UPDATE audit_log SET hash = $1 WHERE seq = $2";
-    match db {
-        Database::Sqlite(s) => sqlx::query(sql)
-            .bind(&e.hash[..])
-            .bind(seq)
-            .execute(s.pool())
-            .await
-            .map(|_| ()),
-        Database::Postgres(s) => sqlx::query(sql)
-            .bind(&e.hash[..])
-            .bind(seq)
-            .execute(s.pool())
-            .await
-            .map(|_| ()),
-    }
-    .unwrap();
+    on_pool!(db, sqlx::query(sql).bind(&e.hash[..]).bind(seq));
 }
 
 #[tokio::test]

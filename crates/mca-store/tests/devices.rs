@@ -5,242 +5,162 @@
 mod support;
 
 use mca_domain::*;
-use support::{Phone as TestPhone, T0, on_each_backend, request, services};
-
-async fn logged_in(svc: &Services, dev: &DevProviders, number: &str, handset: &TestPhone) -> Login {
-    let p = Phone::parse(number).unwrap();
-    svc.accounts
-        .send_code(&p, CodePurpose::Login, "192.0.2.7")
-        .await
-        .unwrap();
-    let code = dev.sms.latest(&p).unwrap().1;
-    svc.accounts
-        .login_with_code(&p, &code, handset.new_device())
-        .await
-        .unwrap()
-}
+use support::{Phone as Handset, T0, on_each_backend, register, services, signed};
 
 #[tokio::test]
 async fn signed_requests_authenticate_and_bad_ones_do_not() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
-        let handset = TestPhone::new();
-        let login = logged_in(&svc, &dev, "13811110001", &handset).await;
-        let now = T0.secs();
+        let handset = Handset::new();
+        let login = register(&svc, &dev, "13811110001", &handset).await;
+        let (token, device, now) = (&login.token, login.device_id, T0.secs());
         let body = br#"{"a":1}"#;
+        let ok = |r: Result<Caller, &str>| r.unwrap();
 
-        let sig = handset.sign(
-            "POST",
-            "/api/v1/messages?x=1",
+        let caller = ok(signed(
+            &svc,
+            &handset,
+            token,
+            device,
             now,
             "nonce-aaaaaaaaaaaa",
             body,
-        );
-        let caller = svc
-            .devices
-            .authenticate(&request(
-                &login.token,
-                login.device_id,
-                now,
-                "nonce-aaaaaaaaaaaa",
-                body,
-                &sig,
-            ))
-            .await
-            .unwrap();
+        )
+        .await);
         assert_eq!(
             caller,
             Caller {
                 user: login.user.id,
-                device: login.device_id
+                device
             }
         );
 
         // Replay of the very same request.
-        let e = svc
-            .devices
-            .authenticate(&request(
-                &login.token,
-                login.device_id,
-                now,
-                "nonce-aaaaaaaaaaaa",
-                body,
-                &sig,
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "replay");
+        let e = signed(
+            &svc,
+            &handset,
+            token,
+            device,
+            now,
+            "nonce-aaaaaaaaaaaa",
+            body,
+        )
+        .await;
+        assert_eq!(e.unwrap_err(), "replay");
 
-        // Altered body: the signature no longer matches.
-        let sig2 = handset.sign(
+        // Altered body: the signature no longer matches…
+        let sig = handset.sign(
             "POST",
             "/api/v1/messages?x=1",
             now,
             "nonce-bbbbbbbbbbbb",
             body,
         );
-        let e = svc
-            .devices
-            .authenticate(&request(
-                &login.token,
-                login.device_id,
-                now,
-                "nonce-bbbbbbbbbbbb",
-                b"{}",
-                &sig2,
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "bad_signature");
-        // …and the failed attempt did not burn the nonce.
-        svc.devices
-            .authenticate(&request(
-                &login.token,
-                login.device_id,
-                now,
-                "nonce-bbbbbbbbbbbb",
-                body,
-                &sig2,
-            ))
-            .await
-            .unwrap();
+        let altered = support::request(token, device, now, "nonce-bbbbbbbbbbbb", b"{}", &sig);
+        assert_eq!(
+            svc.devices.authenticate(&altered).await.unwrap_err().code(),
+            "bad_signature"
+        );
+        // …and the refused attempt did not burn the nonce.
+        ok(signed(
+            &svc,
+            &handset,
+            token,
+            device,
+            now,
+            "nonce-bbbbbbbbbbbb",
+            body,
+        )
+        .await);
 
-        // Stale and future timestamps.
+        // Stale and future timestamps; the edges of the window pass.
         for ts in [now - 301, now + 301] {
-            let sig = handset.sign(
-                "POST",
-                "/api/v1/messages?x=1",
+            let e = signed(
+                &svc,
+                &handset,
+                token,
+                device,
                 ts,
                 "nonce-cccccccccccc",
                 body,
-            );
-            let e = svc
-                .devices
-                .authenticate(&request(
-                    &login.token,
-                    login.device_id,
-                    ts,
-                    "nonce-cccccccccccc",
-                    body,
-                    &sig,
-                ))
-                .await
-                .unwrap_err();
-            assert_eq!(e.code(), "stale_request");
+            )
+            .await;
+            assert_eq!(e.unwrap_err(), "stale_request");
         }
+        ok(signed(
+            &svc,
+            &handset,
+            token,
+            device,
+            now - 300,
+            "nonce-cccccccccccc",
+            body,
+        )
+        .await);
+        ok(signed(
+            &svc,
+            &handset,
+            token,
+            device,
+            now + 300,
+            "nonce-cccccccccccd",
+            body,
+        )
+        .await);
 
         // Signed by another key.
-        let thief = TestPhone::new();
-        let sig = thief.sign(
-            "POST",
-            "/api/v1/messages?x=1",
-            now,
-            "nonce-dddddddddddd",
-            body,
-        );
-        let e = svc
-            .devices
-            .authenticate(&request(
-                &login.token,
-                login.device_id,
-                now,
-                "nonce-dddddddddddd",
-                body,
-                &sig,
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "bad_signature");
+        let thief = Handset::new();
+        let e = signed(&svc, &thief, token, device, now, "nonce-dddddddddddd", body).await;
+        assert_eq!(e.unwrap_err(), "bad_signature");
 
-        // A stolen token used with another device id (the thief's own).
+        // A stolen token used with another device (the thief's own).
         clock.advance(61);
-        let other = logged_in(&svc, &dev, "13811110002", &thief).await;
-        let sig = thief.sign(
-            "POST",
-            "/api/v1/messages?x=1",
-            clock.now().secs(),
+        let now = clock.now().secs();
+        let other = register(&svc, &dev, "13811110002", &thief).await;
+        let e = signed(
+            &svc,
+            &thief,
+            token,
+            other.device_id,
+            now,
             "nonce-eeeeeeeeeeee",
             body,
-        );
-        let e = svc
-            .devices
-            .authenticate(&request(
-                &login.token,
-                other.device_id,
-                clock.now().secs(),
-                "nonce-eeeeeeeeeeee",
-                body,
-                &sig,
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "wrong_device");
+        )
+        .await;
+        assert_eq!(e.unwrap_err(), "wrong_device");
 
         // Unknown token, malformed nonce.
         let bogus = SessionToken::from_client("00");
-        let e = svc
-            .devices
-            .authenticate(&request(
-                &bogus,
-                login.device_id,
-                now,
-                "nonce-ffffffffffff",
-                body,
-                &sig,
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "unauthenticated");
-        let now = clock.now().secs();
-        let sig = handset.sign("POST", "/api/v1/messages?x=1", now, "short", body);
-        let e = svc
-            .devices
-            .authenticate(&request(
-                &login.token,
-                login.device_id,
-                now,
-                "short",
-                body,
-                &sig,
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "invalid_input");
+        let e = signed(
+            &svc,
+            &handset,
+            &bogus,
+            device,
+            now,
+            "nonce-ffffffffffff",
+            body,
+        )
+        .await;
+        assert_eq!(e.unwrap_err(), "unauthenticated");
+        let e = signed(&svc, &handset, token, device, now, "short", body).await;
+        assert_eq!(e.unwrap_err(), "invalid_input");
 
         // Removing the device revokes its token.
-        assert_eq!(
-            svc.devices
-                .remove(other.user.id, login.device_id)
-                .await
-                .unwrap_err()
-                .code(),
-            "not_found"
-        );
-        svc.devices
-            .remove(login.user.id, login.device_id)
-            .await
-            .unwrap();
-        let sig = handset.sign(
-            "POST",
-            "/api/v1/messages?x=1",
+        let e = svc.devices.remove(other.user.id, device).await.unwrap_err();
+        assert_eq!(e.code(), "not_found", "only the owner removes a device");
+        svc.devices.remove(login.user.id, device).await.unwrap();
+        let e = signed(
+            &svc,
+            &handset,
+            token,
+            device,
             now,
             "nonce-gggggggggggg",
             body,
-        );
-        let e = svc
-            .devices
-            .authenticate(&request(
-                &login.token,
-                login.device_id,
-                now,
-                "nonce-gggggggggggg",
-                body,
-                &sig,
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "unauthenticated");
+        )
+        .await;
+        assert_eq!(e.unwrap_err(), "unauthenticated");
         assert!(svc.devices.list(login.user.id).await.unwrap().is_empty());
     })
     .await;
@@ -251,30 +171,21 @@ async fn sessions_expire() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
-        let handset = TestPhone::new();
-        let login = logged_in(&svc, &dev, "13811110003", &handset).await;
+        let handset = Handset::new();
+        let login = register(&svc, &dev, "13811110003", &handset).await;
         clock.advance(mca_domain::devices::SESSION_TTL_SECS);
         let now = clock.now().secs();
-        let sig = handset.sign(
-            "POST",
-            "/api/v1/messages?x=1",
+        let e = signed(
+            &svc,
+            &handset,
+            &login.token,
+            login.device_id,
             now,
             "nonce-hhhhhhhhhhhh",
             b"",
-        );
-        let e = svc
-            .devices
-            .authenticate(&request(
-                &login.token,
-                login.device_id,
-                now,
-                "nonce-hhhhhhhhhhhh",
-                b"",
-                &sig,
-            ))
-            .await
-            .unwrap_err();
-        assert_eq!(e.code(), "unauthenticated");
+        )
+        .await;
+        assert_eq!(e.unwrap_err(), "unauthenticated");
     })
     .await;
 }

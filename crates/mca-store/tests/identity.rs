@@ -8,16 +8,8 @@ use mca_domain::*;
 use support::{Phone as TestPhone, T0, on_each_backend, services};
 
 async fn user(svc: &Services, dev: &DevProviders, number: &str) -> UserId {
-    let p = Phone::parse(number).unwrap();
-    svc.accounts
-        .send_code(&p, CodePurpose::Login, "192.0.2.8")
+    support::register(svc, dev, number, &TestPhone::new())
         .await
-        .unwrap();
-    let code = dev.sms.latest(&p).unwrap().1;
-    svc.accounts
-        .login_with_code(&p, &code, TestPhone::new().new_device())
-        .await
-        .unwrap()
         .user
         .id
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use mca_crypto::device::{DeviceKey, request_payload};
 use mca_domain::{
-    DevProviders, DeviceId, KeyVault, ManualClock, NewDevice, Services, SessionToken,
-    SignedRequest, Timestamp,
+    Caller, CodePurpose, DevProviders, DeviceId, KeyVault, Login, ManualClock, NewDevice, Password,
+    Services, SessionToken, SignedRequest, SmsCode, Timestamp,
 };
 use mca_store::scratch::Scratch;
 
@@ -99,4 +99,93 @@ pub fn request<'a>(
         body,
         signature,
     }
+}
+
+fn phone(number: &str) -> mca_domain::Phone {
+    mca_domain::Phone::parse(number).unwrap()
+}
+
+/// Sends a code for `purpose` to `number` and reads it from the
+/// development provider.
+pub async fn code_for(
+    svc: &Services,
+    dev: &DevProviders,
+    number: &str,
+    purpose: CodePurpose,
+) -> SmsCode {
+    let p = phone(number);
+    svc.accounts
+        .send_code(&p, purpose, "192.0.2.1")
+        .await
+        .unwrap();
+    let (sent_for, code) = dev.sms.latest(&p).unwrap();
+    assert_eq!(sent_for, purpose);
+    code
+}
+
+/// A code that differs from `code`.
+pub fn wrong(code: &SmsCode) -> SmsCode {
+    let n: u32 = code.expose().parse().unwrap();
+    SmsCode::parse(&format!("{:06}", (n + 1) % 1_000_000)).unwrap()
+}
+
+/// Logs in with a code from `handset`; the error's code on failure.
+pub async fn code_login(
+    svc: &Services,
+    number: &str,
+    code: &SmsCode,
+    handset: &Phone,
+) -> Result<Login, &'static str> {
+    svc.accounts
+        .login_with_code(&phone(number), code, handset.new_device())
+        .await
+        .map_err(|e| e.code())
+}
+
+/// Logs in with a password from a new handset; the error's code on failure.
+pub async fn password_login(
+    svc: &Services,
+    number: &str,
+    password: &str,
+) -> Result<Login, &'static str> {
+    let pw = Password::parse(password).unwrap();
+    svc.accounts
+        .login_with_password(&phone(number), &pw, Phone::new().new_device())
+        .await
+        .map_err(|e| e.code())
+}
+
+/// Registers `number` through a code login from `handset`.
+pub async fn register(svc: &Services, dev: &DevProviders, number: &str, handset: &Phone) -> Login {
+    let code = code_for(svc, dev, number, CodePurpose::Login).await;
+    code_login(svc, number, &code, handset).await.unwrap()
+}
+
+/// Whether an account holds `number`.
+pub async fn has_user(scratch: &Scratch, number: &str) -> bool {
+    scratch
+        .db
+        .store()
+        .user_by_phone(&phone(number))
+        .await
+        .unwrap()
+        .is_some()
+}
+
+/// Signs a request with `handset` at `ts` and authenticates it as coming
+/// from `device` with `token`; the error's code on failure.
+pub async fn signed(
+    svc: &Services,
+    handset: &Phone,
+    token: &SessionToken,
+    device: DeviceId,
+    ts: i64,
+    nonce: &str,
+    body: &[u8],
+) -> Result<Caller, &'static str> {
+    let sig = handset.sign("POST", "/api/v1/messages?x=1", ts, nonce, body);
+    svc.devices
+        .authenticate(&request(token, device, ts, nonce, body, &sig))
+        .await
+        .map_err(|e| e.code())
 }
