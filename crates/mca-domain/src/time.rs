@@ -23,6 +23,15 @@ impl Timestamp {
         Self(self.0.saturating_add(secs))
     }
 
+    /// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339 in UTC), for protocols that want
+    /// text timestamps (e.g. signed SMS-gateway requests).
+    pub fn rfc3339(self) -> String {
+        let (days, secs) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        let (hh, mm, ss) = (secs / 3600, secs % 3600 / 60, secs % 60);
+        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+    }
+
     /// The civil date (year, month, day) of this instant in China Standard
     /// Time (UTC+8), the calendar resident ID numbers are written in.
     pub fn china_date(self) -> (i32, u32, u32) {
@@ -115,6 +124,16 @@ mod tests {
             Timestamp(1_795_478_400 + 16 * 3600).china_date(),
             (2026, 11, 25)
         );
+    }
+
+    #[test]
+    fn rfc3339_in_utc() {
+        assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp(1_795_478_400 + 3661).rfc3339(),
+            "2026-11-24T01:01:01Z"
+        );
+        assert_eq!(Timestamp(-1).rfc3339(), "1969-12-31T23:59:59Z");
     }
 
     #[test]
