@@ -8,21 +8,21 @@
 //! for generated signatures) and stores what comes out.
 //!
 //! # Layout
-//! - [`application_form`]: [`ApplicationForm`](application_form::ApplicationForm)
-//!   (plain input data, validated) and
-//!   [`render`](application_form::render) → one-page A4 PDF.
-//! - [`signature_image`]: [`from_name`](signature_image::from_name) (name +
-//!   CJK font → PNG signature) and
+//! - [`application_form`] — the form's plain input data
+//!   ([`ApplicationForm`](application_form::ApplicationForm), validated) and
+//!   [`render`](application_form::render), which makes the one-page A4 PDF.
+//! - [`signature_image`] — [`from_name`](signature_image::from_name) (name
+//!   and a CJK font → PNG signature) and
 //!   [`validate_upload`](signature_image::validate_upload) for handwritten
 //!   signature PNGs.
-//! - [`form_photo`]: [`validate_upload`](form_photo::validate_upload) for
+//! - [`form_photo`] — [`validate_upload`](form_photo::validate_upload) for
 //!   the photographed signed form (JPEG or PNG).
-//! - `upload`: what both upload checks share: size limits, decoding,
-//!   [`ImageInfo`].
-//! - `cjk_font`: Chinese text in PDF with the standard `STSong-Light` font
-//!   (no embedded font), widths and line wrapping.
-//! - `amount`: fen as yuan, and in Chinese capital numerals (大写).
-//! - `error`: [`Error`] with a Chinese user [`message`](Error::message).
+//! - `upload` — what both upload checks share: limits, format sniffing,
+//!   decoding, [`ImageInfo`].
+//! - `cjk_font` — Chinese text in PDF with the standard `STSong-Light`
+//!   font (no embedded font): encoding, widths, line wrapping.
+//! - `amount` — fen as yuan, and in Chinese capital numerals (大写).
+//! - `error` — [`Error`], with a Chinese user [`message`](Error::message).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -31,5 +31,9 @@ mod amount;
 pub mod application_form;
 mod cjk_font;
 mod error;
+pub mod form_photo;
+pub mod signature_image;
+mod upload;
 
 pub use error::{Error, Field, Result, Upload};
+pub use upload::{ImageFormat, ImageInfo};

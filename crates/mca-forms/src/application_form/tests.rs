@@ -20,6 +20,9 @@ pub(crate) fn sample() -> ApplicationForm {
     }
 }
 
+/// A change to the sample and the field it breaks.
+type Case = (Field, fn(&mut ApplicationForm));
+
 fn with(change: impl FnOnce(&mut ApplicationForm)) -> ApplicationForm {
     let mut form = sample();
     change(&mut form);
@@ -62,7 +65,7 @@ fn longest_valid_input_stays_on_the_page() {
 
 #[test]
 fn empty_fields_are_rejected() {
-    let cases: [(Field, fn(&mut ApplicationForm)); 7] = [
+    let cases: [Case; 7] = [
         (Field::Name, |f| f.name = "  ".into()),
         (Field::IdNumber, |f| f.id_number.clear()),
         (Field::Phone, |f| f.phone.clear()),
@@ -82,7 +85,7 @@ fn empty_fields_are_rejected() {
 
 #[test]
 fn malformed_fields_are_rejected() {
-    let cases: [(Field, fn(&mut ApplicationForm)); 12] = [
+    let cases: [Case; 12] = [
         (Field::IdNumber, |f| {
             f.id_number = "11010519491231002x".into()
         }),

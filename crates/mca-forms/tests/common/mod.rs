@@ -23,10 +23,13 @@ pub fn has_tool(tool: &str) -> bool {
     Command::new(tool).arg("-v").output().is_ok()
 }
 
-/// A CJK TrueType font installed on this machine, if any (Debian
-/// `fonts-wqy-microhei`, `fonts-wqy-zenhei` or `fonts-noto-cjk`).
+/// A CJK TrueType font installed on this machine, if any: the Kai (楷体)
+/// of Debian `fonts-arphic-ukai` looks most like handwriting; the Hei of
+/// `fonts-wqy-microhei` (installed by scripts/test), `fonts-wqy-zenhei` or
+/// `fonts-noto-cjk` do as well.
 pub fn cjk_font() -> Option<Vec<u8>> {
     [
+        "/usr/share/fonts/truetype/arphic/ukai.ttc",
         "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
         "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
         "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

@@ -1,0 +1,228 @@
+//! What the two upload checks share: the byte-size limit, recognising the
+//! format by its signature bytes (never by a file name or a client's
+//! content type), the pixel-size limits, and a full decode.
+//!
+//! Dimensions are checked from the header *before* the pixels are decoded,
+//! so a small file claiming a huge image (a decompression bomb) is refused
+//! without allocating for it.
+
+use std::io::Cursor;
+
+use crate::error::{Error, Result, Upload};
+
+/// An image format this crate accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImageFormat {
+    /// PNG.
+    Png,
+    /// Baseline or progressive JPEG.
+    Jpeg,
+}
+
+/// An upload that passed its checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ImageInfo {
+    /// The format the bytes are in.
+    pub format: ImageFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// Limits for one kind of upload.
+pub(crate) struct Limits {
+    pub upload: Upload,
+    pub max_bytes: usize,
+    /// Smallest width and height.
+    pub min: (u32, u32),
+    /// Largest width and height.
+    pub max: (u32, u32),
+    /// Largest width × height (bounds the decoder's memory).
+    pub max_pixels: u64,
+}
+
+/// An 8-bit RGBA picture.
+pub(crate) struct Rgba {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<[u8; 4]>,
+}
+
+impl Limits {
+    /// The format of `bytes`, after the byte-size check.
+    pub(crate) fn sniff(&self, bytes: &[u8]) -> Result<Option<ImageFormat>> {
+        if bytes.len() > self.max_bytes {
+            return Err(Error::FileTooLarge {
+                upload: self.upload,
+                size: bytes.len(),
+                max: self.max_bytes,
+            });
+        }
+        Ok(if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(ImageFormat::Png)
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(ImageFormat::Jpeg)
+        } else {
+            None
+        })
+    }
+
+    fn dimensions(&self, width: u32, height: u32) -> Result<()> {
+        let fits = (self.min.0..=self.max.0).contains(&width)
+            && (self.min.1..=self.max.1).contains(&height)
+            && u64::from(width) * u64::from(height) <= self.max_pixels;
+        if fits {
+            Ok(())
+        } else {
+            Err(Error::BadDimensions {
+                upload: self.upload,
+                width,
+                height,
+            })
+        }
+    }
+
+    /// Decodes a whole PNG (every chunk's CRC and the image data) into RGBA.
+    pub(crate) fn decode_png(&self, bytes: &[u8]) -> Result<Rgba> {
+        let corrupt = |_| Error::CorruptImage(self.upload);
+        let mut decoder = png::Decoder::new(Cursor::new(bytes));
+        decoder.set_transformations(png::Transformations::normalize_to_color8());
+        let header = decoder.read_header_info().map_err(corrupt)?;
+        self.dimensions(header.width, header.height)?;
+        let mut reader = decoder.read_info().map_err(corrupt)?;
+        let size = reader
+            .output_buffer_size()
+            .ok_or(Error::CorruptImage(self.upload))?;
+        let mut buf = vec![0; size];
+        let frame = reader.next_frame(&mut buf).map_err(corrupt)?;
+        // Reading to the end checks the chunks after the image data too.
+        reader.finish().map_err(corrupt)?;
+        let data = &buf[..frame.buffer_size()];
+        let pixels = match frame.color_type {
+            png::ColorType::Grayscale => data.iter().map(|&l| [l, l, l, 255]).collect(),
+            png::ColorType::GrayscaleAlpha => data
+                .chunks_exact(2)
+                .map(|p| [p[0], p[0], p[0], p[1]])
+                .collect(),
+            png::ColorType::Rgb => data
+                .chunks_exact(3)
+                .map(|p| [p[0], p[1], p[2], 255])
+                .collect(),
+            png::ColorType::Rgba => data
+                .chunks_exact(4)
+                .map(|p| [p[0], p[1], p[2], p[3]])
+                .collect(),
+            // `normalize_to_color8` expands palettes; anything else is a
+            // decoder surprise, not a picture we can judge.
+            png::ColorType::Indexed => return Err(Error::CorruptImage(self.upload)),
+        };
+        Ok(Rgba {
+            width: frame.width,
+            height: frame.height,
+            pixels,
+        })
+    }
+
+    /// Decodes a whole JPEG; returns its size.
+    pub(crate) fn decode_jpeg(&self, bytes: &[u8]) -> Result<(u32, u32)> {
+        let corrupt = |_| Error::CorruptImage(self.upload);
+        let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+        decoder.read_info().map_err(corrupt)?;
+        let info = decoder.info().ok_or(Error::CorruptImage(self.upload))?;
+        let (width, height) = (u32::from(info.width), u32::from(info.height));
+        self.dimensions(width, height)?;
+        // Four bytes a pixel covers every output format (CMYK is widest).
+        let budget = usize::try_from(self.max_pixels * 4).unwrap_or(usize::MAX);
+        decoder.set_max_decoding_buffer_size(budget);
+        decoder.decode().map_err(corrupt)?;
+        Ok((width, height))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A PNG of `width` × `height` filled with `pixel` (RGBA).
+    pub(crate) fn png(width: u32, height: u32, pixel: [u8; 4]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().unwrap();
+        let data: Vec<u8> = (0..width * height).flat_map(|_| pixel).collect();
+        writer.write_image_data(&data).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    /// A PNG whose header claims `width` × `height` but whose image data is
+    /// a few bytes: the shape of a decompression bomb.
+    pub(crate) fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+        let mut bytes = png(1, 1, [0, 0, 0, 255]);
+        // IHDR data starts after the signature (8), length (4) and type (4).
+        bytes[16..20].copy_from_slice(&width.to_be_bytes());
+        bytes[20..24].copy_from_slice(&height.to_be_bytes());
+        let crc = crc32(&bytes[12..29]);
+        bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+        bytes
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn sniffs_by_signature_bytes() {
+        let limits = Limits {
+            upload: Upload::FormPhoto,
+            max_bytes: 100,
+            min: (1, 1),
+            max: (10, 10),
+            max_pixels: 100,
+        };
+        assert_eq!(
+            limits.sniff(b"\x89PNG\r\n\x1a\nrest"),
+            Ok(Some(ImageFormat::Png))
+        );
+        assert_eq!(
+            limits.sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Ok(Some(ImageFormat::Jpeg))
+        );
+        assert_eq!(limits.sniff(b"GIF89a"), Ok(None));
+        assert_eq!(limits.sniff(b""), Ok(None));
+        assert!(matches!(
+            limits.sniff(&[0; 101]),
+            Err(Error::FileTooLarge { size: 101, .. })
+        ));
+    }
+
+    #[test]
+    fn pixel_count_is_bounded_as_well_as_each_side() {
+        let limits = Limits {
+            upload: Upload::FormPhoto,
+            max_bytes: 100,
+            min: (2, 2),
+            max: (10, 10),
+            max_pixels: 50,
+        };
+        assert!(limits.dimensions(10, 5).is_ok());
+        assert!(limits.dimensions(10, 6).is_err());
+        assert!(limits.dimensions(1, 5).is_err());
+        assert!(limits.dimensions(11, 2).is_err());
+    }
+}
