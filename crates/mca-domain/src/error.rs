@@ -123,6 +123,9 @@ pub enum DomainError {
     /// Face verification asked for before name and ID number.
     #[error("identity not submitted")]
     IdentityNotSubmitted,
+    /// Face verification asked for a result before it was started.
+    #[error("face verification not started")]
+    FaceNotStarted,
     /// The face-verification provider says no.
     #[error("face verification failed")]
     FaceFailed,
@@ -185,6 +188,7 @@ impl DomainError {
             IdentityNotVerified => "identity_not_verified",
             IdentityAlreadyVerified => "identity_already_verified",
             IdentityNotSubmitted => "identity_not_submitted",
+            FaceNotStarted => "face_not_started",
             FaceFailed => "face_failed",
             FacePending => "face_pending",
             NotFound(_) => "not_found",
@@ -226,6 +230,7 @@ impl DomainError {
             IdentityNotVerified => "尚未实名认证，无法操作",
             IdentityAlreadyVerified => "已完成实名认证",
             IdentityNotSubmitted => "请先填写姓名和身份证号码",
+            FaceNotStarted => "请先进行人脸识别",
             FaceFailed => "人脸识别未通过",
             FacePending => "人脸识别尚未完成",
             NotFound(_) => "未找到",
@@ -242,8 +247,8 @@ impl DomainError {
         match self {
             InvalidPhone | InvalidIdNumber | InvalidCreditCode | WeakPassword | InvalidName
             | InvalidInput(_) | MalformedCode | NoCode | WrongCode | CodeExpired | CodeUsed
-            | TooManyAttempts | InvalidDeviceKey | IdentityNotSubmitted | FaceFailed
-            | FacePending => ErrorKind::BadInput,
+            | TooManyAttempts | InvalidDeviceKey | IdentityNotSubmitted | FaceNotStarted
+            | FaceFailed | FacePending => ErrorKind::BadInput,
             WrongCredentials | Unauthenticated | WrongDevice | BadSignature | StaleRequest
             | Replay => ErrorKind::Unauthenticated,
             WrongPassword => ErrorKind::Forbidden,

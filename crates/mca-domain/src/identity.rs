@@ -132,10 +132,7 @@ impl Identity {
     /// verified, gets a 实名认证通过 message, and the event is audited.
     pub async fn complete_face(&self, user: UserId) -> Result<IdentityStatus> {
         let mut r = self.record(user).await?;
-        let session = r
-            .face_session
-            .clone()
-            .ok_or(DomainError::IdentityNotSubmitted)?;
+        let session = r.face_session.clone().ok_or(DomainError::FaceNotStarted)?;
         match self.face.outcome(&session).await? {
             FaceOutcome::Pending => Err(DomainError::FacePending),
             FaceOutcome::Failed => {

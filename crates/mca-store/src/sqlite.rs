@@ -16,11 +16,25 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database at a `sqlite:` URL, e.g.
-    /// `sqlite://mca-data/mca.db`.
+    /// Opens (creating it and its directory if missing) the database at a
+    /// `sqlite:` URL, e.g. `sqlite://mca-data/mca.db`.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(db("parse sqlite url"))?
+        let options = SqliteConnectOptions::from_str(url).map_err(db("parse sqlite url"))?;
+        let file = options.get_filename();
+        let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().starts_with(':');
+        if let Some(dir) = file
+            .parent()
+            .filter(|d| !in_memory && !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::new(
+                    mca_domain::StoreErrorKind::Unavailable,
+                    "create database directory",
+                    e,
+                )
+            })?;
+        }
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)

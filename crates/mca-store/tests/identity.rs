@@ -74,6 +74,8 @@ async fn verification_gates_until_the_face_passes() {
             "face_failed"
         );
         assert!(svc.identity.require_verified(u).await.is_err());
+        let e = svc.identity.complete_face(u).await.unwrap_err();
+        assert_eq!(e.code(), "face_not_started", "a failed session is closed");
         svc.identity.start_face(u).await.unwrap();
         let st = svc.identity.complete_face(u).await.unwrap();
         assert_eq!(st.state, "verified");

@@ -208,7 +208,8 @@ async fn applied_postgres_catalog_matches_sqlite() {
 
 #[tokio::test]
 async fn migrate_is_idempotent_and_urls_pick_the_backend() {
-    let path = std::env::temp_dir().join(format!("mca-migrate-{}.db", mca_domain::UserId::new()));
+    let dir = std::env::temp_dir().join(format!("mca-migrate-{}", mca_domain::UserId::new()));
+    let path = dir.join("data").join("mca.db");
     let url = format!("sqlite://{}", path.display());
     let db = mca_store::connect(&url).await.unwrap();
     assert_eq!(db.backend(), "sqlite");
@@ -216,9 +217,8 @@ async fn migrate_is_idempotent_and_urls_pick_the_backend() {
     db.migrate().await.unwrap();
     db.ping().await.unwrap();
     db.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    assert!(path.exists(), "the database and its directory were created");
+    std::fs::remove_dir_all(&dir).unwrap();
     let err = mca_store::connect("mysql://localhost/x").await.unwrap_err();
     assert_eq!(err.kind(), mca_domain::StoreErrorKind::Other);
 }
