@@ -56,9 +56,12 @@ pub(crate) fn write(chunk: &mut Chunk, font: Ref) {
 }
 
 /// Can this character be shown? UCS-2 reaches the BMP only, and control
-/// characters have no glyph.
+/// and private-use characters have no glyph in Adobe-GB1. (Other BMP
+/// characters outside GB 18030 would print blank; names from real-name
+/// verification are GB 18030 text.)
 pub(crate) fn printable(c: char) -> bool {
-    (c as u32) <= 0xFFFF && !c.is_control()
+    let private_use = ('\u{E000}'..='\u{F8FF}').contains(&c);
+    (c as u32) <= 0xFFFF && !c.is_control() && !private_use
 }
 
 /// `text` as UCS-2 big-endian, the byte form `UniGB-UCS2-H` expects.
@@ -128,6 +131,8 @@ mod tests {
         assert_eq!(encode("A张"), vec![0x00, 0x41, 0x5F, 0x20]);
         assert_eq!(encode("\u{1}"), vec![0xFF, 0xFD]);
         assert_eq!(encode("𠀀"), vec![0xFF, 0xFD]);
+        assert_eq!(encode("\u{E000}"), vec![0xFF, 0xFD]);
+        assert!(printable('张') && printable('·') && printable('￥'));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The photograph of the printed, signed application form (D4: "拍照上传").
 //!
 //! Limits fit what phones send: a 12-megapixel camera gives 4000×3000
-//! JPEGs of 2–6 MB, so we take up to 10 MB, 8192 pixels a side and 40
-//! megapixels (which bounds the decoder's memory at 160 MB), and at least
+//! JPEGs of 2–6 MB, so we take up to 10 MB, 8192 pixels a side and 25
+//! megapixels (which bounds the decoded image at 100 MB), and at least
 //! 600 pixels a side so that the handwriting on an A4 page stays legible.
 
 use crate::error::{Error, Result, Upload};
@@ -16,7 +16,7 @@ const LIMITS: Limits = Limits {
     max_bytes: MAX_UPLOAD_BYTES,
     min: (600, 600),
     max: (8192, 8192),
-    max_pixels: 40_000_000,
+    max_pixels: 25_000_000,
 };
 
 /// Checks a form photo upload: a JPEG or PNG within the limits above that

@@ -10,7 +10,7 @@
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
 use crate::error::{Error, Field, Result, Upload};
-use crate::upload::{ImageFormat, ImageInfo, Limits, Rgba};
+use crate::upload::{ImageFormat, ImageInfo, Limits};
 
 /// Largest signature upload, in bytes (2 MB).
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
@@ -43,7 +43,7 @@ pub fn validate_upload(png: &[u8]) -> Result<ImageInfo> {
         return Err(Error::UnsupportedFormat(Upload::Signature));
     }
     let image = LIMITS.decode_png(png)?;
-    if !image.pixels.iter().any(|&p| is_ink(p)) {
+    if !image.rgba().any(is_ink) {
         return Err(Error::BlankSignature);
     }
     Ok(ImageInfo {
@@ -91,6 +91,13 @@ pub fn from_name(name: &str, font: &[u8]) -> Result<Vec<u8>> {
     }
     let image = draw(name, &font.as_scaled(PxScale::from(EM)));
     Ok(encode(&image))
+}
+
+/// An 8-bit RGBA picture being made.
+struct Rgba {
+    width: u32,
+    height: u32,
+    pixels: Vec<[u8; 4]>,
 }
 
 /// Rasterizes `name` onto an upright canvas, then slants it.

@@ -44,11 +44,26 @@ pub(crate) struct Limits {
     pub max_pixels: u64,
 }
 
-/// An 8-bit RGBA picture.
-pub(crate) struct Rgba {
+/// A decoded PNG: 8-bit samples, `channels` a pixel (gray, gray+alpha,
+/// RGB or RGBA), rows without padding.
+pub(crate) struct DecodedPng {
     pub width: u32,
     pub height: u32,
-    pub pixels: Vec<[u8; 4]>,
+    channels: usize,
+    data: Vec<u8>,
+}
+
+impl DecodedPng {
+    /// Every pixel as RGBA.
+    pub(crate) fn rgba(&self) -> impl Iterator<Item = [u8; 4]> + '_ {
+        self.data.chunks_exact(self.channels).map(|p| match *p {
+            [l] => [l, l, l, 255],
+            [l, a] => [l, l, l, a],
+            [r, g, b] => [r, g, b, 255],
+            [r, g, b, a, ..] => [r, g, b, a],
+            [] => [0; 4],
+        })
+    }
 }
 
 impl Limits {
@@ -85,8 +100,8 @@ impl Limits {
         }
     }
 
-    /// Decodes a whole PNG (every chunk's CRC and the image data) into RGBA.
-    pub(crate) fn decode_png(&self, bytes: &[u8]) -> Result<Rgba> {
+    /// Decodes a whole PNG (every chunk's CRC and the image data).
+    pub(crate) fn decode_png(&self, bytes: &[u8]) -> Result<DecodedPng> {
         let corrupt = |_| Error::CorruptImage(self.upload);
         let mut decoder = png::Decoder::new(Cursor::new(bytes));
         decoder.set_transformations(png::Transformations::normalize_to_color8());
@@ -96,33 +111,22 @@ impl Limits {
         let size = reader
             .output_buffer_size()
             .ok_or(Error::CorruptImage(self.upload))?;
-        let mut buf = vec![0; size];
-        let frame = reader.next_frame(&mut buf).map_err(corrupt)?;
+        let mut data = vec![0; size];
+        let frame = reader.next_frame(&mut data).map_err(corrupt)?;
         // Reading to the end checks the chunks after the image data too.
         reader.finish().map_err(corrupt)?;
-        let data = &buf[..frame.buffer_size()];
-        let pixels = match frame.color_type {
-            png::ColorType::Grayscale => data.iter().map(|&l| [l, l, l, 255]).collect(),
-            png::ColorType::GrayscaleAlpha => data
-                .chunks_exact(2)
-                .map(|p| [p[0], p[0], p[0], p[1]])
-                .collect(),
-            png::ColorType::Rgb => data
-                .chunks_exact(3)
-                .map(|p| [p[0], p[1], p[2], 255])
-                .collect(),
-            png::ColorType::Rgba => data
-                .chunks_exact(4)
-                .map(|p| [p[0], p[1], p[2], p[3]])
-                .collect(),
-            // `normalize_to_color8` expands palettes; anything else is a
-            // decoder surprise, not a picture we can judge.
-            png::ColorType::Indexed => return Err(Error::CorruptImage(self.upload)),
-        };
-        Ok(Rgba {
+        data.truncate(frame.buffer_size());
+        let channels = frame.color_type.samples();
+        // `normalize_to_color8` expands palettes and narrows 16-bit samples;
+        // anything else is a decoder surprise, not a picture we can judge.
+        if frame.bit_depth != png::BitDepth::Eight || frame.color_type == png::ColorType::Indexed {
+            return Err(Error::CorruptImage(self.upload));
+        }
+        Ok(DecodedPng {
             width: frame.width,
             height: frame.height,
-            pixels,
+            channels,
+            data,
         })
     }
 

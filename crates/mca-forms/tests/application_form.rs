@@ -99,3 +99,61 @@ fn png_size(png: &[u8]) -> (u32, u32) {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     (be(&png[16..20]), be(&png[20..24]))
 }
+
+/// Every character the form shows has a glyph in the Adobe-GB1 collection,
+/// judged by poppler's copy of the `UniGB-UCS2-H` CMap (Debian
+/// `poppler-data`): a code outside it would print as a blank box.
+#[test]
+fn every_shown_character_is_in_the_unigb_ucs2_cmap() {
+    let cmap_path = "/usr/share/poppler/cMap/Adobe-GB1/UniGB-UCS2-H";
+    let Ok(cmap) = std::fs::read_to_string(cmap_path) else {
+        return common::skip_or_fail("poppler-data's UniGB-UCS2-H CMap");
+    };
+    let mapped = mapped_codes(&cmap);
+    assert!(mapped.len() > 20_000, "parsed only {} codes", mapped.len());
+
+    let pdf = render(&common::form()).unwrap();
+    let shown = shown_codes(&pdf);
+    assert!(shown.len() > 200, "found only {} shown codes", shown.len());
+    let missing: Vec<char> = shown
+        .iter()
+        .filter(|code| !mapped.contains(code))
+        .map(|&code| char::from_u32(code.into()).unwrap_or('?'))
+        .collect();
+    assert!(missing.is_empty(), "not in UniGB-UCS2-H: {missing:?}");
+}
+
+/// The codes a CMap file maps, from its `cidrange` and `cidchar` sections.
+fn mapped_codes(cmap: &str) -> std::collections::HashSet<u16> {
+    let hex = |s: &str| u16::from_str_radix(s.trim_matches(['<', '>']), 16).ok();
+    let mut codes = std::collections::HashSet::new();
+    for line in cmap.lines() {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        match fields[..] {
+            [lo, hi, _cid] if lo.starts_with('<') && hi.starts_with('<') => {
+                if let (Some(lo), Some(hi)) = (hex(lo), hex(hi)) {
+                    codes.extend(lo..=hi);
+                }
+            }
+            [code, _cid] if code.starts_with('<') => codes.extend(hex(code)),
+            _ => {}
+        }
+    }
+    codes
+}
+
+/// The UCS-2 codes of every hex string shown with `Tj` (the form's content
+/// stream is not compressed). Pure-ASCII strings are written as literals;
+/// ASCII is mapped by every GB1 CMap, so skipping them loses nothing.
+fn shown_codes(pdf: &[u8]) -> Vec<u16> {
+    let text = String::from_utf8_lossy(pdf);
+    let mut codes = Vec::new();
+    for (end, _) in text.match_indices("> Tj") {
+        let start = text[..end].rfind('<').unwrap();
+        let hex = &text[start + 1..end];
+        for i in (0..hex.len()).step_by(4) {
+            codes.push(u16::from_str_radix(&hex[i..i + 4], 16).unwrap());
+        }
+    }
+    codes
+}

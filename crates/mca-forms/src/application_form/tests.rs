@@ -85,7 +85,7 @@ fn empty_fields_are_rejected() {
 
 #[test]
 fn malformed_fields_are_rejected() {
-    let cases: [Case; 12] = [
+    let cases: [Case; 13] = [
         (Field::IdNumber, |f| {
             f.id_number = "11010519491231002x".into()
         }),
@@ -99,6 +99,7 @@ fn malformed_fields_are_rejected() {
         (Field::Name, |f| f.name = " 张三".into()),
         (Field::Name, |f| f.name = "张\u{0}三".into()),
         (Field::Name, |f| f.name = "张𠀀".into()),
+        (Field::Name, |f| f.name = "张\u{E000}".into()),
         (Field::ApplicationNumber, |f| {
             f.application_number = "MCA 1".into()
         }),
