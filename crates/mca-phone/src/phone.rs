@@ -70,6 +70,17 @@ impl Phone {
         self.client.session()
     }
 
+    /// The state directory.
+    pub fn state_dir(&self) -> &StateDir {
+        &self.state
+    }
+
+    /// Uses `session` from now on without storing it (e.g. the same login
+    /// against another instance of a load-balanced server).
+    pub fn adopt_session(&mut self, session: Session) {
+        self.client.set_session(Some(session));
+    }
+
     /// Asks for an SMS code (获取验证码).
     pub async fn send_code(&self, phone: &str, purpose: Purpose) -> Result<(), PhoneError> {
         let body = json!({ "phone": phone, "purpose": purpose.as_str() });
@@ -145,15 +156,41 @@ impl Phone {
         self.call(Method::POST, &format!("{APP}/me/identity"), Some(body)).await
     }
 
-    /// Runs face verification (A3, second step). With the development
-    /// provider, `dev_outcome` says whether it passes; a real provider
-    /// ignores it.
+    /// Opens a face-verification session (A3, second step); the answer
+    /// holds the provider's `session_id` and the `url` to scan the face at.
+    pub async fn start_face(&self) -> Result<Value, PhoneError> {
+        self.call(Method::POST, &format!("{APP}/me/identity/face"), None).await
+    }
+
+    /// Asks for the face verification's result (A3, third step).
+    pub async fn face_result(&self) -> Result<Value, PhoneError> {
+        self.call(Method::POST, &format!("{APP}/me/identity/face/result"), None).await
+    }
+
+    /// Runs face verification. With a development server, `dev_outcome`
+    /// decides the development provider's verdict (standing in for the
+    /// person at the provider's page); `None` leaves it to the provider.
     pub async fn verify_face(&self, dev_outcome: Option<bool>) -> Result<Value, PhoneError> {
-        let body = match dev_outcome {
-            Some(pass) => json!({ "dev_outcome": if pass { "pass" } else { "fail" } }),
-            None => json!({}),
-        };
-        self.call(Method::POST, &format!("{APP}/me/identity/face"), Some(body)).await
+        let session = self.start_face().await?;
+        if let Some(pass) = dev_outcome {
+            let id = session.get("session_id").and_then(|v| v.as_str()).ok_or(PhoneError::Protocol(200))?;
+            self.dev_decide_face(id, pass).await?;
+        }
+        self.face_result().await
+    }
+
+    /// Development mode only: the latest SMS code "sent" to `phone`.
+    pub async fn dev_code(&self, phone: &str) -> Result<String, PhoneError> {
+        let reply = self.client.public::<()>(Method::GET, &format!("/api/dev/sms-codes/{phone}"), None).await?;
+        let body = reply.into_result()?;
+        body.get("code").and_then(|v| v.as_str()).map(str::to_owned).ok_or(PhoneError::Protocol(200))
+    }
+
+    /// Development mode only: decides a development face verification.
+    pub async fn dev_decide_face(&self, session_id: &str, pass: bool) -> Result<(), PhoneError> {
+        let body = json!({ "outcome": if pass { "passed" } else { "failed" } });
+        let path = format!("/api/dev/face-sessions/{session_id}");
+        self.client.public(Method::POST, &path, Some(&body)).await?.into_result().map(drop)
     }
 
     /// The real-name verification state.

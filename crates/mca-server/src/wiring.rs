@@ -8,7 +8,7 @@ use mca_domain::error::ProviderError;
 use mca_domain::providers::{FaceOutcome, FaceSession, FaceVerifier, SmsSender};
 use mca_domain::store::Store;
 use mca_domain::{
-    CodePolicy, CodePurpose, IdNumber, KeyVault, PersonName, Phone, Services, SmsCode, SystemClock,
+    Clock, CodePolicy, CodePurpose, IdNumber, KeyVault, PersonName, Phone, Services, SmsCode, SystemClock,
 };
 
 use crate::config::{Config, ConfigError, SmsProvider};
@@ -61,10 +61,18 @@ pub fn vault(config: &Config) -> Result<KeyVault, ConfigError> {
     }
 }
 
-/// The application state for `config` on `store`.
+/// The application state for `config` on `store`, on the system clock.
 pub fn state(config: &Config, store: Arc<dyn Store>) -> Result<AppState, ConfigError> {
+    state_with_clock(config, store, Arc::new(SystemClock))
+}
+
+/// [`state`] on a given clock (tests use a `ManualClock` to expire codes).
+pub fn state_with_clock(
+    config: &Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> Result<AppState, ConfigError> {
     let vault = Arc::new(vault(config)?);
-    let clock = Arc::new(SystemClock);
     let (services, dev) = match config.sms.provider {
         SmsProvider::Dev if config.dev_mode => {
             let (services, dev) = Services::development(store.clone(), vault, clock);

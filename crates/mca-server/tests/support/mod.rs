@@ -1,0 +1,155 @@
+//! The integration-test harness: a real server on 127.0.0.1:0 over a
+//! scratch database, a manual clock, and command-line phones as clients.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use mca_domain::store::Store;
+use mca_domain::{DevProviders, ManualClock, Phone as PhoneNumber, Timestamp, UserId};
+use mca_phone::Phone;
+use mca_server::config::{Config, Secret};
+use mca_store::Database;
+use tokio::sync::oneshot;
+
+/// The operator token the test servers accept.
+pub const OPERATOR_TOKEN: &str = "test-operator-token";
+
+/// A running server.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The store behind it, to check what is stored.
+    pub store: Arc<dyn Store>,
+    /// The development providers.
+    pub dev: DevProviders,
+    /// The server's clock.
+    pub clock: ManualClock,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// The development configuration of the test servers.
+pub fn config() -> Config {
+    let mut config = Config::default();
+    config.dev_mode = true;
+    config.operator_token = Some(Secret::new(OPERATOR_TOKEN));
+    config.max_body_bytes = 16 * 1024;
+    config.key_encryption_key = Some(Secret::new("00112233445566778899aabbccddeeff"));
+    config
+}
+
+fn now() -> Timestamp {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    Timestamp(secs as i64)
+}
+
+impl TestServer {
+    /// Serves `db` (migrated) in development mode.
+    pub async fn start(db: &Database) -> Self {
+        Self::start_with(db, config()).await
+    }
+
+    /// Serves `db` with `config`.
+    pub async fn start_with(db: &Database, config: Config) -> Self {
+        let clock = ManualClock::new(now());
+        let store = db.store();
+        let state =
+            mca_server::wiring::state_with_clock(&config, store.clone(), Arc::new(clock.clone())).unwrap();
+        let dev = state.dev.clone().expect("development mode");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(mca_server::run(listener, mca_server::app(state), async {
+            let _ = rx.await;
+        }));
+        TestServer { base, store, dev, clock, shutdown: Some(tx), task }
+    }
+
+    /// A new phone (fresh state directory, fresh device key).
+    pub fn phone(&self) -> Phone {
+        let dir = std::env::temp_dir().join(format!("mca-phone-test-{}", UserId::new()));
+        Phone::open(dir, &self.base).unwrap()
+    }
+
+    /// A phone opened on another server (another instance) with the same
+    /// state directory as `phone`.
+    pub fn same_phone_on(&self, phone: &Phone) -> Phone {
+        let dir = phone_dir(phone);
+        let session = phone.session().cloned();
+        let mut other = Phone::open(dir, &self.base).unwrap();
+        if let Some(mut s) = session {
+            s.server = self.base.clone();
+            other.adopt_session(s);
+        }
+        other
+    }
+
+    /// Sends a login code to `number` and logs `phone` in with it.
+    pub async fn login(&self, phone: &mut Phone, number: &str) -> bool {
+        phone.send_code(number, mca_phone::phone::Purpose::Login).await.unwrap();
+        let code = phone.dev_code(number).await.unwrap();
+        phone.login_with_code(number, &code).await.unwrap()
+    }
+
+    /// A phone logged in as a new account `number`.
+    pub async fn registered(&self, number: &str) -> Phone {
+        let mut phone = self.phone();
+        assert!(self.login(&mut phone, number).await, "first login registers");
+        phone
+    }
+
+    /// A plain HTTP client for requests no phone would send.
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+fn phone_dir(phone: &Phone) -> std::path::PathBuf {
+    phone.state_dir().path().to_path_buf()
+}
+
+/// Everything stored about an account that a bad request must not change
+/// (the audit log and code attempt counters are meant to record refusals).
+#[derive(Debug, PartialEq)]
+pub struct Snapshot {
+    user: Option<String>,
+    devices: Vec<String>,
+    identity: Option<String>,
+    messages: Vec<String>,
+    catalogue: String,
+}
+
+/// The stored state of the account with phone `number`.
+pub async fn snapshot(store: &Arc<dyn Store>, number: &str) -> Snapshot {
+    let phone = PhoneNumber::parse(number).unwrap();
+    let user = store.user_by_phone(&phone).await.unwrap();
+    let (devices, identity, messages) = match &user {
+        Some(u) => (
+            store.devices_of(u.id).await.unwrap().iter().map(|d| format!("{d:?}")).collect(),
+            store.identity(u.id).await.unwrap().map(|i| format!("{:?} {}", i.state, i.id_number_masked)),
+            store.messages_of(u.id).await.unwrap().iter().map(|m| format!("{m:?}")).collect(),
+        ),
+        None => (Vec::new(), None, Vec::new()),
+    };
+    let catalogue = format!(
+        "{:?}{:?}",
+        store.provinces().await.unwrap(),
+        store.platforms().await.unwrap()
+    );
+    Snapshot {
+        user: user.map(|u| format!("{} {} {:?} {:?}", u.id, u.phone.as_str(), u.password_hash.map(|h| h.as_str().to_owned()), u.verified_at)),
+        devices,
+        identity,
+        messages,
+        catalogue,
+    }
+}
