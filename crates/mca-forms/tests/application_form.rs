@@ -25,8 +25,9 @@ fn extracted_text(name: &str) -> Option<String> {
         .arg("-")
         .output()
         .unwrap();
+    // Poppler reports any syntax problem on stderr even when it recovers.
     assert!(
-        out.status.success(),
+        out.status.success() && out.stderr.is_empty(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -71,6 +72,36 @@ fn pdftotext_reads_back_the_declaration_and_signature_boxes() {
     ] {
         assert!(text.contains(needle), "{needle:?} not in {text}");
     }
+}
+
+#[test]
+fn poppler_sees_one_a4_page_and_an_unembedded_stsong_font() {
+    if !common::has_tool("pdfinfo") {
+        return common::skip_or_fail("pdfinfo (poppler-utils)");
+    }
+    let pdf = common::scratch("info").join("form.pdf");
+    std::fs::write(&pdf, render(&common::form()).unwrap()).unwrap();
+    let run = |tool: &str| {
+        let out = Command::new(tool).arg(&pdf).output().unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{tool}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let info = run("pdfinfo");
+    assert!(info.contains("Pages:           1\n"), "{info}");
+    assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
+    assert!(info.contains("数字证书申请表（个人）"), "{info}");
+    let fonts = run("pdffonts");
+    let line = fonts
+        .lines()
+        .find(|l| l.starts_with("STSong-Light"))
+        .unwrap();
+    let columns: Vec<&str> = line.split_whitespace().collect();
+    // name, type (3 words), encoding, emb, sub, uni, ...
+    assert_eq!(
+        columns[1..8],
+        ["CID", "Type", "0", "UniGB-UCS2-H", "no", "no", "no"]
+    );
+    assert_eq!(fonts.lines().count(), 3, "one font only: {fonts}");
 }
 
 #[test]
