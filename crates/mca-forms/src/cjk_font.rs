@@ -42,17 +42,19 @@ pub(crate) fn write(chunk: &mut Chunk, font: Ref) {
         .default_width(1000.0);
     cid.widths().same(1, 95, 500.0);
     drop(cid);
-    // Metrics of STSong-Light as published by Adobe (and used by iText).
+    // The metrics Acrobat's own STSong-Light-Acro descriptor carries (R's
+    // grDevices writes the same); viewers use them to scale the substitute.
     chunk
         .font_descriptor(descriptor)
         .name(BASE_FONT)
-        .flags(FontFlags::SYMBOLIC)
-        .bbox(Rect::new(-25.0, -254.0, 1000.0, 880.0))
+        .flags(FontFlags::SERIF | FontFlags::SYMBOLIC)
+        .bbox(Rect::new(-134.0, -254.0, 1001.0, 905.0))
         .italic_angle(0.0)
-        .ascent(880.0)
-        .descent(-120.0)
-        .cap_height(880.0)
-        .stem_v(93.0);
+        .ascent(905.0)
+        .descent(-254.0)
+        .cap_height(626.0)
+        .x_height(416.0)
+        .stem_v(48.0);
 }
 
 /// Can this character be shown? UCS-2 reaches the BMP only, and control

@@ -9,13 +9,15 @@ use std::process::Command;
 use mca_forms::application_form::render;
 use mca_forms::{Error, ImageFormat, Upload, form_photo, signature_image};
 
-/// The form rendered as a JPEG at `dpi`, with `options` for `-jpegopt`.
-fn form_jpeg(dpi: u32, options: &str) -> Option<Vec<u8>> {
+/// The form rendered as a JPEG at `dpi`, with `options` for `-jpegopt`,
+/// in a scratch directory of the calling test's own (tests run in
+/// parallel).
+fn form_jpeg(test: &str, dpi: u32, options: &str) -> Option<Vec<u8>> {
     if !common::has_tool("pdftoppm") {
         common::skip_or_fail("pdftoppm (poppler-utils)");
         return None;
     }
-    let dir = common::scratch(&format!("photo-{dpi}-{options}"));
+    let dir = common::scratch(&format!("{test}-{dpi}-{options}"));
     let pdf = dir.join("form.pdf");
     std::fs::write(&pdf, render(&common::form()).unwrap()).unwrap();
     let status = Command::new("pdftoppm")
@@ -38,7 +40,7 @@ fn form_jpeg(dpi: u32, options: &str) -> Option<Vec<u8>> {
 #[test]
 fn accepts_baseline_and_progressive_jpegs() {
     for options in ["quality=85", "quality=85,progressive=y"] {
-        let Some(jpeg) = form_jpeg(100, options) else {
+        let Some(jpeg) = form_jpeg("accepts", 100, options) else {
             return;
         };
         let info = form_photo::validate_upload(&jpeg).unwrap();
@@ -51,7 +53,7 @@ fn accepts_baseline_and_progressive_jpegs() {
 
 #[test]
 fn rejects_a_jpeg_too_small_to_read() {
-    let Some(jpeg) = form_jpeg(40, "quality=85") else {
+    let Some(jpeg) = form_jpeg("too_small", 40, "quality=85") else {
         return;
     };
     assert!(matches!(
@@ -65,7 +67,7 @@ fn rejects_a_jpeg_too_small_to_read() {
 
 #[test]
 fn a_jpeg_is_not_a_signature() {
-    let Some(jpeg) = form_jpeg(100, "quality=85") else {
+    let Some(jpeg) = form_jpeg("not_a_signature", 100, "quality=85") else {
         return;
     };
     assert_eq!(
@@ -76,7 +78,7 @@ fn a_jpeg_is_not_a_signature() {
 
 #[test]
 fn damaged_jpegs_are_errors_not_panics() {
-    let Some(jpeg) = form_jpeg(100, "quality=85") else {
+    let Some(jpeg) = form_jpeg("damaged", 100, "quality=85") else {
         return;
     };
     let truncated = &jpeg[..jpeg.len() / 2];
