@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses a part
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -15,7 +16,12 @@ pub fn skip_or_fail(what: &str) {
         std::env::var_os("CI").is_none(),
         "CI is set but {what} is missing: install it in scripts/test"
     );
-    eprintln!("\n*** SKIPPED: {what} is not installed on this machine ***\n");
+    // Straight to the stderr handle: the test harness captures `eprintln!`
+    // of passing tests, and this must be seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED: {what} is not installed on this machine ***\n"
+    );
 }
 
 /// Is `tool` (a poppler-utils command) on the PATH?
