@@ -224,8 +224,9 @@ impl Phone {
     }
 
     /// The catalogue: provinces, platforms, CAs, validity options (M2).
+    /// Public: no login needed.
     pub async fn catalogue(&self) -> Result<Value, PhoneError> {
-        self.call(Method::GET, &format!("{APP}/catalogue"), None).await
+        self.client.public::<()>(Method::GET, &format!("{APP}/catalogue"), None).await?.into_result()
     }
 
     /// The user's certificates (gated by real-name verification, A3).

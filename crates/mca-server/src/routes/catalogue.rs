@@ -14,7 +14,7 @@ use crate::state::AppState;
 pub struct ProvinceView {
     /// Id.
     pub id: String,
-    /// Administrative division code, e.g. `330000`.
+    /// Province code (GB/T 2260 first two digits), e.g. `33`.
     pub code: String,
     /// Name, e.g. `浙江省`.
     pub name: String,
