@@ -89,7 +89,7 @@ pub fn from_name(name: &str, font: &[u8]) -> Result<Vec<u8>> {
     {
         return Err(Error::MissingGlyph(c));
     }
-    let image = draw(name, &font.as_scaled(PxScale::from(EM)));
+    let image = draw(name, &font.as_scaled(PxScale::from(EM))).ok_or(Error::InvalidFont)?;
     Ok(encode(&image))
 }
 
@@ -100,8 +100,9 @@ struct Rgba {
     pixels: Vec<[u8; 4]>,
 }
 
-/// Rasterizes `name` onto an upright canvas, then slants it.
-fn draw<F: Font>(name: &str, font: &impl ScaleFont<F>) -> Rgba {
+/// Rasterizes `name` onto an upright canvas, then slants it. `None` if the
+/// font's metrics would make a picture [`validate_upload`] refuses.
+fn draw<F: Font>(name: &str, font: &impl ScaleFont<F>) -> Option<Rgba> {
     // Handwriting runs its characters a little closer than type.
     let tracking = -0.04 * EM;
     let advance: f32 = name
@@ -110,8 +111,13 @@ fn draw<F: Font>(name: &str, font: &impl ScaleFont<F>) -> Rgba {
         .sum();
     let text_height = font.ascent() - font.descent();
     let slant = (text_height * SLANT).ceil();
-    let width = (advance - tracking + 2.0 * PAD + slant).ceil().max(100.0) as u32;
-    let height = (text_height + 2.0 * PAD).ceil() as u32;
+    let width = (advance - tracking + 2.0 * PAD + slant).ceil().max(100.0);
+    let height = (text_height + 2.0 * PAD).ceil();
+    let (max_width, max_height) = LIMITS.max;
+    if !(width <= max_width as f32 && (2.0 * PAD..=max_height as f32).contains(&height)) {
+        return None;
+    }
+    let (width, height) = (width as u32, height as u32);
 
     let mut coverage = vec![0f32; (width * height) as usize];
     let baseline = PAD + font.ascent();
@@ -120,6 +126,9 @@ fn draw<F: Font>(name: &str, font: &impl ScaleFont<F>) -> Rgba {
         let mut glyph = font.scaled_glyph(c);
         glyph.position = point(x, baseline);
         x += font.h_advance(glyph.id) + tracking;
+        if c.is_whitespace() {
+            continue;
+        }
         let Some(outline) = font.outline_glyph(glyph) else {
             continue;
         };
@@ -137,11 +146,11 @@ fn draw<F: Font>(name: &str, font: &impl ScaleFont<F>) -> Rgba {
         .into_iter()
         .map(|c| [INK[0], INK[1], INK[2], (c * 255.0).round() as u8])
         .collect();
-    Rgba {
+    Some(Rgba {
         width,
         height,
         pixels,
-    }
+    })
 }
 
 /// Shears the coverage so the bottom row stays and the top moves right by
@@ -295,6 +304,27 @@ mod tests {
         );
         assert_eq!(from_name("张三", b"not a font"), Err(Error::InvalidFont));
         assert_eq!(from_name("张三", &[0; 64]), Err(Error::InvalidFont));
+    }
+
+    #[test]
+    fn metrics_too_large_for_an_upload_are_refused() {
+        let fonts = [
+            "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+            "/usr/share/fonts/truetype/arphic/ukai.ttc",
+        ];
+        let Some(bytes) = fonts.iter().find_map(|p| std::fs::read(p).ok()) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI needs fonts-wqy-microhei"
+            );
+            return;
+        };
+        let font = FontRef::try_from_slice(&bytes).unwrap();
+        assert!(draw("张三", &font.as_scaled(PxScale::from(EM))).is_some());
+        // 20 characters at 250 px are wider than 4000 pixels.
+        let wide = "张".repeat(MAX_NAME_CHARS);
+        assert!(draw(&wide, &font.as_scaled(PxScale::from(250.0))).is_none());
+        assert!(draw("张", &font.as_scaled(PxScale::from(5000.0))).is_none());
     }
 
     #[test]
