@@ -317,6 +317,8 @@ mod tests {
                 std::env::var_os("CI").is_none(),
                 "CI needs fonts-wqy-microhei"
             );
+            let skipped = "\n*** SKIPPED: no CJK font (fonts-wqy-microhei) ***\n";
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), skipped.as_bytes());
             return;
         };
         let font = FontRef::try_from_slice(&bytes).unwrap();
