@@ -190,43 +190,36 @@ pub(crate) mod tests {
         !crc
     }
 
+    /// 100 bytes, 2×2 to 10×10 pixels, at most 50 pixels.
+    const SMALL: Limits = Limits {
+        upload: Upload::FormPhoto,
+        max_bytes: 100,
+        min: (2, 2),
+        max: (10, 10),
+        max_pixels: 50,
+    };
+
     #[test]
     fn sniffs_by_signature_bytes() {
-        let limits = Limits {
-            upload: Upload::FormPhoto,
-            max_bytes: 100,
-            min: (1, 1),
-            max: (10, 10),
-            max_pixels: 100,
-        };
+        let sniff = |bytes: &[u8]| SMALL.sniff(bytes);
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), Ok(Some(ImageFormat::Png)));
         assert_eq!(
-            limits.sniff(b"\x89PNG\r\n\x1a\nrest"),
-            Ok(Some(ImageFormat::Png))
-        );
-        assert_eq!(
-            limits.sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
             Ok(Some(ImageFormat::Jpeg))
         );
-        assert_eq!(limits.sniff(b"GIF89a"), Ok(None));
-        assert_eq!(limits.sniff(b""), Ok(None));
+        assert_eq!(sniff(b"GIF89a"), Ok(None));
+        assert_eq!(sniff(b""), Ok(None));
         assert!(matches!(
-            limits.sniff(&[0; 101]),
+            sniff(&[0; 101]),
             Err(Error::FileTooLarge { size: 101, .. })
         ));
     }
 
     #[test]
     fn pixel_count_is_bounded_as_well_as_each_side() {
-        let limits = Limits {
-            upload: Upload::FormPhoto,
-            max_bytes: 100,
-            min: (2, 2),
-            max: (10, 10),
-            max_pixels: 50,
-        };
-        assert!(limits.dimensions(10, 5).is_ok());
-        assert!(limits.dimensions(10, 6).is_err());
-        assert!(limits.dimensions(1, 5).is_err());
-        assert!(limits.dimensions(11, 2).is_err());
+        assert!(SMALL.dimensions(10, 5).is_ok());
+        assert!(SMALL.dimensions(10, 6).is_err());
+        assert!(SMALL.dimensions(1, 5).is_err());
+        assert!(SMALL.dimensions(11, 2).is_err());
     }
 }
