@@ -88,7 +88,9 @@ pub fn app(state: AppState) -> Router {
         router = router.nest("/api/dev", dev::routes());
     }
     router
-        .fallback(|| async { ApiError::not_found() })
+        .fallback(|| async {
+            ApiError::new(axum::http::StatusCode::NOT_FOUND, "no_route", "未找到")
+        })
         .method_not_allowed_fallback(|| async {
             ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "不支持该请求方法")
         })

@@ -219,7 +219,7 @@ async fn oversized_and_malformed_bodies() {
 
     // Unknown routes and methods are problems too.
     let r = http.get(format!("{}/api/app/v1/nothing", server.base)).send().await.unwrap();
-    assert_eq!(problem(r).await, (404, "not_found".to_owned()));
+    assert_eq!(problem(r).await, (404, "no_route".to_owned()));
     let r = http.delete(format!("{}{APP}/sessions", server.base)).send().await.unwrap();
     assert_eq!(problem(r).await, (405, "method_not_allowed".to_owned()));
 

@@ -21,8 +21,8 @@ pub struct TestServer {
     pub base: String,
     /// The store behind it, to check what is stored.
     pub store: Arc<dyn Store>,
-    /// The development providers.
-    pub dev: DevProviders,
+    /// The development providers (development mode only).
+    pub dev: Option<DevProviders>,
     /// The server's clock.
     pub clock: ManualClock,
     shutdown: Option<oneshot::Sender<()>>,
@@ -56,7 +56,7 @@ impl TestServer {
         let store = db.store();
         let state =
             mca_server::wiring::state_with_clock(&config, store.clone(), Arc::new(clock.clone())).unwrap();
-        let dev = state.dev.clone().expect("development mode");
+        let dev = state.dev.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
