@@ -35,6 +35,8 @@ pub struct CodePolicy {
     pub per_phone_per_day: u32,
     /// Codes per client address per hour (30).
     pub per_ip_per_hour: u32,
+    /// Password logins per phone per hour, right or wrong (10).
+    pub password_attempts_per_hour: u32,
 }
 
 impl CodePolicy {
@@ -43,6 +45,14 @@ impl CodePolicy {
             min_interval_secs: self.resend_interval_secs,
             per_hour: self.per_phone_per_hour,
             per_day: self.per_phone_per_day,
+        }
+    }
+
+    fn password_quota(&self) -> SendQuota {
+        SendQuota {
+            min_interval_secs: 0,
+            per_hour: self.password_attempts_per_hour,
+            per_day: u32::MAX,
         }
     }
 
@@ -64,6 +74,7 @@ impl Default for CodePolicy {
             per_phone_per_hour: 5,
             per_phone_per_day: 10,
             per_ip_per_hour: 30,
+            password_attempts_per_hour: 10,
         }
     }
 }
@@ -144,21 +155,7 @@ impl Accounts {
             (format!("phone:{}", phone.as_str()), p.phone_quota()),
         ];
         for (key, quota) in &quotas {
-            if !self.store.take_send_quota(key, now, quota).await? {
-                let retry_after = match self.store.send_quota(key).await? {
-                    Some(state) => state.retry_after(quota, now).max(1),
-                    None => quota.min_interval_secs.max(1),
-                };
-                self.audit
-                    .append(
-                        "system",
-                        "code_rate_limited",
-                        &format!("phone:{}", phone.masked()),
-                        client_ip,
-                    )
-                    .await?;
-                return Err(DomainError::RateLimited { retry_after });
-            }
+            self.take_quota(key, quota, phone).await?;
         }
         if purpose == CodePurpose::ChangePhone && self.store.user_by_phone(phone).await?.is_some() {
             return Err(DomainError::PhoneTaken);
@@ -184,6 +181,26 @@ impl Accounts {
             .await?;
         self.sms.send_code(phone, &code, purpose).await?;
         Ok(())
+    }
+
+    /// Takes one use of the quota `key`, or answers when to retry (and
+    /// audits the refusal).
+    async fn take_quota(&self, key: &str, quota: &SendQuota, phone: &Phone) -> Result<()> {
+        let now = self.clock.now();
+        if self.store.take_send_quota(key, now, quota).await? {
+            return Ok(());
+        }
+        let retry_after = match self.store.send_quota(key).await? {
+            Some(state) => state.retry_after(quota, now).max(1),
+            None => quota.min_interval_secs.max(1),
+        };
+        // The quota's kind only: its key holds the full phone number.
+        let kind = key.split(':').next().unwrap_or("");
+        let subject = format!("phone:{}", phone.masked());
+        self.audit
+            .append("system", "rate_limited", &subject, kind)
+            .await?;
+        Err(DomainError::RateLimited { retry_after })
     }
 
     /// Checks and consumes the latest code for (phone, purpose).
@@ -308,6 +325,10 @@ impl Accounts {
         device: NewDevice,
     ) -> Result<Login> {
         Devices::check(&device)?;
+        // Guessing passwords is slowed per phone like sending codes.
+        let key = format!("password:{}", phone.as_str());
+        self.take_quota(&key, &self.policy.password_quota(), phone)
+            .await?;
         let user = self.store.user_by_phone(phone).await?;
         let ok = user
             .as_ref()

@@ -2,7 +2,7 @@
 //! embedded default) and PostgreSQL (several instances behind a load
 //! balancer), picked by URL scheme.
 //!
-//! Both backends run the same SQL (see [`queries`](crate::queries)) over
+//! Both backends run the same SQL (see `queries`) over
 //! two migration sets, `migrations/sqlite/` and `migrations/postgres/`,
 //! which must stay identical in meaning: `tests/migrations.rs` fails if
 //! their file names, tables or columns differ.

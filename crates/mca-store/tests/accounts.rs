@@ -225,6 +225,35 @@ async fn passwords_set_change_reset_and_login() {
 }
 
 #[tokio::test]
+async fn password_guessing_is_limited_per_phone() {
+    on_each_backend(|scratch| async move {
+        let clock = ManualClock::new(T0);
+        let (svc, dev) = services(&scratch, &clock);
+        let number = "13800138010";
+        let user = register(&svc, &dev, number, &Handset::new()).await.user.id;
+        svc.accounts
+            .set_password(user, &Password::parse("Right#2026").unwrap())
+            .await
+            .unwrap();
+        for _ in 0..10 {
+            assert_eq!(
+                password_login(&svc, number, "Wrong#2026")
+                    .await
+                    .unwrap_err(),
+                "wrong_credentials"
+            );
+        }
+        let e = password_login(&svc, number, "Right#2026")
+            .await
+            .unwrap_err();
+        assert_eq!(e, "rate_limited", "the eleventh try in an hour, even right");
+        clock.advance(3600);
+        assert!(password_login(&svc, number, "Right#2026").await.is_ok());
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn change_phone_needs_a_code_sent_to_the_new_number() {
     on_each_backend(|scratch| async move {
         let clock = ManualClock::new(T0);
