@@ -17,7 +17,8 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating it and its directory if missing) the database at a
-    /// `sqlite:` URL, e.g. `sqlite://mca-data/mca.db`.
+    /// `sqlite:` URL, e.g. `sqlite://mca-data/mca.db`; `sqlite::memory:`
+    /// gives a private in-memory database on one connection.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url).map_err(db("parse sqlite url"))?;
         let file = options.get_filename();
@@ -40,8 +41,18 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+        // Every connection to `sqlite::memory:` is a database of its own:
+        // keep exactly one, forever.
+        let pool = if in_memory {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(8)
+        };
+        let pool = pool
             .connect_with(options)
             .await
             .map_err(db("open sqlite"))?;

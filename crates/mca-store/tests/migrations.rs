@@ -219,6 +219,23 @@ async fn migrate_is_idempotent_and_urls_pick_the_backend() {
     db.close().await;
     assert!(path.exists(), "the database and its directory were created");
     std::fs::remove_dir_all(&dir).unwrap();
+    let memory = mca_store::connect("sqlite::memory:").await.unwrap();
+    memory.migrate().await.unwrap();
+    let store = memory.store();
+    let user = mca_domain::store::User {
+        id: mca_domain::UserId::new(),
+        phone: mca_domain::Phone::parse("13800000000").unwrap(),
+        password_hash: None,
+        verified_at: None,
+        created_at: mca_domain::Timestamp(0),
+    };
+    store.insert_user(&user).await.unwrap();
+    assert_eq!(
+        store.user(user.id).await.unwrap(),
+        Some(user),
+        "one database behind the pool"
+    );
+
     let err = mca_store::connect("mysql://localhost/x").await.unwrap_err();
     assert_eq!(err.kind(), mca_domain::StoreErrorKind::Other);
 }
