@@ -138,12 +138,14 @@ async fn drop_stale_schemas(admin: &PgStore) -> Result<(), StoreError> {
                 .bytes()
                 .all(|b| b.is_ascii_hexdigit());
         if valid && now_ms.saturating_sub(created_ms) > STALE_AFTER_MS {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP SCHEMA IF EXISTS {name} CASCADE"
-            )))
-            .execute(admin.pool())
-            .await
-            .map_err(db("drop stale scratch schema"))?;
+            // Best effort: another run may be dropping the same schema.
+            let sql = format!("DROP SCHEMA IF EXISTS {name} CASCADE");
+            if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(admin.pool())
+                .await
+            {
+                tracing::warn!(schema = %name, error = %e, "stale scratch schema not dropped");
+            }
         }
     }
     Ok(())
