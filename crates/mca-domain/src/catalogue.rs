@@ -37,13 +37,15 @@ fn text(field: &'static str, s: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// Maps a write's outcome: constraint refusals become `conflict`, a
-/// missing row `NotFound(what)`.
-fn written(r: StoreResult<bool>, what: &'static str, conflict: DomainError) -> Result<()> {
+/// Maps a write's outcome: a duplicate natural key is `AlreadyExists`, a
+/// foreign-key refusal `on_reference` (the parent is missing, or the row is
+/// still in use), a missing row `NotFound(what)`.
+fn written(r: StoreResult<bool>, what: &'static str, on_reference: DomainError) -> Result<()> {
     match r {
         Ok(true) => Ok(()),
         Ok(false) => Err(DomainError::NotFound(what)),
-        Err(e) if e.is_conflict() => Err(conflict),
+        Err(e) if e.is_conflict() => Err(DomainError::AlreadyExists),
+        Err(e) if e.is_reference() => Err(on_reference),
         Err(e) => Err(e.into()),
     }
 }
@@ -145,7 +147,7 @@ impl Catalogue {
         written(
             self.store.insert_platform(p).await.map(|()| true),
             "platform",
-            DomainError::AlreadyExists,
+            DomainError::NotFound("province"),
         )?;
         self.audited("catalogue_platform_created", format!("platform:{}", p.id))
             .await
@@ -157,7 +159,7 @@ impl Catalogue {
         written(
             self.store.update_platform(p).await,
             "platform",
-            DomainError::AlreadyExists,
+            DomainError::NotFound("province"),
         )?;
         self.audited("catalogue_platform_updated", format!("platform:{}", p.id))
             .await
@@ -211,7 +213,7 @@ impl Catalogue {
         written(
             self.store.insert_validity_option(v).await.map(|()| true),
             "validity option",
-            DomainError::AlreadyExists,
+            DomainError::NotFound("ca"),
         )?;
         self.audited("catalogue_validity_created", format!("validity:{}", v.id))
             .await
@@ -223,7 +225,7 @@ impl Catalogue {
         written(
             self.store.update_validity_option(v).await,
             "validity option",
-            DomainError::AlreadyExists,
+            DomainError::NotFound("ca"),
         )?;
         self.audited("catalogue_validity_updated", format!("validity:{}", v.id))
             .await

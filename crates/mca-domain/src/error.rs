@@ -271,8 +271,11 @@ impl DomainError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StoreErrorKind {
-    /// A uniqueness or foreign-key constraint refused the write.
+    /// A uniqueness constraint refused the write.
     Conflict,
+    /// A foreign-key constraint refused the write: the row refers to a
+    /// missing one, or (on delete) others still refer to it.
+    Reference,
     /// The database cannot be reached or timed out.
     Unavailable,
     /// A stored value does not decode into its domain type.
@@ -319,9 +322,14 @@ impl StoreError {
         self.kind
     }
 
-    /// Whether a constraint refused the write.
+    /// Whether a uniqueness constraint refused the write.
     pub fn is_conflict(&self) -> bool {
         self.kind == StoreErrorKind::Conflict
+    }
+
+    /// Whether a foreign-key constraint refused the write.
+    pub fn is_reference(&self) -> bool {
+        self.kind == StoreErrorKind::Reference
     }
 }
 

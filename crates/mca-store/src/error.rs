@@ -7,9 +7,8 @@ use mca_domain::{StoreError, StoreErrorKind};
 pub(crate) fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| {
         let kind = match &e {
-            sqlx::Error::Database(d) if d.is_unique_violation() || d.is_foreign_key_violation() => {
-                StoreErrorKind::Conflict
-            }
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreErrorKind::Conflict,
+            sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreErrorKind::Reference,
             sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::PoolTimedOut

@@ -208,6 +208,17 @@ async fn zhejiang_seed_is_idempotent_and_editable() {
                 .code(),
             "not_found"
         );
+        let orphan = store::TradingPlatform {
+            id: PlatformId::new(),
+            province_id: ProvinceId::new(),
+            name: "无省份平台".into(),
+            url: "https://example.cn".into(),
+        };
+        let e = svc.catalogue.create_platform(&orphan).await.unwrap_err();
+        assert_eq!(
+            (e.code(), e.to_string().as_str()),
+            ("not_found", "province not found")
+        );
     })
     .await;
 }

@@ -179,7 +179,7 @@ async fn devices(s: &dyn Store) {
         ..d.clone()
     };
     assert!(
-        s.insert_device(&orphan).await.unwrap_err().is_conflict(),
+        s.insert_device(&orphan).await.unwrap_err().is_reference(),
         "foreign keys are on"
     );
     let sess = Session {
@@ -291,10 +291,10 @@ async fn catalogue(s: &dyn Store) {
         s.insert_platform(&dangling)
             .await
             .unwrap_err()
-            .is_conflict()
+            .is_reference()
     );
     assert!(
-        s.delete_province(p.id).await.unwrap_err().is_conflict(),
+        s.delete_province(p.id).await.unwrap_err().is_reference(),
         "referenced"
     );
     let ca = CaOrganization {

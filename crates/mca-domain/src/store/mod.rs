@@ -4,8 +4,9 @@
 //! Rules every implementation keeps:
 //! - Lookups return `Ok(None)`/empty for "not there"; `Err` only for a real
 //!   failure. Nothing maps an error to "not found".
-//! - A write refused by a unique or foreign-key constraint is a
-//!   [`StoreErrorKind::Conflict`](crate::StoreErrorKind::Conflict).
+//! - A write refused by a unique constraint is a
+//!   [`StoreErrorKind::Conflict`](crate::StoreErrorKind::Conflict), by a
+//!   foreign key a [`StoreErrorKind::Reference`](crate::StoreErrorKind::Reference).
 //! - Anything that must hold across several server instances (code
 //!   attempts, single use, nonces, the audit chain's order) is decided by
 //!   one conditional statement or a constraint in the database, never by
