@@ -138,7 +138,8 @@ impl Accounts {
     }
 
     /// Sends a fresh code for `purpose` to `phone`, if the rate limits of
-    /// both the phone and `client_ip` allow. For [`CodePurpose::ChangePhone`]
+    /// both the phone and `client_ip` (the caller's address as the server
+    /// sees it, e.g. `203.0.113.9`; never empty) allow. For [`CodePurpose::ChangePhone`]
     /// the number must not belong to an account.
     pub async fn send_code(
         &self,
@@ -146,6 +147,10 @@ impl Accounts {
         purpose: CodePurpose,
         client_ip: &str,
     ) -> Result<()> {
+        // An empty address would put every client in one quota.
+        if client_ip.is_empty() || client_ip.len() > 64 {
+            return Err(DomainError::InvalidInput("client address"));
+        }
         let now = self.clock.now();
         let p = &self.policy;
         // The address first: a refused phone still costs the address a
@@ -160,7 +165,7 @@ impl Accounts {
         if purpose == CodePurpose::ChangePhone && self.store.user_by_phone(phone).await?.is_some() {
             return Err(DomainError::PhoneTaken);
         }
-        // Codes matter for rate limits for a day after they expire.
+        // Expired codes are kept a day for inquiries, then pruned.
         self.store
             .prune_codes(now.plus(-86_400 - p.ttl_secs))
             .await?;

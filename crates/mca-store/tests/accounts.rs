@@ -149,6 +149,12 @@ async fn sending_is_rate_limited_per_phone_and_per_address() {
         let e = send("13900000099", "203.0.113.9").await.unwrap_err();
         assert_eq!(e.code(), "rate_limited");
         send("13900000099", "203.0.113.10").await.unwrap();
+        let e = send("13900000098", "").await.unwrap_err();
+        assert_eq!(
+            e.code(),
+            "invalid_input",
+            "no shared quota for unknown addresses"
+        );
     })
     .await;
 }
