@@ -12,11 +12,11 @@ pub struct AuditEntry {
     pub seq: i64,
     /// When it happened.
     pub at: Timestamp,
-    /// Who: "user:<id>", "operator", "system".
+    /// Who: `user:<id>`, `operator`, `system`.
     pub actor: String,
     /// What, snake_case ("login", "code_failed", "device_removed", …).
     pub action: String,
-    /// On what: "user:<id>", "device:<id>", ….
+    /// On what: `user:<id>`, `device:<id>`, ….
     pub subject: String,
     /// Details without secrets (masked phone, reason).
     pub detail: String,
