@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use mca_domain::audit::ChainReport;
@@ -26,6 +27,23 @@ fn instance(
         Arc::new(clock.clone()),
         CodePolicy::default(),
     )
+}
+
+/// Runs `n` tasks at once, alternating between the two instances.
+async fn at_once<T, F, Fut>(a: &Services, b: &Services, n: usize, task: F) -> Vec<T>
+where
+    F: Fn(Services, usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let handles: Vec<_> = (0..n)
+        .map(|i| tokio::spawn(task(if i % 2 == 0 { a.clone() } else { b.clone() }, i)))
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
 }
 
 #[tokio::test]
@@ -62,20 +80,17 @@ async fn two_instances_share_codes_nonces_and_the_audit_chain() {
         // Ten simultaneous sends to a fresh number over both instances:
         // exactly one passes the per-phone quota.
         let fresh = Phone::parse("13844440002").unwrap();
-        let mut tasks = Vec::new();
-        for i in 0..10 {
-            let svc = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let sends = at_once(&a, &b, 10, |svc, i| {
             let fresh = fresh.clone();
-            tasks.push(tokio::spawn(async move {
+            async move {
+                let ip = format!("192.0.2.{}", 100 + i);
                 svc.accounts
-                    .send_code(&fresh, CodePurpose::Login, &format!("192.0.2.{}", 100 + i))
+                    .send_code(&fresh, CodePurpose::Login, &ip)
                     .await
-            }));
-        }
-        let mut sent = 0;
-        for t in tasks {
-            sent += usize::from(t.await.unwrap().is_ok());
-        }
+            }
+        })
+        .await;
+        let sent = sends.iter().filter(|r| r.is_ok()).count();
         assert_eq!(sent, 1);
 
         // Rate limit seen by the other instance.
@@ -102,18 +117,17 @@ async fn two_instances_share_codes_nonces_and_the_audit_chain() {
             "111111"
         })
         .unwrap();
-        let mut tasks = Vec::new();
-        for i in 0..20 {
-            let svc = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let codes: Vec<&str> = at_once(&a, &b, 20, |svc, _| {
             let (p, wrong, device) = (p.clone(), wrong.clone(), handset.new_device());
-            tasks.push(tokio::spawn(async move {
-                svc.accounts.login_with_code(&p, &wrong, device).await
-            }));
-        }
-        let mut codes = Vec::new();
-        for t in tasks {
-            codes.push(t.await.unwrap().unwrap_err().code());
-        }
+            async move {
+                svc.accounts
+                    .login_with_code(&p, &wrong, device)
+                    .await
+                    .unwrap_err()
+                    .code()
+            }
+        })
+        .await;
         assert_eq!(
             codes.iter().filter(|c| **c == "wrong_code").count(),
             5,
@@ -158,18 +172,13 @@ async fn two_instances_share_codes_nonces_and_the_audit_chain() {
         assert_eq!(e.code(), "replay");
 
         // Both instances append to one linear chain, concurrently.
-        let mut tasks = Vec::new();
-        for i in 0..16 {
-            let svc = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tasks.push(tokio::spawn(async move {
-                svc.audit
-                    .append("system", "concurrent", &format!("n:{i}"), "")
-                    .await
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap().unwrap();
-        }
+        let appended = at_once(&a, &b, 16, |svc, i| async move {
+            svc.audit
+                .append("system", "concurrent", &format!("n:{i}"), "")
+                .await
+        })
+        .await;
+        assert!(appended.iter().all(Result::is_ok));
         let ChainReport::Intact { entries, .. } = b.audit.verify().await.unwrap() else {
             panic!("chain broken by concurrent appends");
         };
