@@ -22,12 +22,33 @@ enum Command {
     /// Certificate authorities: create and inspect CA hierarchies.
     #[command(subcommand)]
     Ca(cmd::ca::CaCommand),
+    /// Run everything locally in development mode (SQLite in ./mca-data,
+    /// seeded catalogue, 127.0.0.1:8080) and print how to try it.
+    Up(cmd::up::UpArgs),
+    /// Run the server (configuration: --config FILE and MCA_… variables).
+    Serve(cmd::server::ConfigArgs),
+    /// Apply pending database migrations.
+    Migrate(cmd::server::ConfigArgs),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCommand),
+    /// Audit log commands.
+    #[command(subcommand)]
+    Audit(cmd::server::AuditCommand),
+    /// The command-line phone: log in, verify identity, devices, messages…
+    Phone(cmd::phone::PhoneArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Ca(c) => cmd::ca::run(c),
+        Command::Up(args) => cmd::up::run(args),
+        Command::Serve(args) => cmd::server::run_serve(args),
+        Command::Migrate(args) => cmd::server::run_migrate(args),
+        Command::Config(c) => cmd::config::run(c),
+        Command::Audit(c) => cmd::server::run_audit(c),
+        Command::Phone(args) => cmd::phone::run(args),
     };
     if let Err(e) = result {
         // One line: the chain of causes joined, as `mca: reason: cause`.

@@ -1,3 +1,7 @@
 //! One module per command group.
 
 pub mod ca;
+pub mod config;
+pub mod phone;
+pub mod server;
+pub mod up;

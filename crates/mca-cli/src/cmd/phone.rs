@@ -1,0 +1,255 @@
+//! `mca phone …`: the command-line phone. Its state (device key, session)
+//! lives in `--dir` (default `./mca-phone`), files 0600; every request is
+//! signed by the device key exactly as the app signs it.
+//!
+//! Secrets (codes, passwords) may be given as options for scripting; when
+//! left out they are read from standard input, so they need not appear in
+//! the shell history or the process list.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use mca_phone::Phone;
+use mca_phone::phone::Purpose;
+use serde_json::Value;
+
+use super::server::runtime;
+
+/// Options of every phone command.
+#[derive(Args)]
+pub struct PhoneArgs {
+    /// The phone's state directory.
+    #[arg(long, env = "MCA_PHONE_DIR", default_value = "mca-phone")]
+    pub dir: PathBuf,
+    /// The server; by default the one of the stored session, else
+    /// http://127.0.0.1:8080.
+    #[arg(long, env = "MCA_PHONE_SERVER")]
+    pub server: Option<String>,
+    /// The operation.
+    #[command(subcommand)]
+    pub command: PhoneCommand,
+}
+
+/// What the phone does.
+#[derive(Subcommand)]
+pub enum PhoneCommand {
+    /// Log in with an SMS code (A1); the first login registers the account.
+    /// Without --code, a code is requested and then read from standard
+    /// input, or with --dev-code read from a development server.
+    Login {
+        /// Mainland mobile number.
+        #[arg(long)]
+        phone: String,
+        /// The SMS code, if already received.
+        #[arg(long)]
+        code: Option<String>,
+        /// Development servers only: fetch the code from /api/dev.
+        #[arg(long)]
+        dev_code: bool,
+    },
+    /// Log in with the password (A2).
+    LoginPassword {
+        /// Mainland mobile number.
+        #[arg(long)]
+        phone: String,
+        /// The password (read from standard input if omitted).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set the first password (A2).
+    SetPassword {
+        /// 6–20 digits, letters, symbols (standard input if omitted).
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Change the password (I2).
+    ChangePassword {
+        /// Current password.
+        #[arg(long)]
+        old: String,
+        /// New password.
+        #[arg(long)]
+        new: String,
+    },
+    /// Forgot password: reset it with an SMS code (I2).
+    ForgotPassword {
+        /// The account's number.
+        #[arg(long)]
+        phone: String,
+        /// New password.
+        #[arg(long)]
+        new: String,
+        /// The SMS code, if already received.
+        #[arg(long)]
+        code: Option<String>,
+        /// Development servers only: fetch the code from /api/dev.
+        #[arg(long)]
+        dev_code: bool,
+    },
+    /// Change the phone number, confirmed by a code sent to the new one (I1).
+    ChangePhone {
+        /// The new number.
+        #[arg(long)]
+        phone: String,
+        /// The SMS code, if already received.
+        #[arg(long)]
+        code: Option<String>,
+        /// Development servers only: fetch the code from /api/dev.
+        #[arg(long)]
+        dev_code: bool,
+    },
+    /// Real-name verification (A3): name, ID number, face verification.
+    VerifyIdentity {
+        /// Name as on the ID card.
+        #[arg(long)]
+        name: String,
+        /// 18-character resident ID number.
+        #[arg(long)]
+        id_number: String,
+        /// Development servers only: make the face check pass or fail.
+        #[arg(long, value_parser = ["pass", "fail"])]
+        dev_face: Option<String>,
+    },
+    /// Show the real-name verification state.
+    Identity,
+    /// List this account's devices.
+    Devices,
+    /// Remove a device; its requests are refused from then on.
+    RemoveDevice {
+        /// Device id (see `devices`).
+        id: String,
+    },
+    /// Show the inbox (M3).
+    Messages,
+    /// Mark a message read.
+    ReadMessage {
+        /// Message id (see `messages`).
+        id: String,
+    },
+    /// Show the catalogue: provinces, platforms, CAs, prices (M2).
+    Catalogue,
+    /// List certificates (needs real-name verification).
+    Certificates,
+    /// Show the stored session (never the token).
+    Status,
+}
+
+/// Runs a `mca phone` command.
+pub fn run(args: PhoneArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(run_async(args))
+}
+
+fn open(args: &PhoneArgs) -> anyhow::Result<Phone> {
+    let stored = mca_phone::StateDir::open(&args.dir)?.session()?;
+    let server = match (&args.server, stored) {
+        (Some(server), _) => server.clone(),
+        (None, Some(session)) => session.server,
+        (None, None) => "http://127.0.0.1:8080".to_owned(),
+    };
+    Ok(Phone::open(&args.dir, &server)?)
+}
+
+fn read_secret(prompt: &str) -> anyhow::Result<String> {
+    eprint!("{prompt}: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading standard input")?;
+    let line = line.trim().to_owned();
+    if line.is_empty() {
+        bail!("no {prompt} given");
+    }
+    Ok(line)
+}
+
+/// The code for `phone`: given, fetched from a development server, or typed.
+async fn code_for(phone: &Phone, number: &str, purpose: Purpose, code: Option<String>, dev: bool) -> anyhow::Result<String> {
+    if let Some(code) = code {
+        return Ok(code);
+    }
+    phone.send_code(number, purpose).await?;
+    eprintln!("验证码已发送至 {number}");
+    if dev {
+        return Ok(phone.dev_code(number).await?);
+    }
+    read_secret("验证码")
+}
+
+fn print(value: &Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
+    let mut phone = open(&args)?;
+    match args.command {
+        PhoneCommand::Login { phone: number, code, dev_code } => {
+            let code = code_for(&phone, &number, Purpose::Login, code, dev_code).await?;
+            let registered = phone.login_with_code(&number, &code).await?;
+            println!("{}", if registered { "注册成功，已登录" } else { "登录成功" });
+        }
+        PhoneCommand::LoginPassword { phone: number, password } => {
+            let password = match password {
+                Some(p) => p,
+                None => read_secret("密码")?,
+            };
+            phone.login_with_password(&number, &password).await?;
+            println!("登录成功");
+        }
+        PhoneCommand::SetPassword { password } => {
+            let password = match password {
+                Some(p) => p,
+                None => read_secret("新密码")?,
+            };
+            phone.set_password(&password).await?;
+            println!("密码已设置");
+        }
+        PhoneCommand::ChangePassword { old, new } => {
+            phone.change_password(&old, &new).await?;
+            println!("密码已修改");
+        }
+        PhoneCommand::ForgotPassword { phone: number, new, code, dev_code } => {
+            let code = code_for(&phone, &number, Purpose::ResetPassword, code, dev_code).await?;
+            phone.reset_password(&number, &code, &new).await?;
+            println!("密码已重置");
+        }
+        PhoneCommand::ChangePhone { phone: number, code, dev_code } => {
+            let code = code_for(&phone, &number, Purpose::ChangePhone, code, dev_code).await?;
+            phone.change_phone(&number, &code).await?;
+            println!("手机号已更换为 {number}");
+        }
+        PhoneCommand::VerifyIdentity { name, id_number, dev_face } => {
+            phone.submit_identity(&name, &id_number).await?;
+            let session = phone.start_face().await?;
+            match dev_face.as_deref() {
+                Some(outcome) => {
+                    let id = session["session_id"].as_str().context("no face session id")?;
+                    phone.dev_decide_face(id, outcome == "pass").await?;
+                }
+                None => {
+                    eprintln!("请在浏览器中完成人脸识别: {}", session["url"].as_str().unwrap_or(""));
+                    read_secret("完成后按回车继续（输入 y）")?;
+                }
+            }
+            print(&phone.face_result().await?)?;
+        }
+        PhoneCommand::Identity => print(&phone.identity().await?)?,
+        PhoneCommand::Devices => print(&phone.devices().await?)?,
+        PhoneCommand::RemoveDevice { id } => {
+            phone.remove_device(&id).await?;
+            println!("设备已删除");
+        }
+        PhoneCommand::Messages => print(&phone.messages().await?)?,
+        PhoneCommand::ReadMessage { id } => phone.read_message(&id).await?,
+        PhoneCommand::Catalogue => print(&phone.catalogue().await?)?,
+        PhoneCommand::Certificates => print(&phone.certificates().await?)?,
+        PhoneCommand::Status => match phone.session() {
+            Some(s) => println!(
+                "server {}\nphone {}\nuser {}\ndevice {}",
+                s.server, s.phone, s.user_id, s.device_id
+            ),
+            None => println!("未登录 (state: {})", args.dir.display()),
+        },
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! `mca up`: the README's "run the system" command. Everything on its
+//! embedded default in development mode: data in `./mca-data` (SQLite, a
+//! generated key-encryption key and operator token, files 0600), migrated,
+//! the Zhejiang catalogue seeded, served on 127.0.0.1:8080, with the steps
+//! to try it with `mca phone` printed.
+
+use std::fs;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use mca_server::Config;
+use mca_server::config::Secret;
+
+use super::server::{init_logging, open_migrated, runtime, serve_state};
+
+/// Options of `mca up`.
+#[derive(Args)]
+pub struct UpArgs {
+    /// Data directory.
+    #[arg(long, default_value = "mca-data")]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+}
+
+/// A secret kept in the data directory: read, or generated once (0600).
+fn secret_file(path: &Path) -> anyhow::Result<Secret> {
+    if let Ok(text) = fs::read_to_string(path) {
+        return Ok(Secret::new(text.trim()));
+    }
+    let value = hex::encode(mca_crypto::rand::bytes::<16>().context("random")?);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(value.as_bytes())?;
+    Ok(Secret::new(value))
+}
+
+/// The development configuration of `mca up`.
+pub fn config(args: &UpArgs) -> anyhow::Result<Config> {
+    fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
+    fs::set_permissions(&args.data_dir, fs::Permissions::from_mode(0o700))?;
+    let mut config = Config::default();
+    config.dev_mode = true;
+    config.listen = args.listen;
+    config.database_url = format!("sqlite://{}?mode=rwc", args.data_dir.join("mca.db").display());
+    config.key_encryption_key = Some(secret_file(&args.data_dir.join("kek.hex"))?);
+    config.operator_token = Some(secret_file(&args.data_dir.join("operator-token"))?);
+    config.validate()?;
+    Ok(config)
+}
+
+/// `mca up`.
+pub fn run(args: UpArgs) -> anyhow::Result<()> {
+    init_logging();
+    let config = config(&args)?;
+    runtime()?.block_on(async {
+        let db = open_migrated(&config).await?;
+        let state = mca_server::wiring::state(&config, db.store())?;
+        state.services.catalogue.seed_zhejiang().await.context("seeding the catalogue")?;
+        print_welcome(&args);
+        serve_state(&config, state, db).await
+    })
+}
+
+fn print_welcome(args: &UpArgs) {
+    let base = format!("http://{}", args.listen);
+    let data = args.data_dir.display();
+    println!(
+        "\
+Mobile CA (移动CA) is running in development mode.
+
+  App API        {base}/api/app/v1/
+  OpenAPI        {base}/api/openapi.json
+  Health         {base}/healthz  {base}/readyz
+  Operator API   {base}/api/operator/v1/  (token in {data}/operator-token)
+  Data           {data}/ (SQLite mca.db; key-encryption key kek.hex)
+
+SMS codes are not sent: they are printed in this log and readable at
+{base}/api/dev/sms-codes/<phone>. Try it with the command-line phone
+(in another terminal; state goes to ./mca-phone):
+
+  mca phone --server {base} login --phone 13800138000 --dev-code
+  mca phone set-password --password 'Abc123!@'
+  mca phone certificates                 # 尚未实名认证，无法操作
+  mca phone verify-identity --name 张三 --id-number 330106199003071236 --dev-face pass
+  mca phone certificates
+  mca phone messages
+  mca phone devices
+  mca phone catalogue
+
+Stop with Ctrl-C."
+    );
+}
