@@ -1,0 +1,168 @@
+//! The built `mca` binary: `config example`, `migrate`, `serve` with
+//! `phone login` against it, `audit verify`, graceful shutdown on SIGTERM,
+//! and bad input (non-zero exit, one-line reason on stderr).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const MCA: &str = env!("CARGO_BIN_EXE_mca");
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mca-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `mca` with a clean `MCA_…` environment, in `dir`.
+fn mca(dir: &Path) -> Command {
+    let mut cmd = Command::new(MCA);
+    cmd.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("MCA_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_ok(out: &Output) {
+    assert!(out.status.success(), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+}
+
+/// Non-zero exit and exactly one line on stderr containing `reason`.
+fn assert_fails_with(out: &Output, reason: &str) {
+    assert!(!out.status.success(), "unexpected success: {}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.contains("验证码已发送")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("mca: ") && lines[0].contains(reason), "{stderr}");
+}
+
+#[test]
+fn config_example_is_a_loadable_configuration() {
+    let dir = temp_dir("example");
+    let out = mca(&dir).args(["config", "example"]).output().unwrap();
+    assert_ok(&out);
+    let example = text(&out.stdout);
+    assert!(example.contains("MCA_DATABASE_URL") && example.contains("MCA_KEY_ENCRYPTION_KEY"));
+    std::fs::write(dir.join("mca.toml"), &example).unwrap();
+    // The example as written migrates a database in ./mca-data.
+    let out = mca(&dir).args(["migrate", "--config", "mca.toml"]).output().unwrap();
+    assert_ok(&out);
+    assert!(dir.join("mca-data/mca.db").exists());
+}
+
+#[test]
+fn migrate_twice_and_bad_configuration() {
+    let dir = temp_dir("migrate");
+    for _ in 0..2 {
+        let out = mca(&dir)
+            .args(["migrate"])
+            .env("MCA_DEV_MODE", "true")
+            .env("MCA_DATABASE_URL", "sqlite://db/mca.db?mode=rwc")
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        assert!(text(&out.stdout).contains("database migrated (sqlite)"));
+    }
+    let out = mca(&dir).args(["migrate"]).env("MCA_DEV_MODE", "true").env("MCA_LISTEN", "nowhere").output().unwrap();
+    assert_fails_with(&out, "invalid configuration");
+    let out = mca(&dir).args(["migrate"]).output().unwrap();
+    assert_fails_with(&out, "key_encryption_key");
+    let out = mca(&dir).args(["migrate", "--config", "missing.toml"]).output().unwrap();
+    assert_fails_with(&out, "missing.toml");
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn serve_phone_login_audit_and_graceful_shutdown() {
+    let dir = temp_dir("serve");
+    let port = free_port();
+    let db = "sqlite://data/mca.db?mode=rwc";
+    let child = mca(&dir)
+        .args(["serve"])
+        .env("MCA_DEV_MODE", "true")
+        .env("MCA_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MCA_DATABASE_URL", db)
+        .env("MCA_KEY_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff")
+        .env("MCA_LISTN", "typo")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    wait_listening(port);
+    let url = format!("http://127.0.0.1:{port}");
+
+    let phone = |args: &[&str]| {
+        mca(&dir).args(["phone", "--dir", "phone", "--server", &url]).args(args).output().unwrap()
+    };
+    let out = phone(&["login", "--phone", "13800138000", "--dev-code"]);
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("注册成功"));
+    assert_ok(&phone(&["set-password", "--password", "Abc123!@"]));
+    assert_ok(&phone(&["login-password", "--phone", "13800138000", "--password", "Abc123!@"]));
+    let out = phone(&["devices"]);
+    assert_ok(&out);
+    let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+
+    // Bad input: one line, non-zero.
+    assert_fails_with(&phone(&["login", "--phone", "12345", "--dev-code"]), "手机号格式不正确");
+    assert_fails_with(&phone(&["certificates"]), "尚未实名认证，无法操作");
+    assert_fails_with(&phone(&["verify-identity", "--name", "张三", "--id-number", "330106199003071237", "--dev-face", "pass"]), "身份证号码不正确");
+    assert_ok(&phone(&["verify-identity", "--name", "张三", "--id-number", "330106199003071236", "--dev-face", "pass"]));
+    assert_ok(&phone(&["certificates"]));
+
+    // The audit chain of that database verifies.
+    let out = mca(&dir)
+        .args(["audit", "verify"])
+        .env("MCA_DEV_MODE", "true")
+        .env("MCA_DATABASE_URL", db)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("audit chain intact"));
+
+    // SIGTERM: the server finishes and exits cleanly.
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(server.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("MCA_LISTN"), "unknown variable warned about: {stderr}");
+    assert!(stderr.contains("shutting down"));
+    // The log holds the development code (by design) but no token.
+    let session: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("phone/session.json")).unwrap()).unwrap();
+    assert!(!stderr.contains(session["token"].as_str().unwrap()));
+    assert!(!stderr.contains("Abc123!@"));
+}
