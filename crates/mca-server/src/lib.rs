@@ -13,7 +13,7 @@
 //! - [`error`]: [`ApiError`], the one error type of the HTTP edge.
 //! - [`extract`]: problem-shaped JSON extractor, the device-signed request
 //!   extractor ([`Signed`]), the client address.
-//! - [`state`]: [`AppState`].
+//! - [`state`]: the router's shared [`AppState`].
 //! - [`routes`]: one module per group of routes.
 //! - [`openapi`]: the OpenAPI 3.1 document of the app API.
 //! - [`sms`]: SMS gateway adapters (Aliyun).

@@ -9,7 +9,7 @@ use mca_phone::PhoneError;
 use mca_phone::phone::Purpose;
 use mca_store::scratch::Scratch;
 use serde_json::Value;
-use support::{OPERATOR_TOKEN, TestServer};
+use support::TestServer;
 
 const ALICE: &str = "13800138000";
 const ID_NUMBER: &str = "330106199003071236";
@@ -91,27 +91,10 @@ async fn account_story_register_to_audit() {
     assert_eq!(phone.devices().await.unwrap().as_array().unwrap().len(), 3);
 
     // M4: the audit chain holds every step above and verifies.
-    let http = server.http();
-    let report: Value = http
-        .get(format!("{}/api/operator/v1/audit/verify", server.base))
-        .bearer_auth(OPERATOR_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = server.operator_get("/audit/verify").await;
     assert_eq!(report["status"], "intact", "{report}");
     assert!(report["entries"].as_u64().unwrap() >= 8);
-    let entries: Value = http
-        .get(format!("{}/api/operator/v1/audit?limit=1000", server.base))
-        .bearer_auth(OPERATOR_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let entries = server.operator_get("/audit?limit=1000").await;
     let actions: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     for expected in ["identity_verified", "device_removed"] {
         assert!(actions.contains(&expected), "{expected} missing from {actions:?}");

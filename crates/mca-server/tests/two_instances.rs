@@ -10,7 +10,7 @@ use mca_phone::{PhoneError, Tamper};
 use mca_store::scratch::{POSTGRES_URL_VAR, Scratch};
 use reqwest::Method;
 use serde_json::Value;
-use support::{OPERATOR_TOKEN, TestServer};
+use support::TestServer;
 
 const ALICE: &str = "13800138000";
 
@@ -64,16 +64,7 @@ async fn two_instances_on_one_postgres_database() {
     }
 
     // Both instances appended to one audit chain, which verifies.
-    let report: Value = a
-        .http()
-        .get(format!("{}/api/operator/v1/audit/verify", b.base))
-        .bearer_auth(OPERATOR_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report = b.operator_get("/audit/verify").await;
     assert_eq!(report["status"], "intact", "{report}");
 
     a.stop().await;

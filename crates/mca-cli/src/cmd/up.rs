@@ -48,12 +48,14 @@ fn secret_file(path: &Path) -> anyhow::Result<Secret> {
 pub fn config(args: &UpArgs) -> anyhow::Result<Config> {
     fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
     fs::set_permissions(&args.data_dir, fs::Permissions::from_mode(0o700))?;
-    let mut config = Config::default();
-    config.dev_mode = true;
-    config.listen = args.listen;
-    config.database_url = format!("sqlite://{}?mode=rwc", args.data_dir.join("mca.db").display());
-    config.key_encryption_key = Some(secret_file(&args.data_dir.join("kek.hex"))?);
-    config.operator_token = Some(secret_file(&args.data_dir.join("operator-token"))?);
+    let config = Config {
+        dev_mode: true,
+        listen: args.listen,
+        database_url: format!("sqlite://{}?mode=rwc", args.data_dir.join("mca.db").display()),
+        key_encryption_key: Some(secret_file(&args.data_dir.join("kek.hex"))?),
+        operator_token: Some(secret_file(&args.data_dir.join("operator-token"))?),
+        ..Config::default()
+    };
     config.validate()?;
     Ok(config)
 }

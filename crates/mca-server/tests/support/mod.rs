@@ -31,12 +31,13 @@ pub struct TestServer {
 
 /// The development configuration of the test servers.
 pub fn config() -> Config {
-    let mut config = Config::default();
-    config.dev_mode = true;
-    config.operator_token = Some(Secret::new(OPERATOR_TOKEN));
-    config.max_body_bytes = 16 * 1024;
-    config.key_encryption_key = Some(Secret::new("00112233445566778899aabbccddeeff"));
-    config
+    Config {
+        dev_mode: true,
+        operator_token: Some(Secret::new(OPERATOR_TOKEN)),
+        max_body_bytes: 16 * 1024,
+        key_encryption_key: Some(Secret::new("00112233445566778899aabbccddeeff")),
+        ..Config::default()
+    }
 }
 
 fn now() -> Timestamp {
@@ -102,6 +103,14 @@ impl TestServer {
     /// A plain HTTP client for requests no phone would send.
     pub fn http(&self) -> reqwest::Client {
         reqwest::Client::new()
+    }
+
+    /// GET of an operator API path (`/audit/verify`, …) with the token.
+    pub async fn operator_get(&self, path: &str) -> serde_json::Value {
+        let url = format!("{}/api/operator/v1{path}", self.base);
+        let response = self.http().get(url).bearer_auth(OPERATOR_TOKEN).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.unwrap()
     }
 
     /// Stops the server and waits for it to finish.
