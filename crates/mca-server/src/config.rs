@@ -38,6 +38,10 @@ pub struct Config {
     pub operator_token: Option<Secret>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Behind a load balancer: the header in which it appends the client's
+    /// address (e.g. `x-forwarded-for`); its last entry is used for the
+    /// per-address limits. Unset: the TCP peer's address.
+    pub client_ip_header: Option<String>,
     /// Where SMS codes go.
     pub sms: SmsConfig,
 }
@@ -91,6 +95,7 @@ impl Default for Config {
             key_encryption_key_id: "kek-1".into(),
             operator_token: None,
             max_body_bytes: 64 * 1024,
+            client_ip_header: None,
             sms: SmsConfig {
                 provider: SmsProvider::Dev,
                 aliyun: AliyunConfig {
@@ -149,6 +154,7 @@ pub const ENV_KEYS: &[EnvKey] = &[
     EnvKey { var: "KEY_ENCRYPTION_KEY_ID", key: "key_encryption_key_id", secret: false },
     EnvKey { var: "OPERATOR_TOKEN", key: "operator_token", secret: true },
     EnvKey { var: "MAX_BODY_BYTES", key: "max_body_bytes", secret: false },
+    EnvKey { var: "CLIENT_IP_HEADER", key: "client_ip_header", secret: false },
     EnvKey { var: "SMS_PROVIDER", key: "sms.provider", secret: false },
     EnvKey { var: "SMS_ALIYUN_ENDPOINT", key: "sms.aliyun.endpoint", secret: false },
     EnvKey { var: "SMS_ALIYUN_REGION_ID", key: "sms.aliyun.region_id", secret: false },

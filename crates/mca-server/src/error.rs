@@ -40,12 +40,14 @@ pub struct ApiError {
     code: &'static str,
     title: String,
     detail: Option<String>,
+    /// Seconds for the `Retry-After` header of a 429.
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
     /// An error with a status, a stable code and a Chinese title.
     pub fn new(status: StatusCode, code: &'static str, title: impl Into<String>) -> Self {
-        ApiError { status, code, title: title.into(), detail: None }
+        ApiError { status, code, title: title.into(), detail: None, retry_after: None }
     }
 
     /// Adds a user-facing detail for this occurrence.
@@ -119,9 +121,10 @@ impl From<DomainError> for ApiError {
         };
         let error = ApiError::new(status, e.code(), e.message());
         match e {
-            DomainError::RateLimited { retry_after } => {
-                error.with_detail(format!("请在{retry_after}秒后重试"))
-            }
+            DomainError::RateLimited { retry_after } => ApiError {
+                retry_after: Some(retry_after),
+                ..error.with_detail(format!("请在{retry_after}秒后重试"))
+            },
             DomainError::InvalidInput(field) => error.with_detail(format!("字段 {field} 不正确")),
             _ => error,
         }
@@ -141,6 +144,9 @@ impl IntoResponse for ApiError {
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
         response
     }
 }
@@ -167,8 +173,10 @@ mod tests {
     fn domain_errors_keep_code_and_chinese_message() {
         let p = ApiError::from(DomainError::IdentityNotVerified).problem();
         assert_eq!((p.status, p.code.as_str(), p.title.as_str()), (403, "identity_not_verified", "尚未实名认证，无法操作"));
-        let p = ApiError::from(DomainError::RateLimited { retry_after: 42 }).problem();
+        let e = ApiError::from(DomainError::RateLimited { retry_after: 42 });
+        let p = e.problem();
         assert_eq!((p.status, p.detail.as_deref()), (429, Some("请在42秒后重试")));
+        assert_eq!(e.into_response().headers()[header::RETRY_AFTER], "42");
         assert_eq!(ApiError::from(DomainError::InvalidPhone).status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 

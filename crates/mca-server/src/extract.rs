@@ -8,12 +8,12 @@
 //!   and only then parsed.
 //! - [`ClientIp`]: the peer address, for per-address rate limits.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::http::request::Parts;
 use base64::Engine;
 use mca_domain::{Caller, DeviceId, SessionToken, SignedRequest};
@@ -110,21 +110,46 @@ async fn authenticate(parts: &Parts, body: &Bytes, state: &AppState) -> Result<C
     Ok(state.services.devices.authenticate(&request).await?)
 }
 
-/// The client's address (the TCP peer).
+/// The client's address: the TCP peer, or behind a load balancer the last
+/// entry of the configured header (the one the balancer appended; earlier
+/// entries come from the client and could be forged).
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        // Without connect info (an in-process test), all requests share one
-        // address, which only makes the per-address limit stricter.
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientIp(ip))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
+        Ok(ClientIp(client_ip(&parts.headers, state.client_ip_header.as_deref(), peer)))
+    }
+}
+
+fn client_ip(headers: &HeaderMap, header: Option<&str>, peer: Option<IpAddr>) -> String {
+    let forwarded = header
+        .and_then(|name| headers.get_all(name).iter().last())
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok());
+    // Without connect info (an in-process test), all requests share one
+    // address, which only makes the per-address limit stricter.
+    forwarded.or(peer).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ip_trusts_only_the_balancers_entry() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "6.6.6.6, 10.0.0.7".parse().unwrap());
+        let peer = Some(IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(client_ip(&headers, Some("x-forwarded-for"), peer), "10.0.0.7");
+        // Not configured: the header is the client's word and ignored.
+        assert_eq!(client_ip(&headers, None, peer), "127.0.0.1");
+        headers.insert("x-forwarded-for", "garbage".parse().unwrap());
+        assert_eq!(client_ip(&headers, Some("x-forwarded-for"), peer), "127.0.0.1");
+        assert_eq!(client_ip(&HeaderMap::new(), None, None), "unknown");
     }
 }

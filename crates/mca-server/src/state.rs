@@ -23,6 +23,8 @@ pub struct AppState {
     pub operator_token: Option<Secret>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Header carrying the client address from a trusted load balancer.
+    pub client_ip_header: Option<String>,
 }
 
 impl AppState {
@@ -35,6 +37,7 @@ impl AppState {
             dev: if config.dev_mode { dev } else { None },
             operator_token: config.operator_token.clone(),
             max_body_bytes: config.max_body_bytes,
+            client_ip_header: config.client_ip_header.clone(),
         }
     }
 }

@@ -69,6 +69,9 @@ async fn wrong_reused_and_sixth_try_codes() {
     // Wrong code: no account is created.
     phone.send_code(BOB, Purpose::Login).await.unwrap();
     let code = phone.dev_code(BOB).await.unwrap();
+    // One code per phone per minute.
+    assert_refused(phone.send_code(BOB, Purpose::Login).await, 429, "rate_limited");
+    assert_eq!(phone.dev_code(BOB).await.unwrap(), code, "no new code was sent");
     let wrong = if code == "000000" { "111111" } else { "000000" };
     assert_refused(phone.login_with_code(BOB, wrong).await, 422, "wrong_code");
     assert_refused(phone.login_with_code(BOB, "12345").await, 422, "malformed_code");
