@@ -33,16 +33,31 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn assert_ok(out: &Output) {
-    assert!(out.status.success(), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 /// Non-zero exit and exactly one line on stderr containing `reason`.
 fn assert_fails_with(out: &Output, reason: &str) {
-    assert!(!out.status.success(), "unexpected success: {}", text(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "unexpected success: {}",
+        text(&out.stdout)
+    );
     let stderr = text(&out.stderr);
-    let lines: Vec<&str> = stderr.lines().filter(|l| !l.contains("验证码已发送")).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.contains("验证码已发送"))
+        .collect();
     assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].starts_with("mca: ") && lines[0].contains(reason), "{stderr}");
+    assert!(
+        lines[0].starts_with("mca: ") && lines[0].contains(reason),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -54,7 +69,10 @@ fn config_example_is_a_loadable_configuration() {
     assert!(example.contains("MCA_DATABASE_URL") && example.contains("MCA_KEY_ENCRYPTION_KEY"));
     std::fs::write(dir.join("mca.toml"), &example).unwrap();
     // The example as written migrates a database in ./mca-data.
-    let out = mca(&dir).args(["migrate", "--config", "mca.toml"]).output().unwrap();
+    let out = mca(&dir)
+        .args(["migrate", "--config", "mca.toml"])
+        .output()
+        .unwrap();
     assert_ok(&out);
     assert!(dir.join("mca-data/mca.db").exists());
 }
@@ -72,11 +90,19 @@ fn migrate_twice_and_bad_configuration() {
         assert_ok(&out);
         assert!(text(&out.stdout).contains("database migrated (sqlite)"));
     }
-    let out = mca(&dir).args(["migrate"]).env("MCA_DEV_MODE", "true").env("MCA_LISTEN", "nowhere").output().unwrap();
+    let out = mca(&dir)
+        .args(["migrate"])
+        .env("MCA_DEV_MODE", "true")
+        .env("MCA_LISTEN", "nowhere")
+        .output()
+        .unwrap();
     assert_fails_with(&out, "invalid configuration");
     let out = mca(&dir).args(["migrate"]).output().unwrap();
     assert_fails_with(&out, "key_encryption_key");
-    let out = mca(&dir).args(["migrate", "--config", "missing.toml"]).output().unwrap();
+    let out = mca(&dir)
+        .args(["migrate", "--config", "missing.toml"])
+        .output()
+        .unwrap();
     assert_fails_with(&out, "missing.toml");
 }
 
@@ -90,7 +116,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_listening(port: u16) {
@@ -122,23 +152,55 @@ fn serve_phone_login_audit_and_graceful_shutdown() {
     let url = format!("http://127.0.0.1:{port}");
 
     let phone = |args: &[&str]| {
-        mca(&dir).args(["phone", "--dir", "phone", "--server", &url]).args(args).output().unwrap()
+        mca(&dir)
+            .args(["phone", "--dir", "phone", "--server", &url])
+            .args(args)
+            .output()
+            .unwrap()
     };
     let out = phone(&["login", "--phone", "13800138000", "--dev-code"]);
     assert_ok(&out);
     assert!(text(&out.stdout).contains("注册成功"));
     assert_ok(&phone(&["set-password", "--password", "Abc123!@"]));
-    assert_ok(&phone(&["login-password", "--phone", "13800138000", "--password", "Abc123!@"]));
+    assert_ok(&phone(&[
+        "login-password",
+        "--phone",
+        "13800138000",
+        "--password",
+        "Abc123!@",
+    ]));
     let out = phone(&["devices"]);
     assert_ok(&out);
     let devices: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(devices.as_array().unwrap().len(), 2);
 
     // Bad input: one line, non-zero.
-    assert_fails_with(&phone(&["login", "--phone", "12345", "--dev-code"]), "手机号格式不正确");
+    assert_fails_with(
+        &phone(&["login", "--phone", "12345", "--dev-code"]),
+        "手机号格式不正确",
+    );
     assert_fails_with(&phone(&["certificates"]), "尚未实名认证，无法操作");
-    assert_fails_with(&phone(&["verify-identity", "--name", "张三", "--id-number", "330106199003071237", "--dev-face", "pass"]), "身份证号码不正确");
-    assert_ok(&phone(&["verify-identity", "--name", "张三", "--id-number", "330106199003071236", "--dev-face", "pass"]));
+    assert_fails_with(
+        &phone(&[
+            "verify-identity",
+            "--name",
+            "张三",
+            "--id-number",
+            "330106199003071237",
+            "--dev-face",
+            "pass",
+        ]),
+        "身份证号码不正确",
+    );
+    assert_ok(&phone(&[
+        "verify-identity",
+        "--name",
+        "张三",
+        "--id-number",
+        "330106199003071236",
+        "--dev-face",
+        "pass",
+    ]));
     assert_ok(&phone(&["certificates"]));
 
     // The audit chain of that database verifies.
@@ -153,12 +215,21 @@ fn serve_phone_login_audit_and_graceful_shutdown() {
 
     // SIGTERM: the server finishes and exits cleanly.
     let pid = server.0.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let status = server.0.wait().unwrap();
     assert!(status.success(), "{status:?}");
     let mut stderr = String::new();
     std::io::Read::read_to_string(server.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    assert!(stderr.contains("MCA_LISTN"), "unknown variable warned about: {stderr}");
+    assert!(
+        stderr.contains("MCA_LISTN"),
+        "unknown variable warned about: {stderr}"
+    );
     assert!(stderr.contains("shutting down"));
     // The log holds the development code (by design) but no token.
     let session: serde_json::Value =

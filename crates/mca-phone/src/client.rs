@@ -78,7 +78,10 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("base", &self.base).field("session", &self.session).finish()
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("session", &self.session)
+            .finish()
     }
 }
 
@@ -89,7 +92,12 @@ impl Client {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(|e| PhoneError::Http(e.to_string()))?;
-        Ok(Client { base: base.trim_end_matches('/').to_owned(), http, key, session })
+        Ok(Client {
+            base: base.trim_end_matches('/').to_owned(),
+            http,
+            key,
+            session,
+        })
     }
 
     /// The base URL.
@@ -123,7 +131,9 @@ impl Client {
         let bytes = encode(body)?;
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(bytes) = bytes {
-            request = request.header("content-type", "application/json").body(bytes);
+            request = request
+                .header("content-type", "application/json")
+                .body(bytes);
         }
         send(request).await
     }
@@ -136,7 +146,8 @@ impl Client {
         path: &str,
         body: Option<&B>,
     ) -> Result<Reply, PhoneError> {
-        self.signed_raw(method, path, encode(body)?, Tamper::default()).await
+        self.signed_raw(method, path, encode(body)?, Tamper::default())
+            .await
     }
 
     /// A signed request with a raw body and optional deviations.
@@ -161,7 +172,8 @@ impl Client {
             let nonce = match tamper.nonce {
                 Some(n) => n,
                 None => hex::encode(
-                    mca_crypto::rand::bytes::<16>().map_err(|e| PhoneError::State(e.to_string()))?,
+                    mca_crypto::rand::bytes::<16>()
+                        .map_err(|e| PhoneError::State(e.to_string()))?,
                 ),
             };
             let payload = request_payload(method.as_str(), path, timestamp, &nonce, &body);
@@ -180,13 +192,20 @@ impl Client {
 }
 
 fn encode<B: Serialize>(body: Option<&B>) -> Result<Option<Vec<u8>>, PhoneError> {
-    body.map(|b| serde_json::to_vec(b).map_err(|e| PhoneError::State(e.to_string()))).transpose()
+    body.map(|b| serde_json::to_vec(b).map_err(|e| PhoneError::State(e.to_string())))
+        .transpose()
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Result<Reply, PhoneError> {
-    let response = request.send().await.map_err(|e| PhoneError::Http(e.without_url().to_string()))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| PhoneError::Http(e.without_url().to_string()))?;
     let status = response.status().as_u16();
-    let bytes = response.bytes().await.map_err(|e| PhoneError::Http(e.to_string()))?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| PhoneError::Http(e.to_string()))?;
     let body = if bytes.is_empty() {
         Value::Null
     } else {

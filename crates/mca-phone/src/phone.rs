@@ -6,9 +6,9 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::PhoneError;
 use crate::client::{Client, Reply};
 use crate::state::{Session, StateDir};
-use crate::PhoneError;
 
 /// App API prefix.
 pub const APP: &str = "/api/app/v1";
@@ -49,7 +49,10 @@ impl Phone {
         let key = state.device_key()?;
         let base = server.trim_end_matches('/');
         let session = state.session()?.filter(|s| s.server == base);
-        Ok(Phone { client: Client::new(base, key, session)?, state })
+        Ok(Phone {
+            client: Client::new(base, key, session)?,
+            state,
+        })
     }
 
     /// Opens the phone in `dir` on the server of its stored session.
@@ -57,7 +60,10 @@ impl Phone {
         let state = StateDir::open(dir)?;
         let session = state.session()?.ok_or(PhoneError::NotLoggedIn)?;
         let key = state.device_key()?;
-        Ok(Phone { client: Client::new(&session.server.clone(), key, Some(session))?, state })
+        Ok(Phone {
+            client: Client::new(&session.server.clone(), key, Some(session))?,
+            state,
+        })
     }
 
     /// The client, for requests without a method here.
@@ -84,7 +90,10 @@ impl Phone {
     /// Asks for an SMS code (获取验证码).
     pub async fn send_code(&self, phone: &str, purpose: Purpose) -> Result<(), PhoneError> {
         let body = json!({ "phone": phone, "purpose": purpose.as_str() });
-        self.client.public(Method::POST, &format!("{APP}/sms-codes"), Some(&body)).await?.into_result()?;
+        self.client
+            .public(Method::POST, &format!("{APP}/sms-codes"), Some(&body))
+            .await?
+            .into_result()?;
         Ok(())
     }
 
@@ -92,21 +101,34 @@ impl Phone {
     /// this device's public key and stores the session. Returns whether the
     /// account was created by this login.
     pub async fn login_with_code(&mut self, phone: &str, code: &str) -> Result<bool, PhoneError> {
-        self.login(phone, json!({ "phone": phone, "code": code })).await
+        self.login(phone, json!({ "phone": phone, "code": code }))
+            .await
     }
 
     /// Logs in with the password (A2).
-    pub async fn login_with_password(&mut self, phone: &str, password: &str) -> Result<bool, PhoneError> {
-        self.login(phone, json!({ "phone": phone, "password": password })).await
+    pub async fn login_with_password(
+        &mut self,
+        phone: &str,
+        password: &str,
+    ) -> Result<bool, PhoneError> {
+        self.login(phone, json!({ "phone": phone, "password": password }))
+            .await
     }
 
     async fn login(&mut self, phone: &str, mut body: Value) -> Result<bool, PhoneError> {
         body["device_public_key"] = json!(self.client.device_key().public_key().to_hex());
         body["device_name"] = json!(device_name());
-        let reply = self.client.public(Method::POST, &format!("{APP}/sessions"), Some(&body)).await?;
+        let reply = self
+            .client
+            .public(Method::POST, &format!("{APP}/sessions"), Some(&body))
+            .await?;
         let login = reply.into_result()?;
         let field = |k: &str| {
-            login.get(k).and_then(|v| v.as_str()).map(str::to_owned).ok_or(PhoneError::Protocol(201))
+            login
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .ok_or(PhoneError::Protocol(201))
         };
         let session = Session {
             server: self.client.base().to_owned(),
@@ -117,25 +139,44 @@ impl Phone {
         };
         self.state.save_session(&session)?;
         self.client.set_session(Some(session));
-        Ok(login.get("registered").and_then(|v| v.as_bool()).unwrap_or(false))
+        Ok(login
+            .get("registered")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false))
     }
 
     /// Sets the first password (A2).
     pub async fn set_password(&self, password: &str) -> Result<(), PhoneError> {
-        self.put(&format!("{APP}/me/password"), json!({ "new_password": password })).await.map(drop)
+        self.put(
+            &format!("{APP}/me/password"),
+            json!({ "new_password": password }),
+        )
+        .await
+        .map(drop)
     }
 
     /// Changes the password (I2).
     pub async fn change_password(&self, old: &str, new: &str) -> Result<(), PhoneError> {
         let body = json!({ "old_password": old, "new_password": new });
-        self.put(&format!("{APP}/me/password"), body).await.map(drop)
+        self.put(&format!("{APP}/me/password"), body)
+            .await
+            .map(drop)
     }
 
     /// Forgot password: resets it with an SMS code (I2). No login needed.
-    pub async fn reset_password(&self, phone: &str, code: &str, new: &str) -> Result<(), PhoneError> {
+    pub async fn reset_password(
+        &self,
+        phone: &str,
+        code: &str,
+        new: &str,
+    ) -> Result<(), PhoneError> {
         let body = json!({ "phone": phone, "code": code, "new_password": new });
         let path = format!("{APP}/password-resets");
-        self.client.public(Method::POST, &path, Some(&body)).await?.into_result().map(drop)
+        self.client
+            .public(Method::POST, &path, Some(&body))
+            .await?
+            .into_result()
+            .map(drop)
     }
 
     /// Changes the phone number with a code sent to the new number (I1).
@@ -153,18 +194,25 @@ impl Phone {
     /// Submits name and resident ID number (A3, first step).
     pub async fn submit_identity(&self, name: &str, id_number: &str) -> Result<Value, PhoneError> {
         let body = json!({ "name": name, "id_number": id_number });
-        self.call(Method::POST, &format!("{APP}/me/identity"), Some(body)).await
+        self.call(Method::POST, &format!("{APP}/me/identity"), Some(body))
+            .await
     }
 
     /// Opens a face-verification session (A3, second step); the answer
     /// holds the provider's `session_id` and the `url` to scan the face at.
     pub async fn start_face(&self) -> Result<Value, PhoneError> {
-        self.call(Method::POST, &format!("{APP}/me/identity/face"), None).await
+        self.call(Method::POST, &format!("{APP}/me/identity/face"), None)
+            .await
     }
 
     /// Asks for the face verification's result (A3, third step).
     pub async fn face_result(&self) -> Result<Value, PhoneError> {
-        self.call(Method::POST, &format!("{APP}/me/identity/face/result"), None).await
+        self.call(
+            Method::POST,
+            &format!("{APP}/me/identity/face/result"),
+            None,
+        )
+        .await
     }
 
     /// Runs face verification. With a development server, `dev_outcome`
@@ -173,7 +221,10 @@ impl Phone {
     pub async fn verify_face(&self, dev_outcome: Option<bool>) -> Result<Value, PhoneError> {
         let session = self.start_face().await?;
         if let Some(pass) = dev_outcome {
-            let id = session.get("session_id").and_then(|v| v.as_str()).ok_or(PhoneError::Protocol(200))?;
+            let id = session
+                .get("session_id")
+                .and_then(|v| v.as_str())
+                .ok_or(PhoneError::Protocol(200))?;
             self.dev_decide_face(id, pass).await?;
         }
         self.face_result().await
@@ -181,33 +232,54 @@ impl Phone {
 
     /// Development mode only: the latest SMS code "sent" to `phone`.
     pub async fn dev_code(&self, phone: &str) -> Result<String, PhoneError> {
-        let reply = self.client.public::<()>(Method::GET, &format!("/api/dev/sms-codes/{phone}"), None).await?;
+        let reply = self
+            .client
+            .public::<()>(Method::GET, &format!("/api/dev/sms-codes/{phone}"), None)
+            .await?;
         let body = reply.into_result()?;
-        body.get("code").and_then(|v| v.as_str()).map(str::to_owned).ok_or(PhoneError::Protocol(200))
+        body.get("code")
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or(PhoneError::Protocol(200))
     }
 
     /// Development mode only: decides a development face verification.
     pub async fn dev_decide_face(&self, session_id: &str, pass: bool) -> Result<(), PhoneError> {
         let body = json!({ "outcome": if pass { "passed" } else { "failed" } });
         let path = format!("/api/dev/face-sessions/{session_id}");
-        self.client.public(Method::POST, &path, Some(&body)).await?.into_result().map(drop)
+        self.client
+            .public(Method::POST, &path, Some(&body))
+            .await?
+            .into_result()
+            .map(drop)
     }
 
     /// The real-name verification state.
     pub async fn identity(&self) -> Result<Value, PhoneError> {
-        self.call(Method::GET, &format!("{APP}/me/identity"), None).await
+        self.call(Method::GET, &format!("{APP}/me/identity"), None)
+            .await
     }
 
     /// This account's devices.
     pub async fn devices(&self) -> Result<Value, PhoneError> {
-        self.call(Method::GET, &format!("{APP}/me/devices"), None).await
+        self.call(Method::GET, &format!("{APP}/me/devices"), None)
+            .await
     }
 
     /// Removes a device; its tokens stop working. Removing this device
     /// forgets the local session too.
     pub async fn remove_device(&self, device_id: &str) -> Result<(), PhoneError> {
-        self.call(Method::DELETE, &format!("{APP}/me/devices/{device_id}"), None).await?;
-        if self.client.session().is_some_and(|s| s.device_id == device_id) {
+        self.call(
+            Method::DELETE,
+            &format!("{APP}/me/devices/{device_id}"),
+            None,
+        )
+        .await?;
+        if self
+            .client
+            .session()
+            .is_some_and(|s| s.device_id == device_id)
+        {
             self.state.clear_session()?;
         }
         Ok(())
@@ -215,23 +287,30 @@ impl Phone {
 
     /// The inbox (M3).
     pub async fn messages(&self) -> Result<Value, PhoneError> {
-        self.call(Method::GET, &format!("{APP}/me/messages"), None).await
+        self.call(Method::GET, &format!("{APP}/me/messages"), None)
+            .await
     }
 
     /// Marks a message read (M3).
     pub async fn read_message(&self, id: &str) -> Result<(), PhoneError> {
-        self.call(Method::POST, &format!("{APP}/me/messages/{id}/read"), None).await.map(drop)
+        self.call(Method::POST, &format!("{APP}/me/messages/{id}/read"), None)
+            .await
+            .map(drop)
     }
 
     /// The catalogue: provinces, platforms, CAs, validity options (M2).
     /// Public: no login needed.
     pub async fn catalogue(&self) -> Result<Value, PhoneError> {
-        self.client.public::<()>(Method::GET, &format!("{APP}/catalogue"), None).await?.into_result()
+        self.client
+            .public::<()>(Method::GET, &format!("{APP}/catalogue"), None)
+            .await?
+            .into_result()
     }
 
     /// The user's certificates (gated by real-name verification, A3).
     pub async fn certificates(&self) -> Result<Value, PhoneError> {
-        self.call(Method::GET, &format!("{APP}/me/certificates"), None).await
+        self.call(Method::GET, &format!("{APP}/me/certificates"), None)
+            .await
     }
 
     async fn put(&self, path: &str, body: Value) -> Result<Value, PhoneError> {
@@ -239,7 +318,12 @@ impl Phone {
     }
 
     /// One signed request; the body on success, the problem as an error.
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, PhoneError> {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, PhoneError> {
         let reply: Reply = self.client.signed(method, path, body.as_ref()).await?;
         reply.into_result()
     }
@@ -248,5 +332,8 @@ impl Phone {
 /// A name for this device in the devices list.
 fn device_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
-    format!("mca phone ({})", host.trim().chars().take(40).collect::<String>())
+    format!(
+        "mca phone ({})",
+        host.trim().chars().take(40).collect::<String>()
+    )
 }

@@ -78,10 +78,10 @@ impl StateDir {
         let path = self.dir.join(DEVICE_KEY);
         match fs::read_to_string(&path) {
             Ok(text) => {
-                let bytes = Zeroizing::new(
-                    hex::decode(text.trim())
-                        .map_err(|_| PhoneError::State(format!("{} is corrupt", path.display())))?,
-                );
+                let bytes =
+                    Zeroizing::new(hex::decode(text.trim()).map_err(|_| {
+                        PhoneError::State(format!("{} is corrupt", path.display()))
+                    })?);
                 DeviceKey::from_bytes(&bytes)
                     .map_err(|_| PhoneError::State(format!("{} is corrupt", path.display())))
             }
@@ -136,7 +136,9 @@ impl StateDir {
             .mode(0o600)
             .open(&tmp)
             .map_err(|e| io_error(&tmp, e))?;
-        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| io_error(&tmp, e))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| io_error(&tmp, e))?;
         fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))
     }
 }

@@ -147,21 +147,81 @@ pub struct EnvKey {
 
 /// Every environment variable the server reads.
 pub const ENV_KEYS: &[EnvKey] = &[
-    EnvKey { var: "DEV_MODE", key: "dev_mode", secret: false },
-    EnvKey { var: "LISTEN", key: "listen", secret: false },
-    EnvKey { var: "DATABASE_URL", key: "database_url", secret: true },
-    EnvKey { var: "KEY_ENCRYPTION_KEY", key: "key_encryption_key", secret: true },
-    EnvKey { var: "KEY_ENCRYPTION_KEY_ID", key: "key_encryption_key_id", secret: false },
-    EnvKey { var: "OPERATOR_TOKEN", key: "operator_token", secret: true },
-    EnvKey { var: "MAX_BODY_BYTES", key: "max_body_bytes", secret: false },
-    EnvKey { var: "CLIENT_IP_HEADER", key: "client_ip_header", secret: false },
-    EnvKey { var: "SMS_PROVIDER", key: "sms.provider", secret: false },
-    EnvKey { var: "SMS_ALIYUN_ENDPOINT", key: "sms.aliyun.endpoint", secret: false },
-    EnvKey { var: "SMS_ALIYUN_REGION_ID", key: "sms.aliyun.region_id", secret: false },
-    EnvKey { var: "SMS_ALIYUN_ACCESS_KEY_ID", key: "sms.aliyun.access_key_id", secret: false },
-    EnvKey { var: "SMS_ALIYUN_ACCESS_KEY_SECRET", key: "sms.aliyun.access_key_secret", secret: true },
-    EnvKey { var: "SMS_ALIYUN_SIGN_NAME", key: "sms.aliyun.sign_name", secret: false },
-    EnvKey { var: "SMS_ALIYUN_TEMPLATE_CODE", key: "sms.aliyun.template_code", secret: false },
+    EnvKey {
+        var: "DEV_MODE",
+        key: "dev_mode",
+        secret: false,
+    },
+    EnvKey {
+        var: "LISTEN",
+        key: "listen",
+        secret: false,
+    },
+    EnvKey {
+        var: "DATABASE_URL",
+        key: "database_url",
+        secret: true,
+    },
+    EnvKey {
+        var: "KEY_ENCRYPTION_KEY",
+        key: "key_encryption_key",
+        secret: true,
+    },
+    EnvKey {
+        var: "KEY_ENCRYPTION_KEY_ID",
+        key: "key_encryption_key_id",
+        secret: false,
+    },
+    EnvKey {
+        var: "OPERATOR_TOKEN",
+        key: "operator_token",
+        secret: true,
+    },
+    EnvKey {
+        var: "MAX_BODY_BYTES",
+        key: "max_body_bytes",
+        secret: false,
+    },
+    EnvKey {
+        var: "CLIENT_IP_HEADER",
+        key: "client_ip_header",
+        secret: false,
+    },
+    EnvKey {
+        var: "SMS_PROVIDER",
+        key: "sms.provider",
+        secret: false,
+    },
+    EnvKey {
+        var: "SMS_ALIYUN_ENDPOINT",
+        key: "sms.aliyun.endpoint",
+        secret: false,
+    },
+    EnvKey {
+        var: "SMS_ALIYUN_REGION_ID",
+        key: "sms.aliyun.region_id",
+        secret: false,
+    },
+    EnvKey {
+        var: "SMS_ALIYUN_ACCESS_KEY_ID",
+        key: "sms.aliyun.access_key_id",
+        secret: false,
+    },
+    EnvKey {
+        var: "SMS_ALIYUN_ACCESS_KEY_SECRET",
+        key: "sms.aliyun.access_key_secret",
+        secret: true,
+    },
+    EnvKey {
+        var: "SMS_ALIYUN_SIGN_NAME",
+        key: "sms.aliyun.sign_name",
+        secret: false,
+    },
+    EnvKey {
+        var: "SMS_ALIYUN_TEMPLATE_CODE",
+        key: "sms.aliyun.template_code",
+        secret: false,
+    },
 ];
 
 /// Variables with the `MCA_` prefix that belong to other tools, not the
@@ -211,7 +271,9 @@ impl Config {
         }
         let mut unknown_env = Vec::new();
         for (name, value) in env {
-            let Some(rest) = name.strip_prefix("MCA_") else { continue };
+            let Some(rest) = name.strip_prefix("MCA_") else {
+                continue;
+            };
             if FOREIGN_ENV.contains(&name.as_str()) {
                 continue;
             }
@@ -219,13 +281,19 @@ impl Config {
                 Some(var) => (var, true),
                 None => (rest, false),
             };
-            let Some(key) = ENV_KEYS.iter().find(|k| k.var == var && (k.secret || !from_file)) else {
+            let Some(key) = ENV_KEYS
+                .iter()
+                .find(|k| k.var == var && (k.secret || !from_file))
+            else {
                 unknown_env.push(name);
                 continue;
             };
             let value = if from_file {
                 std::fs::read_to_string(&value)
-                    .map_err(|e| ConfigError::Read { path: value.clone(), reason: e.to_string() })?
+                    .map_err(|e| ConfigError::Read {
+                        path: value.clone(),
+                        reason: e.to_string(),
+                    })?
                     .trim()
                     .to_owned()
             } else {
@@ -233,15 +301,22 @@ impl Config {
             };
             figment = figment.merge(Serialized::global(key.key, env_value(key, &value)));
         }
-        let config: Config = figment.extract().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         config.validate()?;
-        Ok(Loaded { config, unknown_env })
+        Ok(Loaded {
+            config,
+            unknown_env,
+        })
     }
 
     /// Checks what serde cannot: that production has what it needs.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if let Some(kek) = &self.key_encryption_key {
-            let ok = hex::decode(kek.expose()).map(|k| k.len() == 16).unwrap_or(false);
+            let ok = hex::decode(kek.expose())
+                .map(|k| k.len() == 16)
+                .unwrap_or(false);
             if !ok {
                 return Err(ConfigError::Invalid(
                     "key_encryption_key must be 32 hexadecimal digits (one SM4 key)".into(),
@@ -291,7 +366,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     const DEV: (&str, &str) = ("MCA_DEV_MODE", "true");
@@ -322,7 +400,10 @@ mod tests {
         .unwrap();
         let loaded = Config::load(
             Some(&file),
-            env(&[("MCA_MAX_BODY_BYTES", "2000"), ("MCA_SMS_ALIYUN_SIGN_NAME", "浙江移动CA")]),
+            env(&[
+                ("MCA_MAX_BODY_BYTES", "2000"),
+                ("MCA_SMS_ALIYUN_SIGN_NAME", "浙江移动CA"),
+            ]),
         )
         .unwrap();
         assert_eq!(loaded.config.listen.port(), 9000);
@@ -342,7 +423,10 @@ mod tests {
             env(&[DEV, ("MCA_OPERATOR_TOKEN_FILE", file.to_str().unwrap())]),
         )
         .unwrap();
-        assert_eq!(loaded.config.operator_token.as_ref().unwrap().expose(), "123456789");
+        assert_eq!(
+            loaded.config.operator_token.as_ref().unwrap().expose(),
+            "123456789"
+        );
         assert!(!format!("{:?}", loaded.config).contains("123456789"));
     }
 
@@ -350,10 +434,18 @@ mod tests {
     fn unknown_variables_are_reported_not_applied() {
         let loaded = Config::load(
             None,
-            env(&[DEV, ("MCA_LISTN", "x"), ("MCA_LISTEN_FILE", "/x"), ("MCA_TEST_POSTGRES_URL", "p")]),
+            env(&[
+                DEV,
+                ("MCA_LISTN", "x"),
+                ("MCA_LISTEN_FILE", "/x"),
+                ("MCA_TEST_POSTGRES_URL", "p"),
+            ]),
         )
         .unwrap();
-        assert_eq!(loaded.unknown_env, vec!["MCA_LISTN".to_string(), "MCA_LISTEN_FILE".to_string()]);
+        assert_eq!(
+            loaded.unknown_env,
+            vec!["MCA_LISTN".to_string(), "MCA_LISTEN_FILE".to_string()]
+        );
     }
 
     #[test]
@@ -366,7 +458,10 @@ mod tests {
         ] {
             assert!(Config::load(None, env(&[DEV, bad])).is_err(), "{bad:?}");
         }
-        let missing = Config::load(None, env(&[DEV, ("MCA_OPERATOR_TOKEN_FILE", "/nonexistent/x")]));
+        let missing = Config::load(
+            None,
+            env(&[DEV, ("MCA_OPERATOR_TOKEN_FILE", "/nonexistent/x")]),
+        );
         assert!(matches!(missing, Err(ConfigError::Read { .. })));
     }
 
@@ -388,7 +483,11 @@ mod tests {
         assert!(loaded.config.dev_mode);
         // Every environment variable is documented in the example.
         for key in ENV_KEYS {
-            assert!(EXAMPLE.contains(&format!("MCA_{}", key.var)), "{} undocumented", key.var);
+            assert!(
+                EXAMPLE.contains(&format!("MCA_{}", key.var)),
+                "{} undocumented",
+                key.var
+            );
         }
     }
 }

@@ -47,7 +47,13 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a status, a stable code and a Chinese title.
     pub fn new(status: StatusCode, code: &'static str, title: impl Into<String>) -> Self {
-        ApiError { status, code, title: title.into(), detail: None, retry_after: None }
+        ApiError {
+            status,
+            code,
+            title: title.into(),
+            detail: None,
+            retry_after: None,
+        }
     }
 
     /// Adds a user-facing detail for this occurrence.
@@ -58,12 +64,21 @@ impl ApiError {
 
     /// The request body is not the JSON this endpoint takes.
     pub fn bad_json(detail: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "malformed_body", "请求内容格式错误").with_detail(detail)
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            "请求内容格式错误",
+        )
+        .with_detail(detail)
     }
 
     /// The request body is larger than the configured limit.
     pub fn body_too_large() -> Self {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "请求内容过大")
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "请求内容过大",
+        )
     }
 
     /// The request lacks valid credentials (token, device signature).
@@ -79,7 +94,11 @@ impl ApiError {
     /// An internal failure: logged here with its cause, answered opaquely.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后重试",
+        )
     }
 
     /// The HTTP status.
@@ -145,7 +164,9 @@ impl IntoResponse for ApiError {
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if let Some(secs) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         response
     }
@@ -160,7 +181,9 @@ mod tests {
         let response = ApiError::bad_json("第1行").into_response();
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["type"], "urn:mca:problem:malformed_body");
         assert_eq!(v["title"], "请求内容格式错误");
@@ -172,12 +195,21 @@ mod tests {
     #[test]
     fn domain_errors_keep_code_and_chinese_message() {
         let p = ApiError::from(DomainError::IdentityNotVerified).problem();
-        assert_eq!((p.status, p.code.as_str(), p.title.as_str()), (403, "identity_not_verified", "尚未实名认证，无法操作"));
+        assert_eq!(
+            (p.status, p.code.as_str(), p.title.as_str()),
+            (403, "identity_not_verified", "尚未实名认证，无法操作")
+        );
         let e = ApiError::from(DomainError::RateLimited { retry_after: 42 });
         let p = e.problem();
-        assert_eq!((p.status, p.detail.as_deref()), (429, Some("请在42秒后重试")));
+        assert_eq!(
+            (p.status, p.detail.as_deref()),
+            (429, Some("请在42秒后重试"))
+        );
         assert_eq!(e.into_response().headers()[header::RETRY_AFTER], "42");
-        assert_eq!(ApiError::from(DomainError::InvalidPhone).status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            ApiError::from(DomainError::InvalidPhone).status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
     }
 
     #[test]

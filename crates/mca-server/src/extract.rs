@@ -11,10 +11,10 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::extract::rejection::JsonRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
 use mca_domain::{Caller, DeviceId, SessionToken, SignedRequest};
 use serde::de::DeserializeOwned;
@@ -95,7 +95,11 @@ async fn authenticate(parts: &Parts, body: &Bytes, state: &AppState) -> Result<C
     let signature = base64::engine::general_purpose::STANDARD
         .decode(header(HEADER_SIGNATURE)?)
         .map_err(|_| ApiError::unauthenticated(format!("{HEADER_SIGNATURE} 不正确")))?;
-    let path_and_query = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let token = SessionToken::from_client(token);
     let request = SignedRequest {
         token: &token,
@@ -120,8 +124,15 @@ impl FromRequestParts<AppState> for ClientIp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(a)| a.ip());
-        Ok(ClientIp(client_ip(&parts.headers, state.client_ip_header.as_deref(), peer)))
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip());
+        Ok(ClientIp(client_ip(
+            &parts.headers,
+            state.client_ip_header.as_deref(),
+            peer,
+        )))
     }
 }
 
@@ -133,7 +144,10 @@ fn client_ip(headers: &HeaderMap, header: Option<&str>, peer: Option<IpAddr>) ->
         .and_then(|last| last.trim().parse::<IpAddr>().ok());
     // Without connect info (an in-process test), all requests share one
     // address, which only makes the per-address limit stricter.
-    forwarded.or(peer).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into())
+    forwarded
+        .or(peer)
+        .map(|ip| ip.to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 #[cfg(test)]
@@ -145,11 +159,17 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "6.6.6.6, 10.0.0.7".parse().unwrap());
         let peer = Some(IpAddr::from([127, 0, 0, 1]));
-        assert_eq!(client_ip(&headers, Some("x-forwarded-for"), peer), "10.0.0.7");
+        assert_eq!(
+            client_ip(&headers, Some("x-forwarded-for"), peer),
+            "10.0.0.7"
+        );
         // Not configured: the header is the client's word and ignored.
         assert_eq!(client_ip(&headers, None, peer), "127.0.0.1");
         headers.insert("x-forwarded-for", "garbage".parse().unwrap());
-        assert_eq!(client_ip(&headers, Some("x-forwarded-for"), peer), "127.0.0.1");
+        assert_eq!(
+            client_ip(&headers, Some("x-forwarded-for"), peer),
+            "127.0.0.1"
+        );
         assert_eq!(client_ip(&HeaderMap::new(), None, None), "unknown");
     }
 }

@@ -82,7 +82,10 @@ pub fn app(state: AppState) -> Router {
     let (router, api) = documented().split_for_parts();
     let api = Arc::new(api);
     let mut router = router
-        .route("/api/openapi.json", get(move || async move { axum::Json(api.as_ref().clone()) }))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { axum::Json(api.as_ref().clone()) }),
+        )
         .nest("/api/operator/v1", operator::routes());
     if state.dev.is_some() {
         router = router.nest("/api/dev", dev::routes());
@@ -92,7 +95,11 @@ pub fn app(state: AppState) -> Router {
             ApiError::new(axum::http::StatusCode::NOT_FOUND, "no_route", "未找到")
         })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "不支持该请求方法")
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "不支持该请求方法",
+            )
         })
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         // Spans carry method and path only: no headers (tokens), no bodies.
@@ -107,9 +114,12 @@ pub async fn run(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on Ctrl-C or SIGTERM: the shutdown future of `mca serve`.

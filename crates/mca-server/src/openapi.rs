@@ -49,7 +49,12 @@ x-mca-nonce and x-mca-signature headers",
                     .build(),
             ),
         );
-        for header in ["x-mca-device", "x-mca-timestamp", "x-mca-nonce", "x-mca-signature"] {
+        for header in [
+            "x-mca-device",
+            "x-mca-timestamp",
+            "x-mca-nonce",
+            "x-mca-signature",
+        ] {
             components.add_security_scheme(
                 header,
                 SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(header))),

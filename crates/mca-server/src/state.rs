@@ -30,7 +30,12 @@ pub struct AppState {
 impl AppState {
     /// State from wired services. `dev` must be `Some` only in development
     /// mode: it switches the development endpoints on.
-    pub fn new(services: Services, store: Arc<dyn Store>, dev: Option<DevProviders>, config: &Config) -> Self {
+    pub fn new(
+        services: Services,
+        store: Arc<dyn Store>,
+        dev: Option<DevProviders>,
+        config: &Config,
+    ) -> Self {
         AppState {
             services,
             store,

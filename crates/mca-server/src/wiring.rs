@@ -8,7 +8,8 @@ use mca_domain::error::ProviderError;
 use mca_domain::providers::{FaceOutcome, FaceSession, FaceVerifier, SmsSender};
 use mca_domain::store::Store;
 use mca_domain::{
-    Clock, CodePolicy, CodePurpose, IdNumber, KeyVault, PersonName, Phone, Services, SmsCode, SystemClock,
+    Clock, CodePolicy, CodePurpose, IdNumber, KeyVault, PersonName, Phone, Services, SmsCode,
+    SystemClock,
 };
 
 use crate::config::{Config, ConfigError, SmsProvider};
@@ -25,7 +26,10 @@ impl SmsSender for AliyunSms {
     ) -> Result<(), ProviderError> {
         AliyunSms::send_code(self, phone.as_str(), code.expose())
             .await
-            .map_err(|e| ProviderError { provider: "aliyun-sms", reason: e.to_string() })
+            .map_err(|e| ProviderError {
+                provider: "aliyun-sms",
+                reason: e.to_string(),
+            })
     }
 }
 
@@ -36,18 +40,25 @@ struct NoFaceProvider;
 #[async_trait]
 impl FaceVerifier for NoFaceProvider {
     async fn start(&self, _: &PersonName, _: &IdNumber) -> Result<FaceSession, ProviderError> {
-        Err(ProviderError { provider: "face", reason: "no face-verification provider configured".into() })
+        Err(ProviderError {
+            provider: "face",
+            reason: "no face-verification provider configured".into(),
+        })
     }
 
     async fn outcome(&self, _: &str) -> Result<FaceOutcome, ProviderError> {
-        Err(ProviderError { provider: "face", reason: "no face-verification provider configured".into() })
+        Err(ProviderError {
+            provider: "face",
+            reason: "no face-verification provider configured".into(),
+        })
     }
 }
 
 /// The key vault of `config`. In development mode without a key, an
 /// ephemeral one (sealed values die with the process), with a warning.
 pub fn vault(config: &Config) -> Result<KeyVault, ConfigError> {
-    let invalid = |e: mca_domain::VaultError| ConfigError::Invalid(format!("key_encryption_key: {e}"));
+    let invalid =
+        |e: mca_domain::VaultError| ConfigError::Invalid(format!("key_encryption_key: {e}"));
     match &config.key_encryption_key {
         Some(kek) => {
             let id = config.key_encryption_key_id.as_str();
@@ -57,7 +68,9 @@ pub fn vault(config: &Config) -> Result<KeyVault, ConfigError> {
             tracing::warn!("no key_encryption_key: using an ephemeral one (development only)");
             KeyVault::ephemeral().map_err(invalid)
         }
-        None => Err(ConfigError::Invalid("key_encryption_key is required".into())),
+        None => Err(ConfigError::Invalid(
+            "key_encryption_key is required".into(),
+        )),
     }
 }
 
@@ -87,8 +100,14 @@ pub fn state_with_clock(
             let sms = AliyunSms::new(&config.sms.aliyun)
                 .map_err(|e| ConfigError::Invalid(e.to_string()))?;
             let face: Arc<dyn FaceVerifier> = Arc::new(NoFaceProvider);
-            let services =
-                Services::new(store.clone(), Arc::new(sms), face, vault, clock, CodePolicy::default());
+            let services = Services::new(
+                store.clone(),
+                Arc::new(sms),
+                face,
+                vault,
+                clock,
+                CodePolicy::default(),
+            );
             (services, None)
         }
     };

@@ -56,17 +56,26 @@ fn decode(s: &str) -> String {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|c| match c {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (c as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (c as char).to_string()
+            }
             _ => format!("%{c:02X}"),
         })
         .collect()
 }
 
 fn error(status: StatusCode, code: &str) -> axum::response::Response {
-    (status, axum::Json(json!({ "Code": code, "Message": code, "RequestId": "stub" }))).into_response()
+    (
+        status,
+        axum::Json(json!({ "Code": code, "Message": code, "RequestId": "stub" })),
+    )
+        .into_response()
 }
 
-async fn gateway(State(shared): State<Shared>, RawQuery(query): RawQuery) -> axum::response::Response {
+async fn gateway(
+    State(shared): State<Shared>,
+    RawQuery(query): RawQuery,
+) -> axum::response::Response {
     let query = query.unwrap_or_default();
     let mut params: BTreeMap<String, String> = query
         .split('&')
@@ -95,7 +104,10 @@ async fn gateway(State(shared): State<Shared>, RawQuery(query): RawQuery) -> axu
     if timestamp.len() != 20 || !timestamp.ends_with('Z') || &timestamp[10..11] != "T" {
         return error(StatusCode::BAD_REQUEST, "InvalidTimeStamp.Format");
     }
-    let canonical: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+    let canonical: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect();
     let string_to_sign = format!("GET&{}&{}", encode("/"), encode(&canonical.join("&")));
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{KEY_SECRET}&").as_bytes()).unwrap();
     mac.update(string_to_sign.as_bytes());
@@ -111,14 +123,19 @@ async fn gateway(State(shared): State<Shared>, RawQuery(query): RawQuery) -> axu
         return error(StatusCode::OK, code);
     }
     let template: serde_json::Value = serde_json::from_str(&params["TemplateParam"]).unwrap();
-    g.sent.push((params["PhoneNumbers"].clone(), template["code"].as_str().unwrap().to_owned()));
+    g.sent.push((
+        params["PhoneNumbers"].clone(),
+        template["code"].as_str().unwrap().to_owned(),
+    ));
     axum::Json(json!({ "Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "stub" }))
         .into_response()
 }
 
 async fn start_gateway() -> (String, Shared) {
     let shared = Shared::default();
-    let app = axum::Router::new().route("/", axum::routing::get(gateway)).with_state(shared.clone());
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(gateway))
+        .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -141,19 +158,32 @@ fn production_config(endpoint: &str, secret: &str) -> mca_server::Config {
 async fn login_with_a_code_delivered_through_the_gateway() {
     let (endpoint, gateway) = start_gateway().await;
     let scratch = Scratch::sqlite().await.unwrap();
-    let server = TestServer::start_with(&scratch.db, production_config(&endpoint, KEY_SECRET)).await;
+    let server =
+        TestServer::start_with(&scratch.db, production_config(&endpoint, KEY_SECRET)).await;
     assert!(server.dev.is_none());
 
     let mut phone = server.phone();
-    phone.send_code("13800138000", Purpose::Login).await.unwrap();
-    let (to, code) = gateway.lock().unwrap().sent.last().cloned().expect("the gateway got the message");
+    phone
+        .send_code("13800138000", Purpose::Login)
+        .await
+        .unwrap();
+    let (to, code) = gateway
+        .lock()
+        .unwrap()
+        .sent
+        .last()
+        .cloned()
+        .expect("the gateway got the message");
     assert_eq!(to, "13800138000");
     assert_eq!(code.len(), 6);
     assert!(phone.login_with_code("13800138000", &code).await.unwrap());
 
     // A second message uses a fresh nonce (the gateway refuses reuse).
     server.clock.advance(61);
-    phone.send_code("13800138000", Purpose::ResetPassword).await.unwrap();
+    phone
+        .send_code("13800138000", Purpose::ResetPassword)
+        .await
+        .unwrap();
     assert_eq!(gateway.lock().unwrap().sent.len(), 2);
 
     server.stop().await;
@@ -166,10 +196,16 @@ async fn gateway_refusals_are_503_problems_without_secrets() {
     let scratch = Scratch::sqlite().await.unwrap();
 
     // A wrong AccessKey secret: the gateway's signature check fails.
-    let server = TestServer::start_with(&scratch.db, production_config(&endpoint, "wrong-secret")).await;
+    let server =
+        TestServer::start_with(&scratch.db, production_config(&endpoint, "wrong-secret")).await;
     let phone = server.phone();
     match phone.send_code("13800138000", Purpose::Login).await {
-        Err(PhoneError::Refused { status: 503, code, detail, .. }) => {
+        Err(PhoneError::Refused {
+            status: 503,
+            code,
+            detail,
+            ..
+        }) => {
             assert_eq!(code, "provider_unavailable");
             assert!(detail.unwrap_or_default().find("wrong-secret").is_none());
         }
@@ -180,15 +216,23 @@ async fn gateway_refusals_are_503_problems_without_secrets() {
 
     // The gateway's own business refusal (flow control).
     gateway.lock().unwrap().fail_with = Some("isv.BUSINESS_LIMIT_CONTROL");
-    let server = TestServer::start_with(&scratch.db, production_config(&endpoint, KEY_SECRET)).await;
+    let server =
+        TestServer::start_with(&scratch.db, production_config(&endpoint, KEY_SECRET)).await;
     let phone = server.phone();
     let result = phone.send_code("13900139000", Purpose::Login).await;
     assert_eq!(result.unwrap_err().code(), Some("provider_unavailable"));
     server.stop().await;
 
     // Nobody answers at all.
-    let server = TestServer::start_with(&scratch.db, production_config("http://127.0.0.1:9/", KEY_SECRET)).await;
-    let result = server.phone().send_code("13700137000", Purpose::Login).await;
+    let server = TestServer::start_with(
+        &scratch.db,
+        production_config("http://127.0.0.1:9/", KEY_SECRET),
+    )
+    .await;
+    let result = server
+        .phone()
+        .send_code("13700137000", Purpose::Login)
+        .await;
     assert_eq!(result.unwrap_err().code(), Some("provider_unavailable"));
     server.stop().await;
     scratch.drop_all().await.unwrap();

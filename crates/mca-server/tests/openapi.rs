@@ -36,9 +36,19 @@ async fn every_route_is_documented_and_served() {
     let scratch = Scratch::sqlite().await.unwrap();
     let server = TestServer::start(&scratch.db).await;
     let http = server.http();
-    let doc: Value =
-        http.get(format!("{}/api/openapi.json", server.base)).send().await.unwrap().json().await.unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    let doc: Value = http
+        .get(format!("{}/api/openapi.json", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     assert!(doc["components"]["securitySchemes"]["device"].is_object());
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 
@@ -48,12 +58,22 @@ async fn every_route_is_documented_and_served() {
             documented.insert((method.clone(), path.clone()));
         }
     }
-    let expected: BTreeSet<_> = EXPECTED.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
-    assert_eq!(documented, expected, "documented operations differ from the app API");
+    let expected: BTreeSet<_> = EXPECTED
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        documented, expected,
+        "documented operations differ from the app API"
+    );
 
     // Each documented operation reaches a handler (not the router's 404/405).
     for (method, path) in &documented {
-        let url = format!("{}{}", server.base, path.replace("{id}", "0190f2a0-0000-7000-8000-000000000000"));
+        let url = format!(
+            "{}{}",
+            server.base,
+            path.replace("{id}", "0190f2a0-0000-7000-8000-000000000000")
+        );
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let r = http.request(method.clone(), &url).send().await.unwrap();
         let status = r.status().as_u16();
@@ -68,7 +88,10 @@ async fn every_route_is_documented_and_served() {
     for (path, item) in doc["paths"].as_object().unwrap() {
         if path.starts_with("/api/app/v1/me/") {
             for (method, op) in item.as_object().unwrap() {
-                assert!(op["security"].is_array(), "{method} {path} lacks its security requirement");
+                assert!(
+                    op["security"].is_array(),
+                    "{method} {path} lacks its security requirement"
+                );
             }
         }
     }

@@ -16,7 +16,12 @@ const ID_NUMBER: &str = "330106199003071236";
 
 fn refused(result: Result<impl std::fmt::Debug, PhoneError>) -> (u16, String, String) {
     match result {
-        Err(PhoneError::Refused { status, code, title, .. }) => (status, code, title),
+        Err(PhoneError::Refused {
+            status,
+            code,
+            title,
+            ..
+        }) => (status, code, title),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -47,12 +52,18 @@ async fn account_story_register_to_audit() {
 
     // A3 gating: certificates are refused before verification.
     let (status, code, title) = refused(phone.certificates().await);
-    assert_eq!((status, code.as_str(), title.as_str()), (403, "identity_not_verified", "尚未实名认证，无法操作"));
+    assert_eq!(
+        (status, code.as_str(), title.as_str()),
+        (403, "identity_not_verified", "尚未实名认证，无法操作")
+    );
 
     // A3: name + ID number, face verification fails, then passes.
     let submitted = phone.submit_identity("张三", ID_NUMBER).await.unwrap();
     assert_eq!(submitted["state"], "submitted");
-    assert_ne!(submitted["id_number_masked"], ID_NUMBER, "ID number is shown masked");
+    assert_ne!(
+        submitted["id_number_masked"], ID_NUMBER,
+        "ID number is shown masked"
+    );
     let (status, code, _) = refused(phone.verify_face(Some(false)).await);
     assert_eq!((status, code.as_str()), (422, "face_failed"));
     assert_eq!(phone.identity().await.unwrap()["state"], "face_failed");
@@ -72,16 +83,28 @@ async fn account_story_register_to_audit() {
         .expect("identity_verified message")
         .clone();
     assert!(message["read_at"].is_null());
-    phone.read_message(message["id"].as_str().unwrap()).await.unwrap();
+    phone
+        .read_message(message["id"].as_str().unwrap())
+        .await
+        .unwrap();
     let messages = phone.messages().await.unwrap();
-    let read = messages.as_array().unwrap().iter().find(|m| m["id"] == message["id"]).unwrap();
+    let read = messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == message["id"])
+        .unwrap();
     assert!(read["read_at"].is_i64());
 
     // Devices: three logins, three devices; remove the second one and its
     // requests are refused, while the others keep working.
     let devices = phone.devices().await.unwrap();
     let devices = devices.as_array().unwrap();
-    assert_eq!(devices.len(), 4, "two logins on the first phone, one each on the others");
+    assert_eq!(
+        devices.len(),
+        4,
+        "two logins on the first phone, one each on the others"
+    );
     assert_eq!(devices.iter().filter(|d| d["current"] == true).count(), 1);
     let second_id = second.session().unwrap().device_id.clone();
     phone.remove_device(&second_id).await.unwrap();
@@ -95,9 +118,17 @@ async fn account_story_register_to_audit() {
     assert_eq!(report["status"], "intact", "{report}");
     assert!(report["entries"].as_u64().unwrap() >= 8);
     let entries = server.operator_get("/audit?limit=1000").await;
-    let actions: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     for expected in ["identity_verified", "device_removed"] {
-        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
     }
     // No audit entry carries the full ID number or a password.
     let text = entries.to_string();
@@ -117,9 +148,15 @@ async fn forgot_password_and_change_phone() {
     // I2 forgot: a code to the phone, then a new password; no login needed.
     let stranger = server.phone();
     server.clock.advance(61); // one code per phone per minute
-    stranger.send_code(ALICE, Purpose::ResetPassword).await.unwrap();
+    stranger
+        .send_code(ALICE, Purpose::ResetPassword)
+        .await
+        .unwrap();
     let code = stranger.dev_code(ALICE).await.unwrap();
-    stranger.reset_password(ALICE, &code, "Second456").await.unwrap();
+    stranger
+        .reset_password(ALICE, &code, "Second456")
+        .await
+        .unwrap();
     let mut other = server.phone();
     other.login_with_password(ALICE, "Second456").await.unwrap();
 
@@ -143,7 +180,11 @@ async fn health_readiness_and_dev_endpoints_only_in_dev_mode() {
     let server = TestServer::start(&scratch.db).await;
     let http = server.http();
     for path in ["/healthz", "/readyz"] {
-        let r = http.get(format!("{}{path}", server.base)).send().await.unwrap();
+        let r = http
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{path}");
     }
     server.stop().await;
@@ -168,7 +209,11 @@ async fn health_readiness_and_dev_endpoints_only_in_dev_mode() {
     let task = tokio::spawn(mca_server::run(listener, mca_server::app(state), async {
         let _ = rx.await;
     }));
-    let r = http.get(format!("{base}/api/dev/sms-codes/{ALICE}")).send().await.unwrap();
+    let r = http
+        .get(format!("{base}/api/dev/sms-codes/{ALICE}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     tx.send(()).unwrap();

@@ -38,11 +38,15 @@ async fn two_instances_on_one_postgres_database() {
     let on_a = a.same_phone_on(&on_b);
     on_a.set_password("Abc123!@").await.unwrap();
     on_b.change_password("Abc123!@", "Def456#$").await.unwrap();
-    on_a.submit_identity("张三", "330106199003071236").await.unwrap();
+    on_a.submit_identity("张三", "330106199003071236")
+        .await
+        .unwrap();
     let session = on_b.start_face().await.unwrap();
     // The development face verdict lives in instance A's process memory
     // only; the provider's answer is read where the verdict was given.
-    on_a.dev_decide_face(session["session_id"].as_str().unwrap(), true).await.unwrap();
+    on_a.dev_decide_face(session["session_id"].as_str().unwrap(), true)
+        .await
+        .unwrap();
     assert_eq!(on_a.face_result().await.unwrap()["state"], "verified");
     assert_eq!(on_b.certificates().await.unwrap(), Value::Array(vec![]));
     assert_eq!(on_b.devices().await.unwrap().as_array().unwrap().len(), 1);
@@ -50,14 +54,36 @@ async fn two_instances_on_one_postgres_database() {
     // A nonce used on A is a replay on B.
     let nonce = "fedcba9876543210fedcba9876543210".to_string();
     let path = format!("{}/me/messages", mca_phone::phone::APP);
-    let first = on_a.client().signed_raw(Method::GET, &path, None, Tamper { nonce: Some(nonce.clone()), ..Tamper::default() });
+    let first = on_a.client().signed_raw(
+        Method::GET,
+        &path,
+        None,
+        Tamper {
+            nonce: Some(nonce.clone()),
+            ..Tamper::default()
+        },
+    );
     assert_eq!(first.await.unwrap().status, 200);
-    let again = on_b.client().signed_raw(Method::GET, &path, None, Tamper { nonce: Some(nonce), ..Tamper::default() });
+    let again = on_b.client().signed_raw(
+        Method::GET,
+        &path,
+        None,
+        Tamper {
+            nonce: Some(nonce),
+            ..Tamper::default()
+        },
+    );
     let again = again.await.unwrap();
-    assert_eq!((again.status, again.body["code"].as_str()), (401, Some("replay")));
+    assert_eq!(
+        (again.status, again.body["code"].as_str()),
+        (401, Some("replay"))
+    );
 
     // Password login on either instance.
-    a.phone().login_with_password(ALICE, "Def456#$").await.unwrap();
+    a.phone()
+        .login_with_password(ALICE, "Def456#$")
+        .await
+        .unwrap();
     match b.phone().login_with_password(ALICE, "Abc123!@").await {
         Err(PhoneError::Refused { code, .. }) => assert_eq!(code, "wrong_credentials"),
         other => panic!("old password accepted: {other:?}"),

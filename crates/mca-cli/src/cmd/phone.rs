@@ -154,7 +154,10 @@ fn open(args: &PhoneArgs) -> anyhow::Result<Phone> {
 fn read_secret(prompt: &str) -> anyhow::Result<String> {
     eprint!("{prompt}: ");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading standard input")?;
     let line = line.trim().to_owned();
     if line.is_empty() {
         bail!("no {prompt} given");
@@ -163,7 +166,13 @@ fn read_secret(prompt: &str) -> anyhow::Result<String> {
 }
 
 /// The code for `phone`: given, fetched from a development server, or typed.
-async fn code_for(phone: &Phone, number: &str, purpose: Purpose, code: Option<String>, dev: bool) -> anyhow::Result<String> {
+async fn code_for(
+    phone: &Phone,
+    number: &str,
+    purpose: Purpose,
+    code: Option<String>,
+    dev: bool,
+) -> anyhow::Result<String> {
     if let Some(code) = code {
         return Ok(code);
     }
@@ -183,12 +192,26 @@ fn print(value: &Value) -> anyhow::Result<()> {
 async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
     let mut phone = open(&args)?;
     match args.command {
-        PhoneCommand::Login { phone: number, code, dev_code } => {
+        PhoneCommand::Login {
+            phone: number,
+            code,
+            dev_code,
+        } => {
             let code = code_for(&phone, &number, Purpose::Login, code, dev_code).await?;
             let registered = phone.login_with_code(&number, &code).await?;
-            println!("{}", if registered { "注册成功，已登录" } else { "登录成功" });
+            println!(
+                "{}",
+                if registered {
+                    "注册成功，已登录"
+                } else {
+                    "登录成功"
+                }
+            );
         }
-        PhoneCommand::LoginPassword { phone: number, password } => {
+        PhoneCommand::LoginPassword {
+            phone: number,
+            password,
+        } => {
             let password = match password {
                 Some(p) => p,
                 None => read_secret("密码")?,
@@ -208,26 +231,44 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
             phone.change_password(&old, &new).await?;
             println!("密码已修改");
         }
-        PhoneCommand::ForgotPassword { phone: number, new, code, dev_code } => {
+        PhoneCommand::ForgotPassword {
+            phone: number,
+            new,
+            code,
+            dev_code,
+        } => {
             let code = code_for(&phone, &number, Purpose::ResetPassword, code, dev_code).await?;
             phone.reset_password(&number, &code, &new).await?;
             println!("密码已重置");
         }
-        PhoneCommand::ChangePhone { phone: number, code, dev_code } => {
+        PhoneCommand::ChangePhone {
+            phone: number,
+            code,
+            dev_code,
+        } => {
             let code = code_for(&phone, &number, Purpose::ChangePhone, code, dev_code).await?;
             phone.change_phone(&number, &code).await?;
             println!("手机号已更换为 {number}");
         }
-        PhoneCommand::VerifyIdentity { name, id_number, dev_face } => {
+        PhoneCommand::VerifyIdentity {
+            name,
+            id_number,
+            dev_face,
+        } => {
             phone.submit_identity(&name, &id_number).await?;
             let session = phone.start_face().await?;
             match dev_face.as_deref() {
                 Some(outcome) => {
-                    let id = session["session_id"].as_str().context("no face session id")?;
+                    let id = session["session_id"]
+                        .as_str()
+                        .context("no face session id")?;
                     phone.dev_decide_face(id, outcome == "pass").await?;
                 }
                 None => {
-                    eprintln!("请在浏览器中完成人脸识别: {}", session["url"].as_str().unwrap_or(""));
+                    eprintln!(
+                        "请在浏览器中完成人脸识别: {}",
+                        session["url"].as_str().unwrap_or("")
+                    );
                     read_secret("完成后按回车继续（输入 y）")?;
                 }
             }

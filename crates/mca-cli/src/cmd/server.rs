@@ -42,23 +42,34 @@ pub enum AuditCommand {
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MCA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// A tokio runtime for one command.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")
 }
 
 /// Opens the configured database and applies pending migrations.
 pub async fn open_migrated(config: &Config) -> anyhow::Result<mca_store::Database> {
     if let Some(path) = config.database_url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = std::path::Path::new(file)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
     }
-    let db = mca_store::connect(&config.database_url).await.context("opening the database")?;
+    let db = mca_store::connect(&config.database_url)
+        .await
+        .context("opening the database")?;
     db.migrate().await.context("migrating the database")?;
     Ok(db)
 }
@@ -79,7 +90,12 @@ pub async fn serve_state(
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, backend = db.backend(), dev_mode = config.dev_mode, "serving");
-    mca_server::run(listener, mca_server::app(state), mca_server::shutdown_signal()).await?;
+    mca_server::run(
+        listener,
+        mca_server::app(state),
+        mca_server::shutdown_signal(),
+    )
+    .await?;
     db.close().await;
     Ok(())
 }
@@ -110,8 +126,12 @@ pub fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
     let AuditCommand::Verify(args) = command;
     let config = args.load()?;
     runtime()?.block_on(async {
-        let db = mca_store::connect(&config.database_url).await.context("opening the database")?;
-        let report = Audit::new(db.store(), Arc::new(SystemClock)).verify().await?;
+        let db = mca_store::connect(&config.database_url)
+            .await
+            .context("opening the database")?;
+        let report = Audit::new(db.store(), Arc::new(SystemClock))
+            .verify()
+            .await?;
         db.close().await;
         match report {
             ChainReport::Intact { entries, head } => {

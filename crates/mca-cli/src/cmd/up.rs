@@ -46,12 +46,16 @@ fn secret_file(path: &Path) -> anyhow::Result<Secret> {
 
 /// The development configuration of `mca up`.
 pub fn config(args: &UpArgs) -> anyhow::Result<Config> {
-    fs::create_dir_all(&args.data_dir).with_context(|| format!("creating {}", args.data_dir.display()))?;
+    fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("creating {}", args.data_dir.display()))?;
     fs::set_permissions(&args.data_dir, fs::Permissions::from_mode(0o700))?;
     let config = Config {
         dev_mode: true,
         listen: args.listen,
-        database_url: format!("sqlite://{}?mode=rwc", args.data_dir.join("mca.db").display()),
+        database_url: format!(
+            "sqlite://{}?mode=rwc",
+            args.data_dir.join("mca.db").display()
+        ),
         key_encryption_key: Some(secret_file(&args.data_dir.join("kek.hex"))?),
         operator_token: Some(secret_file(&args.data_dir.join("operator-token"))?),
         ..Config::default()
@@ -67,7 +71,12 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let db = open_migrated(&config).await?;
         let state = mca_server::wiring::state(&config, db.store())?;
-        state.services.catalogue.seed_zhejiang().await.context("seeding the catalogue")?;
+        state
+            .services
+            .catalogue
+            .seed_zhejiang()
+            .await
+            .context("seeding the catalogue")?;
         print_welcome(&args);
         serve_state(&config, state, db).await
     })

@@ -56,7 +56,11 @@ pub async fn send_code(
     AppJson(req): AppJson<SendCodeRequest>,
 ) -> Result<StatusCode, ApiError> {
     let phone = Phone::parse(&req.phone)?;
-    state.services.accounts.send_code(&phone, req.purpose.into(), &ip).await?;
+    state
+        .services
+        .accounts
+        .send_code(&phone, req.purpose.into(), &ip)
+        .await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -101,16 +105,25 @@ pub async fn login(
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<(StatusCode, axum::Json<LoginResponse>), ApiError> {
     let phone = Phone::parse(&req.phone)?;
-    let public_key =
-        DevicePublicKey::from_hex(&req.device_public_key).map_err(|_| DomainError::InvalidDeviceKey)?;
-    let device = NewDevice { name: req.device_name, public_key };
+    let public_key = DevicePublicKey::from_hex(&req.device_public_key)
+        .map_err(|_| DomainError::InvalidDeviceKey)?;
+    let device = NewDevice {
+        name: req.device_name,
+        public_key,
+    };
     let accounts = &state.services.accounts;
     let login = match (req.code, req.password) {
-        (Some(code), None) => accounts.login_with_code(&phone, &SmsCode::parse(&code)?, device).await?,
+        (Some(code), None) => {
+            accounts
+                .login_with_code(&phone, &SmsCode::parse(&code)?, device)
+                .await?
+        }
         (None, Some(password)) => {
             // A password that breaks the rules cannot be anyone's password.
             let password = Password::parse(&password).map_err(|_| DomainError::WrongCredentials)?;
-            accounts.login_with_password(&phone, &password, device).await?
+            accounts
+                .login_with_password(&phone, &password, device)
+                .await?
         }
         _ => return Err(DomainError::InvalidInput("code/password").into()),
     };
@@ -153,7 +166,11 @@ pub async fn put_password(
         None => state.services.accounts.set_password(user, &new).await?,
         Some(old) => {
             let old = Password::parse(&old).map_err(|_| DomainError::WrongPassword)?;
-            state.services.accounts.change_password(user, &old, &new).await?
+            state
+                .services
+                .accounts
+                .change_password(user, &old, &new)
+                .await?
         }
     }
     Ok(StatusCode::NO_CONTENT)
@@ -183,7 +200,11 @@ pub async fn reset_password(
     let phone = Phone::parse(&req.phone)?;
     let code = SmsCode::parse(&req.code)?;
     let new = Password::parse(&req.new_password)?;
-    state.services.accounts.reset_password(&phone, &code, &new).await?;
+    state
+        .services
+        .accounts
+        .reset_password(&phone, &code, &new)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -209,6 +230,10 @@ pub async fn put_phone(
 ) -> Result<StatusCode, ApiError> {
     let phone = Phone::parse(&req.body.phone)?;
     let code = SmsCode::parse(&req.body.code)?;
-    state.services.accounts.change_phone(req.caller.user, &phone, &code).await?;
+    state
+        .services
+        .accounts
+        .change_phone(req.caller.user, &phone, &code)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

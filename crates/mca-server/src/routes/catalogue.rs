@@ -76,7 +76,11 @@ impl From<CatalogueView> for CatalogueResponse {
             provinces: c
                 .provinces
                 .into_iter()
-                .map(|p| ProvinceView { id: p.id.to_string(), code: p.code, name: p.name })
+                .map(|p| ProvinceView {
+                    id: p.id.to_string(),
+                    code: p.code,
+                    name: p.name,
+                })
                 .collect(),
             platforms: c
                 .platforms
@@ -91,7 +95,11 @@ impl From<CatalogueView> for CatalogueResponse {
             ca_organizations: c
                 .ca_organizations
                 .into_iter()
-                .map(|o| CaView { id: o.id.to_string(), name: o.name, short_name: o.short_name })
+                .map(|o| CaView {
+                    id: o.id.to_string(),
+                    name: o.name,
+                    short_name: o.short_name,
+                })
                 .collect(),
             validity_options: c
                 .validity_options

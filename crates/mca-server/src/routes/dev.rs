@@ -34,11 +34,18 @@ struct LatestCode {
     code: String,
 }
 
-async fn latest_code(State(state): State<AppState>, Path(phone): Path<String>) -> Result<Json<LatestCode>, ApiError> {
+async fn latest_code(
+    State(state): State<AppState>,
+    Path(phone): Path<String>,
+) -> Result<Json<LatestCode>, ApiError> {
     let dev = state.dev.as_ref().ok_or_else(ApiError::not_found)?;
     let phone = Phone::parse(&phone)?;
     let (purpose, code) = dev.sms.latest(&phone).ok_or_else(ApiError::not_found)?;
-    Ok(Json(LatestCode { phone: phone.as_str().to_owned(), purpose: purpose.as_str(), code: code.expose().to_owned() }))
+    Ok(Json(LatestCode {
+        phone: phone.as_str().to_owned(),
+        purpose: purpose.as_str(),
+        code: code.expose().to_owned(),
+    }))
 }
 
 #[derive(Deserialize)]

@@ -29,7 +29,10 @@ pub struct DeviceView {
 /// The account's devices, oldest first.
 #[utoipa::path(get, path = "/api/app/v1/me/devices", tag = "devices", security(("device" = [])),
     responses((status = 200, body = Vec<DeviceView>)))]
-pub async fn list(State(state): State<AppState>, req: Signed<()>) -> Result<Json<Vec<DeviceView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    req: Signed<()>,
+) -> Result<Json<Vec<DeviceView>>, ApiError> {
     let devices = state.services.devices.list(req.caller.user).await?;
     Ok(Json(
         devices
@@ -56,6 +59,10 @@ pub async fn remove(
     req: Signed<()>,
 ) -> Result<StatusCode, ApiError> {
     let device = DeviceId::parse(&id).ok_or(DomainError::NotFound("device"))?;
-    state.services.devices.remove(req.caller.user, device).await?;
+    state
+        .services
+        .devices
+        .remove(req.caller.user, device)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

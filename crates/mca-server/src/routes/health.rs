@@ -33,7 +33,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
         Ok(_) => Ok(Json(Health { status: "ok" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness: database unreachable");
-            Err(ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "not_ready", "服务暂不可用"))
+            Err(ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                "服务暂不可用",
+            ))
         }
     }
 }

@@ -53,8 +53,18 @@ pub struct FaceSessionView {
 /// The verification state.
 #[utoipa::path(get, path = "/api/app/v1/me/identity", tag = "identity", security(("device" = [])),
     responses((status = 200, body = IdentityView)))]
-pub async fn get_identity(State(state): State<AppState>, req: Signed<()>) -> Result<Json<IdentityView>, ApiError> {
-    Ok(Json(state.services.identity.status(req.caller.user).await?.into()))
+pub async fn get_identity(
+    State(state): State<AppState>,
+    req: Signed<()>,
+) -> Result<Json<IdentityView>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .identity
+            .status(req.caller.user)
+            .await?
+            .into(),
+    ))
 }
 
 /// Step 1: name and resident ID number (checksum and birth date checked).
@@ -67,8 +77,11 @@ pub async fn submit_identity(
     State(state): State<AppState>,
     req: Signed<IdentityRequest>,
 ) -> Result<Json<IdentityView>, ApiError> {
-    let status =
-        state.services.identity.submit(req.caller.user, &req.body.name, &req.body.id_number).await?;
+    let status = state
+        .services
+        .identity
+        .submit(req.caller.user, &req.body.name, &req.body.id_number)
+        .await?;
     Ok(Json(status.into()))
 }
 
@@ -81,7 +94,10 @@ pub async fn start_face(
     req: Signed<()>,
 ) -> Result<Json<FaceSessionView>, ApiError> {
     let session = state.services.identity.start_face(req.caller.user).await?;
-    Ok(Json(FaceSessionView { session_id: session.id, url: session.url }))
+    Ok(Json(FaceSessionView {
+        session_id: session.id,
+        url: session.url,
+    }))
 }
 
 /// Step 3: asks the provider for the result; passing verifies the user.
@@ -92,7 +108,14 @@ pub async fn complete_face(
     State(state): State<AppState>,
     req: Signed<()>,
 ) -> Result<Json<IdentityView>, ApiError> {
-    Ok(Json(state.services.identity.complete_face(req.caller.user).await?.into()))
+    Ok(Json(
+        state
+            .services
+            .identity
+            .complete_face(req.caller.user)
+            .await?
+            .into(),
+    ))
 }
 
 /// The user's certificates; like every certificate operation, refused with
@@ -105,6 +128,10 @@ pub async fn certificates(
     State(state): State<AppState>,
     req: Signed<()>,
 ) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
-    state.services.identity.require_verified(req.caller.user).await?;
+    state
+        .services
+        .identity
+        .require_verified(req.caller.user)
+        .await?;
     Ok(Json(Vec::new()))
 }

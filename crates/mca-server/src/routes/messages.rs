@@ -47,7 +47,10 @@ impl From<Message> for MessageView {
             kind: m.kind.as_str().to_owned(),
             title: m.title,
             body: m.body,
-            action: m.action.map(|a| ActionView { name: a.name, target: a.target }),
+            action: m.action.map(|a| ActionView {
+                name: a.name,
+                target: a.target,
+            }),
             created_at: m.created_at.secs(),
             read_at: m.read_at.map(|t| t.secs()),
         }
@@ -57,7 +60,10 @@ impl From<Message> for MessageView {
 /// The inbox, newest first.
 #[utoipa::path(get, path = "/api/app/v1/me/messages", tag = "messages", security(("device" = [])),
     responses((status = 200, body = Vec<MessageView>)))]
-pub async fn list(State(state): State<AppState>, req: Signed<()>) -> Result<Json<Vec<MessageView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    req: Signed<()>,
+) -> Result<Json<Vec<MessageView>>, ApiError> {
     let messages = state.services.messages.list(req.caller.user).await?;
     Ok(Json(messages.into_iter().map(MessageView::from).collect()))
 }
@@ -73,6 +79,10 @@ pub async fn mark_read(
     req: Signed<()>,
 ) -> Result<StatusCode, ApiError> {
     let id = MessageId::parse(&id).ok_or(DomainError::NotFound("message"))?;
-    state.services.messages.mark_read(req.caller.user, id).await?;
+    state
+        .services
+        .messages
+        .mark_read(req.caller.user, id)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

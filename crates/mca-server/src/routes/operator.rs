@@ -50,18 +50,30 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/catalogue", get(catalogue))
         .route("/provinces", post(create_province))
-        .route("/provinces/{id}", put(update_province).delete(delete_province))
+        .route(
+            "/provinces/{id}",
+            put(update_province).delete(delete_province),
+        )
         .route("/platforms", post(create_platform))
-        .route("/platforms/{id}", put(update_platform).delete(delete_platform))
+        .route(
+            "/platforms/{id}",
+            put(update_platform).delete(delete_platform),
+        )
         .route("/ca-organizations", post(create_ca))
         .route("/ca-organizations/{id}", put(update_ca).delete(delete_ca))
         .route("/validity-options", post(create_validity))
-        .route("/validity-options/{id}", put(update_validity).delete(delete_validity))
+        .route(
+            "/validity-options/{id}",
+            put(update_validity).delete(delete_validity),
+        )
         .route("/audit", get(audit_entries))
         .route("/audit/verify", get(audit_verify))
 }
 
-async fn catalogue(_: Operator, State(state): State<AppState>) -> Result<Json<CatalogueView>, ApiError> {
+async fn catalogue(
+    _: Operator,
+    State(state): State<AppState>,
+) -> Result<Json<CatalogueView>, ApiError> {
     Ok(Json(state.services.catalogue.all().await?))
 }
 
@@ -113,7 +125,11 @@ macro_rules! catalogue_crud {
             State(state): State<AppState>,
             Path(id): Path<String>,
         ) -> Result<StatusCode, ApiError> {
-            state.services.catalogue.$svc_delete(parse_id::<$id>(&id)?).await?;
+            state
+                .services
+                .catalogue
+                .$svc_delete(parse_id::<$id>(&id)?)
+                .await?;
             Ok(StatusCode::NO_CONTENT)
         }
     };
@@ -122,13 +138,46 @@ macro_rules! catalogue_crud {
 use mca_domain::store::{CaOrganization, Province, TradingPlatform, ValidityOption};
 use mca_domain::{CaId, PlatformId, ProvinceId, ValidityOptionId};
 
-catalogue_crud!(create_province, update_province, delete_province, Province, ProvinceId,
-    create_province, update_province, delete_province);
-catalogue_crud!(create_platform, update_platform, delete_platform, TradingPlatform, PlatformId,
-    create_platform, update_platform, delete_platform);
-catalogue_crud!(create_ca, update_ca, delete_ca, CaOrganization, CaId, create_ca, update_ca, delete_ca);
-catalogue_crud!(create_validity, update_validity, delete_validity, ValidityOption, ValidityOptionId,
-    create_validity_option, update_validity_option, delete_validity_option);
+catalogue_crud!(
+    create_province,
+    update_province,
+    delete_province,
+    Province,
+    ProvinceId,
+    create_province,
+    update_province,
+    delete_province
+);
+catalogue_crud!(
+    create_platform,
+    update_platform,
+    delete_platform,
+    TradingPlatform,
+    PlatformId,
+    create_platform,
+    update_platform,
+    delete_platform
+);
+catalogue_crud!(
+    create_ca,
+    update_ca,
+    delete_ca,
+    CaOrganization,
+    CaId,
+    create_ca,
+    update_ca,
+    delete_ca
+);
+catalogue_crud!(
+    create_validity,
+    update_validity,
+    delete_validity,
+    ValidityOption,
+    ValidityOptionId,
+    create_validity_option,
+    update_validity_option,
+    delete_validity_option
+);
 
 #[derive(Deserialize)]
 struct Page {
@@ -143,10 +192,17 @@ async fn audit_entries(
     Query(page): Query<Page>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let limit = page.limit.unwrap_or(100).clamp(1, 1000);
-    let entries = state.store.audit_entries(page.after, limit).await.map_err(mca_domain::DomainError::from)?;
+    let entries = state
+        .store
+        .audit_entries(page.after, limit)
+        .await
+        .map_err(mca_domain::DomainError::from)?;
     Ok(Json(entries))
 }
 
-async fn audit_verify(_: Operator, State(state): State<AppState>) -> Result<Json<ChainReport>, ApiError> {
+async fn audit_verify(
+    _: Operator,
+    State(state): State<AppState>,
+) -> Result<Json<ChainReport>, ApiError> {
     Ok(Json(state.services.audit.verify().await?))
 }

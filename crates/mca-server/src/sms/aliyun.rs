@@ -57,7 +57,9 @@ pub struct AliyunSms {
 
 impl std::fmt::Debug for AliyunSms {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AliyunSms").field("endpoint", &self.endpoint).finish_non_exhaustive()
+        f.debug_struct("AliyunSms")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
     }
 }
 
@@ -128,8 +130,10 @@ impl AliyunSms {
             SmsError::Transport(e.without_url().to_string())
         })?;
         let status = response.status().as_u16();
-        let body: serde_json::Value =
-            response.json().await.map_err(|_| SmsError::BadResponse(status))?;
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|_| SmsError::BadResponse(status))?;
         match body.get("Code").and_then(|c| c.as_str()) {
             Some("OK") => Ok(()),
             Some(code) => Err(SmsError::Rejected(code.to_owned())),
@@ -176,7 +180,10 @@ pub fn percent_encode(s: &str) -> String {
 
 /// `yyyy-MM-ddTHH:mm:ssZ` in UTC, as the gateway requires.
 fn iso8601_utc(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     Timestamp(secs as i64).rfc3339()
 }
 
@@ -201,29 +208,44 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        assert_eq!(sign("GET", &params, "testsecret"), "OLeaidS1JvxuMvnyHOwuJ+uX5qY=");
+        assert_eq!(
+            sign("GET", &params, "testsecret"),
+            "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+        );
     }
 
     #[test]
     fn encodes_like_rfc3986_not_forms() {
         assert_eq!(percent_encode("a b*c~d/é"), "a%20b%2Ac~d%2F%C3%A9");
-        assert_eq!(percent_encode("{\"code\":\"1\"}"), "%7B%22code%22%3A%221%22%7D");
+        assert_eq!(
+            percent_encode("{\"code\":\"1\"}"),
+            "%7B%22code%22%3A%221%22%7D"
+        );
     }
 
     #[test]
     fn formats_utc_timestamps() {
         let t = UNIX_EPOCH + Duration::from_secs(1_456_231_584);
         assert_eq!(iso8601_utc(t), "2016-02-23T12:46:24Z");
-        assert_eq!(iso8601_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            iso8601_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
     }
 
     #[test]
     fn refuses_incomplete_configuration() {
         let mut config = crate::config::Config::default().sms.aliyun;
-        assert!(matches!(AliyunSms::new(&config), Err(SmsError::NotConfigured(_))));
+        assert!(matches!(
+            AliyunSms::new(&config),
+            Err(SmsError::NotConfigured(_))
+        ));
         config.access_key_secret = Some(Secret::new("s"));
         config.access_key_id = "id".into();
         config.sign_name = "浙江移动CA".into();
-        assert!(matches!(AliyunSms::new(&config), Err(SmsError::NotConfigured("template_code"))));
+        assert!(matches!(
+            AliyunSms::new(&config),
+            Err(SmsError::NotConfigured("template_code"))
+        ));
     }
 }

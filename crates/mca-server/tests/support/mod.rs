@@ -41,7 +41,10 @@ pub fn config() -> Config {
 }
 
 fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     Timestamp(secs as i64)
 }
 
@@ -56,7 +59,8 @@ impl TestServer {
         let clock = ManualClock::new(now());
         let store = db.store();
         let state =
-            mca_server::wiring::state_with_clock(&config, store.clone(), Arc::new(clock.clone())).unwrap();
+            mca_server::wiring::state_with_clock(&config, store.clone(), Arc::new(clock.clone()))
+                .unwrap();
         let dev = state.dev.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -64,7 +68,14 @@ impl TestServer {
         let task = tokio::spawn(mca_server::run(listener, mca_server::app(state), async {
             let _ = rx.await;
         }));
-        TestServer { base, store, dev, clock, shutdown: Some(tx), task }
+        TestServer {
+            base,
+            store,
+            dev,
+            clock,
+            shutdown: Some(tx),
+            task,
+        }
     }
 
     /// A new phone (fresh state directory, fresh device key).
@@ -88,7 +99,10 @@ impl TestServer {
 
     /// Sends a login code to `number` and logs `phone` in with it.
     pub async fn login(&self, phone: &mut Phone, number: &str) -> bool {
-        phone.send_code(number, mca_phone::phone::Purpose::Login).await.unwrap();
+        phone
+            .send_code(number, mca_phone::phone::Purpose::Login)
+            .await
+            .unwrap();
         let code = phone.dev_code(number).await.unwrap();
         phone.login_with_code(number, &code).await.unwrap()
     }
@@ -96,7 +110,10 @@ impl TestServer {
     /// A phone logged in as a new account `number`.
     pub async fn registered(&self, number: &str) -> Phone {
         let mut phone = self.phone();
-        assert!(self.login(&mut phone, number).await, "first login registers");
+        assert!(
+            self.login(&mut phone, number).await,
+            "first login registers"
+        );
         phone
     }
 
@@ -108,7 +125,13 @@ impl TestServer {
     /// GET of an operator API path (`/audit/verify`, …) with the token.
     pub async fn operator_get(&self, path: &str) -> serde_json::Value {
         let url = format!("{}/api/operator/v1{path}", self.base);
-        let response = self.http().get(url).bearer_auth(OPERATOR_TOKEN).send().await.unwrap();
+        let response = self
+            .http()
+            .get(url)
+            .bearer_auth(OPERATOR_TOKEN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200, "{path}");
         response.json().await.unwrap()
     }
@@ -143,9 +166,25 @@ pub async fn snapshot(store: &Arc<dyn Store>, number: &str) -> Snapshot {
     let user = store.user_by_phone(&phone).await.unwrap();
     let (devices, identity, messages) = match &user {
         Some(u) => (
-            store.devices_of(u.id).await.unwrap().iter().map(|d| format!("{d:?}")).collect(),
-            store.identity(u.id).await.unwrap().map(|i| format!("{:?} {}", i.state, i.id_number_masked)),
-            store.messages_of(u.id).await.unwrap().iter().map(|m| format!("{m:?}")).collect(),
+            store
+                .devices_of(u.id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| format!("{d:?}"))
+                .collect(),
+            store
+                .identity(u.id)
+                .await
+                .unwrap()
+                .map(|i| format!("{:?} {}", i.state, i.id_number_masked)),
+            store
+                .messages_of(u.id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|m| format!("{m:?}"))
+                .collect(),
         ),
         None => (Vec::new(), None, Vec::new()),
     };
@@ -155,7 +194,15 @@ pub async fn snapshot(store: &Arc<dyn Store>, number: &str) -> Snapshot {
         store.platforms().await.unwrap()
     );
     Snapshot {
-        user: user.map(|u| format!("{} {} {:?} {:?}", u.id, u.phone.as_str(), u.password_hash.map(|h| h.as_str().to_owned()), u.verified_at)),
+        user: user.map(|u| {
+            format!(
+                "{} {} {:?} {:?}",
+                u.id,
+                u.phone.as_str(),
+                u.password_hash.map(|h| h.as_str().to_owned()),
+                u.verified_at
+            )
+        }),
         devices,
         identity,
         messages,
