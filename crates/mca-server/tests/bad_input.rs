@@ -4,6 +4,7 @@
 mod support;
 
 use mca_crypto::device::DeviceKey;
+use mca_domain::Clock;
 use mca_phone::phone::{APP, Purpose};
 use mca_phone::{Phone, PhoneError, Reply, Tamper};
 use mca_store::scratch::Scratch;
@@ -225,8 +226,8 @@ async fn unsigned_replayed_foreign_and_stale_requests() {
         .unwrap();
     assert_reply(reply, 401, "bad_signature");
 
-    // Signed five minutes and a second ago (or ahead).
-    let stale = mca_phone::client::unix_now() - 301;
+    // Signed five minutes and a second before (or after) the server's clock.
+    let stale = server.clock.now().secs() - 301;
     let reply = client
         .signed_raw(
             Method::PUT,
@@ -240,7 +241,7 @@ async fn unsigned_replayed_foreign_and_stale_requests() {
         .await
         .unwrap();
     assert_reply(reply, 401, "stale_request");
-    let ahead = mca_phone::client::unix_now() + 301;
+    let ahead = server.clock.now().secs() + 301;
     let reply = client
         .signed_raw(
             Method::PUT,
