@@ -138,7 +138,7 @@ impl FromRequestParts<AppState> for ClientIp {
 
 fn client_ip(headers: &HeaderMap, header: Option<&str>, peer: Option<IpAddr>) -> String {
     let forwarded = header
-        .and_then(|name| headers.get_all(name).iter().last())
+        .and_then(|name| headers.get_all(name).iter().next_back())
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .and_then(|last| last.trim().parse::<IpAddr>().ok());
