@@ -237,3 +237,74 @@ fn serve_phone_login_audit_and_graceful_shutdown() {
     assert!(!stderr.contains(session["token"].as_str().unwrap()));
     assert!(!stderr.contains("Abc123!@"));
 }
+
+#[test]
+fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = temp_dir("up");
+    let port = free_port();
+    let child = mca(&dir)
+        .args(["up", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    wait_listening(port);
+    let url = format!("http://127.0.0.1:{port}");
+    let out = mca(&dir)
+        .args(["phone", "--server", &url, "catalogue"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let catalogue = text(&out.stdout);
+    for name in ["浙江省", "浙江省公共资源交易中心", "杭州市公共资源交易中心"]
+    {
+        assert!(catalogue.contains(name), "{name} missing: {catalogue}");
+    }
+    for secret in ["kek.hex", "operator-token"] {
+        let mode = std::fs::metadata(dir.join("mca-data").join(secret))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{secret}");
+    }
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(server.0.wait().unwrap().success());
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(server.0.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    assert!(stdout.contains(&format!("{url}/api/app/v1/")), "{stdout}");
+    assert!(stdout.contains("mca phone --server"), "{stdout}");
+
+    // A second `mca up` on the same data keeps the keys and the catalogue.
+    let kek = std::fs::read(dir.join("mca-data/kek.hex")).unwrap();
+    let port = free_port();
+    let child = mca(&dir)
+        .args(["up", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _again = Server(child);
+    wait_listening(port);
+    assert_eq!(std::fs::read(dir.join("mca-data/kek.hex")).unwrap(), kek);
+    let url = format!("http://127.0.0.1:{port}");
+    let out = mca(&dir)
+        .args(["phone", "--server", &url, "catalogue"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(
+        text(&out.stdout).matches("杭州市公共资源交易中心").count(),
+        1,
+        "seeding is idempotent"
+    );
+}
