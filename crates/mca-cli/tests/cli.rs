@@ -115,6 +115,27 @@ impl Drop for Server {
     }
 }
 
+/// Starts `cmd` (a server listening on `port`) and waits until it listens.
+fn start(mut cmd: Command, port: u16) -> Server {
+    let server = Server(cmd.spawn().unwrap());
+    wait_listening(port);
+    server
+}
+
+/// SIGTERM, then the exit must be clean (graceful shutdown).
+fn terminate(server: &mut Server) {
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -136,19 +157,16 @@ fn serve_phone_login_audit_and_graceful_shutdown() {
     let dir = temp_dir("serve");
     let port = free_port();
     let db = "sqlite://data/mca.db?mode=rwc";
-    let child = mca(&dir)
-        .args(["serve"])
+    let mut cmd = mca(&dir);
+    cmd.args(["serve"])
         .env("MCA_DEV_MODE", "true")
         .env("MCA_LISTEN", format!("127.0.0.1:{port}"))
         .env("MCA_DATABASE_URL", db)
         .env("MCA_KEY_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff")
         .env("MCA_LISTN", "typo")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    wait_listening(port);
+        .stderr(Stdio::piped());
+    let mut server = start(cmd, port);
     let url = format!("http://127.0.0.1:{port}");
 
     let phone = |args: &[&str]| {
@@ -214,16 +232,7 @@ fn serve_phone_login_audit_and_graceful_shutdown() {
     assert!(text(&out.stdout).contains("audit chain intact"));
 
     // SIGTERM: the server finishes and exits cleanly.
-    let pid = server.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = server.0.wait().unwrap();
-    assert!(status.success(), "{status:?}");
+    terminate(&mut server);
     let mut stderr = String::new();
     std::io::Read::read_to_string(server.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
     assert!(
@@ -244,14 +253,11 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
 
     let dir = temp_dir("up");
     let port = free_port();
-    let child = mca(&dir)
-        .args(["up", "--listen", &format!("127.0.0.1:{port}")])
+    let mut cmd = mca(&dir);
+    cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut server = Server(child);
-    wait_listening(port);
+        .stderr(Stdio::null());
+    let mut server = start(cmd, port);
     let url = format!("http://127.0.0.1:{port}");
     let out = mca(&dir)
         .args(["phone", "--server", &url, "catalogue"])
@@ -270,15 +276,7 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "{secret}");
     }
-    let pid = server.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert!(server.0.wait().unwrap().success());
+    terminate(&mut server);
     let mut stdout = String::new();
     std::io::Read::read_to_string(server.0.stdout.as_mut().unwrap(), &mut stdout).unwrap();
     assert!(stdout.contains(&format!("{url}/api/app/v1/")), "{stdout}");
@@ -287,14 +285,11 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
     // A second `mca up` on the same data keeps the keys and the catalogue.
     let kek = std::fs::read(dir.join("mca-data/kek.hex")).unwrap();
     let port = free_port();
-    let child = mca(&dir)
-        .args(["up", "--listen", &format!("127.0.0.1:{port}")])
+    let mut cmd = mca(&dir);
+    cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let _again = Server(child);
-    wait_listening(port);
+        .stderr(Stdio::null());
+    let _again = start(cmd, port);
     assert_eq!(std::fs::read(dir.join("mca-data/kek.hex")).unwrap(), kek);
     let url = format!("http://127.0.0.1:{port}");
     let out = mca(&dir)

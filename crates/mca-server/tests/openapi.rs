@@ -5,7 +5,6 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use mca_store::scratch::Scratch;
 use serde_json::Value;
 use support::TestServer;
 
@@ -33,8 +32,7 @@ const EXPECTED: &[(&str, &str)] = &[
 
 #[tokio::test]
 async fn every_route_is_documented_and_served() {
-    let scratch = Scratch::sqlite().await.unwrap();
-    let server = TestServer::start(&scratch.db).await;
+    let (scratch, server) = TestServer::on_sqlite().await;
     let http = server.http();
     let doc: Value = http
         .get(format!("{}/api/openapi.json", server.base))
@@ -98,6 +96,5 @@ async fn every_route_is_documented_and_served() {
 
     // The library's document is the served one.
     assert_eq!(serde_json::to_value(mca_server::openapi()).unwrap(), doc);
-    server.stop().await;
-    scratch.drop_all().await.unwrap();
+    server.finish(scratch).await;
 }

@@ -7,7 +7,6 @@ mod support;
 
 use mca_phone::PhoneError;
 use mca_phone::phone::Purpose;
-use mca_store::scratch::Scratch;
 use serde_json::Value;
 use support::TestServer;
 
@@ -28,8 +27,7 @@ fn refused(result: Result<impl std::fmt::Debug, PhoneError>) -> (u16, String, St
 
 #[tokio::test]
 async fn account_story_register_to_audit() {
-    let scratch = Scratch::sqlite().await.unwrap();
-    let server = TestServer::start(&scratch.db).await;
+    let (scratch, server) = TestServer::on_sqlite().await;
 
     // A1: the first login registers, a later one does not.
     let mut phone = server.registered(ALICE).await;
@@ -134,14 +132,12 @@ async fn account_story_register_to_audit() {
     let text = entries.to_string();
     assert!(!text.contains(ID_NUMBER) && !text.contains("Xyz789#$"));
 
-    server.stop().await;
-    scratch.drop_all().await.unwrap();
+    server.finish(scratch).await;
 }
 
 #[tokio::test]
 async fn forgot_password_and_change_phone() {
-    let scratch = Scratch::sqlite().await.unwrap();
-    let server = TestServer::start(&scratch.db).await;
+    let (scratch, server) = TestServer::on_sqlite().await;
     let mut phone = server.registered(ALICE).await;
     phone.set_password("First123").await.unwrap();
 
@@ -170,14 +166,12 @@ async fn forgot_password_and_change_phone() {
     let (status, code, _) = refused(server.phone().login_with_password(ALICE, "Second456").await);
     assert_eq!((status, code.as_str()), (401, "wrong_credentials"));
 
-    server.stop().await;
-    scratch.drop_all().await.unwrap();
+    server.finish(scratch).await;
 }
 
 #[tokio::test]
 async fn health_readiness_and_dev_endpoints_only_in_dev_mode() {
-    let scratch = Scratch::sqlite().await.unwrap();
-    let server = TestServer::start(&scratch.db).await;
+    let (scratch, server) = TestServer::on_sqlite().await;
     let http = server.http();
     for path in ["/healthz", "/readyz"] {
         let r = http

@@ -10,6 +10,7 @@ use mca_domain::{DevProviders, ManualClock, Phone as PhoneNumber, Timestamp, Use
 use mca_phone::Phone;
 use mca_server::config::{Config, Secret};
 use mca_store::Database;
+use mca_store::scratch::Scratch;
 use tokio::sync::oneshot;
 
 /// The operator token the test servers accept.
@@ -49,6 +50,19 @@ fn now() -> Timestamp {
 }
 
 impl TestServer {
+    /// A development server on a fresh scratch SQLite database.
+    pub async fn on_sqlite() -> (Scratch, Self) {
+        let scratch = Scratch::sqlite().await.unwrap();
+        let server = Self::start(&scratch.db).await;
+        (scratch, server)
+    }
+
+    /// Stops the server and removes its scratch database.
+    pub async fn finish(self, scratch: Scratch) {
+        self.stop().await;
+        scratch.drop_all().await.unwrap();
+    }
+
     /// Serves `db` (migrated) in development mode.
     pub async fn start(db: &Database) -> Self {
         Self::start_with(db, config()).await
