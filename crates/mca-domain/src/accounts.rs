@@ -209,6 +209,17 @@ impl Accounts {
     }
 
     /// Checks and consumes the latest code for (phone, purpose).
+    /// Checks and uses up a code sent for `purpose` (for other services'
+    /// SMS confirmations, e.g. unlocking a certificate key).
+    pub async fn verify_code(
+        &self,
+        phone: &Phone,
+        purpose: CodePurpose,
+        code: &SmsCode,
+    ) -> Result<()> {
+        self.use_code(phone, purpose, code).await
+    }
+
     async fn use_code(&self, phone: &Phone, purpose: CodePurpose, code: &SmsCode) -> Result<()> {
         let now = self.clock.now();
         let rec = self

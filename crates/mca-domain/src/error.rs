@@ -141,6 +141,46 @@ pub enum DomainError {
     /// A catalogue entry with the same natural key exists.
     #[error("already exists")]
     AlreadyExists,
+    /// An uploaded picture fails its checks (which upload).
+    #[error("invalid upload: {0}")]
+    InvalidUpload(&'static str),
+    /// The application is not in a state that allows this step.
+    #[error("application state does not allow this")]
+    ApplicationState,
+    /// The payment provider declined the payment.
+    #[error("payment failed")]
+    PaymentFailed,
+    /// The order is not paid yet.
+    #[error("order not paid")]
+    NotPaid,
+    /// The signing key is locked (5 wrong PINs or a clone): unlock by SMS
+    /// and real-name re-verification.
+    #[error("key locked")]
+    KeyLocked,
+    /// The partial signature did not verify: a wrong PIN (attempts left
+    /// before the key locks).
+    #[error("wrong PIN, {remaining} attempts left")]
+    WrongPin {
+        /// Attempts before the key locks.
+        remaining: u32,
+    },
+    /// The key already has an outstanding signing session (PROTOCOL.md §2:
+    /// a second begin is refused).
+    #[error("signing session outstanding")]
+    SessionOutstanding,
+    /// A signature came from a copy of the phone's storage older than the
+    /// last share refresh (§6): the key is now locked.
+    #[error("stale clone detected")]
+    CloneDetected,
+    /// The key material or proof of possession the phone sent is invalid.
+    #[error("invalid key proof")]
+    BadKeyProof,
+    /// The certificate is revoked or not usable.
+    #[error("certificate revoked")]
+    CertificateRevoked,
+    /// Unlocking needs a passed, unused real-name re-verification.
+    #[error("re-verification required")]
+    ReverificationRequired,
     /// An external provider (SMS, face verification) failed.
     #[error("provider failed: {0}")]
     Provider(#[from] ProviderError),
@@ -194,6 +234,17 @@ impl DomainError {
             NotFound(_) => "not_found",
             InUse => "in_use",
             AlreadyExists => "already_exists",
+            InvalidUpload(_) => "invalid_upload",
+            ApplicationState => "application_state",
+            PaymentFailed => "payment_failed",
+            NotPaid => "not_paid",
+            KeyLocked => "key_locked",
+            WrongPin { .. } => "wrong_pin",
+            SessionOutstanding => "session_outstanding",
+            CloneDetected => "clone_detected",
+            BadKeyProof => "bad_key_proof",
+            CertificateRevoked => "certificate_revoked",
+            ReverificationRequired => "reverification_required",
             Provider(_) => "provider_unavailable",
             Vault(_) | Store(_) | Internal(_) => "internal",
         }
@@ -236,6 +287,17 @@ impl DomainError {
             NotFound(_) => "未找到",
             InUse => "存在关联数据，无法删除",
             AlreadyExists => "已存在",
+            InvalidUpload(_) => "上传的图片不符合要求",
+            ApplicationState => "申请当前状态不允许此操作",
+            PaymentFailed => "支付失败",
+            NotPaid => "订单尚未支付",
+            KeyLocked => "证书密钥已锁定，请通过短信验证和实名认证解锁",
+            WrongPin { .. } => "证书PIN码错误",
+            SessionOutstanding => "该证书有正在进行的签名，请稍后再试",
+            CloneDetected => "检测到证书密钥被复制使用，已锁定",
+            BadKeyProof => "密钥证明无效",
+            CertificateRevoked => "证书已吊销",
+            ReverificationRequired => "请先完成实名认证复核",
             Provider(_) => "服务暂时不可用，请稍后再试",
             Vault(_) | Store(_) | Internal(_) => "服务内部错误",
         }
@@ -248,7 +310,15 @@ impl DomainError {
             InvalidPhone | InvalidIdNumber | InvalidCreditCode | WeakPassword | InvalidName
             | InvalidInput(_) | MalformedCode | NoCode | WrongCode | CodeExpired | CodeUsed
             | TooManyAttempts | InvalidDeviceKey | IdentityNotSubmitted | FaceNotStarted
-            | FaceFailed | FacePending => ErrorKind::BadInput,
+            | FaceFailed | FacePending | InvalidUpload(_) | PaymentFailed | BadKeyProof => {
+                ErrorKind::BadInput
+            }
+            KeyLocked | WrongPin { .. } | CloneDetected | ReverificationRequired => {
+                ErrorKind::Forbidden
+            }
+            ApplicationState | NotPaid | SessionOutstanding | CertificateRevoked => {
+                ErrorKind::Conflict
+            }
             WrongCredentials | Unauthenticated | WrongDevice | BadSignature | StaleRequest
             | Replay => ErrorKind::Unauthenticated,
             WrongPassword => ErrorKind::Forbidden,

@@ -87,6 +87,47 @@ typed_id!(
     ValidityOptionId
 );
 
+typed_id!(
+    /// A certificate application (D4/D6/D8) under CA review (M1).
+    ApplicationId
+);
+typed_id!(
+    /// A payment order for an application's fee.
+    OrderId
+);
+typed_id!(
+    /// A CA back-office reviewer account (M1).
+    ReviewerId
+);
+typed_id!(
+    /// The server's half of a two-party signing key (PROTOCOL.md §1.1).
+    SigningKeyId
+);
+typed_id!(
+    /// An escrowed encryption key of the KMC (PROTOCOL.md §1.2).
+    EncryptionKeyId
+);
+typed_id!(
+    /// One split of an encryption key: the server's half for one device.
+    DecryptionShareId
+);
+typed_id!(
+    /// An issuance intent: a serial reserved before anything is signed.
+    IntentId
+);
+typed_id!(
+    /// An issued certificate.
+    CertificateId
+);
+typed_id!(
+    /// An outstanding two-party signing session (PROTOCOL.md §2).
+    SigningSessionId
+);
+typed_id!(
+    /// A real-name re-verification (a fresh face check) before unlocking.
+    ReverificationId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,8 @@
 //! - [`audit`]: the SM3 hash chain and the [`Audit`] service.
 //! - [`accounts`], [`devices`], [`identity`], [`catalogue`], [`messages`]:
 //!   one service per feature group (A1/A2/I1/I2, devices, A3, M2, M3).
+//! - [`certificates`]: personal certificates (issue 5): applications,
+//!   review, issuance, two-party key use, revocation.
 //! - [`services`]: [`Services`], all services wired on one store.
 
 #![forbid(unsafe_code)]
@@ -28,6 +30,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalogue;
+pub mod certificates;
 pub mod devices;
 pub mod error;
 pub mod id;

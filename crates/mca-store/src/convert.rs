@@ -2,6 +2,7 @@
 //! that fails its domain check is `Corrupt`, never silently dropped.
 
 use mca_domain::store::{IdentityState, MessageKind};
+use mca_domain::{PasswordHash, Timestamp};
 use mca_domain::{CodePurpose, PersonName, Phone, StoreError};
 
 use crate::error::corrupt;
@@ -36,4 +37,17 @@ pub(crate) fn message_kind(s: &str) -> Result<MessageKind, StoreError> {
 
 pub(crate) fn u32_of(n: i64) -> Result<u32, StoreError> {
     u32::try_from(n).map_err(|_| corrupt("stored count"))
+}
+
+/// A stored enum (`X::parse` of its text form).
+pub(crate) fn stored<T>(s: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(s).ok_or_else(|| corrupt("stored state"))
+}
+
+pub(crate) fn opt_ts(n: Option<i64>) -> Option<Timestamp> {
+    n.map(Timestamp)
+}
+
+pub(crate) fn password_hash(s: String) -> PasswordHash {
+    PasswordHash::from_stored(s)
 }

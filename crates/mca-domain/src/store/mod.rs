@@ -12,28 +12,54 @@
 //!   one conditional statement or a constraint in the database, never by
 //!   process memory: see each method's doc.
 //!
-//! Later aggregates (certificates, signing sessions, enterprises, relying
-//! parties, orders) get their own traits next to these.
+//! Certificates (issue 5) add [`ApplicationStore`] (uploads, reviewers,
+//! orders, applications), [`KeyStore`] (two-party keys, escrow, shares,
+//! signing sessions) and [`IssuanceStore`] (intents, certificates, CRL
+//! numbers). Later aggregates (enterprises, relying parties) get their own
+//! traits next to these.
 
+mod applications;
 mod audit;
 mod catalogue;
 mod codes;
 mod devices;
 mod identity;
+mod issuance;
+mod keys;
 mod messages;
 mod users;
 
+pub use applications::{
+    Application, ApplicationKind, ApplicationState, ApplicationStore, Blob, Order, OrderState,
+    Reviewer,
+};
 pub use audit::{AuditEntry, AuditStore};
 pub use catalogue::{CaOrganization, CatalogueStore, Province, TradingPlatform, ValidityOption};
 pub use codes::{CodeRecord, CodeStore, QuotaState, SendQuota};
 pub use devices::{Device, DeviceStore, Session};
 pub use identity::{IdentityRecord, IdentityState, IdentityStore};
+pub use issuance::{
+    CertUsage, CertificateRecord, IntentState, IssuanceIntent, IssuanceStore, RevocationReason,
+};
+pub use keys::{
+    DecryptionShareRecord, EncryptionKeyRecord, KeyState, KeyStore, Reverification, SessionPurpose,
+    ShareState, SigningKeyRecord, SigningSessionRecord,
+};
 pub use messages::{Message, MessageAction, MessageKind, MessageStore};
 pub use users::{User, UserStore};
 
 /// Every store trait at once; what the services hold (`Arc<dyn Store>`).
 pub trait Store:
-    UserStore + CodeStore + DeviceStore + IdentityStore + CatalogueStore + MessageStore + AuditStore
+    UserStore
+    + CodeStore
+    + DeviceStore
+    + IdentityStore
+    + CatalogueStore
+    + MessageStore
+    + AuditStore
+    + ApplicationStore
+    + KeyStore
+    + IssuanceStore
 {
 }
 
@@ -45,6 +71,9 @@ impl<T> Store for T where
         + CatalogueStore
         + MessageStore
         + AuditStore
+        + ApplicationStore
+        + KeyStore
+        + IssuanceStore
 {
 }
 

@@ -56,6 +56,8 @@ pub enum CodePurpose {
     ResetPassword,
     /// I1: confirm the new phone number.
     ChangePhone,
+    /// I3/G1/§4: unlock a certificate key, forgotten PIN, recovery.
+    CertificateKey,
 }
 
 impl CodePurpose {
@@ -65,12 +67,18 @@ impl CodePurpose {
             CodePurpose::Login => "login",
             CodePurpose::ResetPassword => "reset_password",
             CodePurpose::ChangePhone => "change_phone",
+            CodePurpose::CertificateKey => "certificate_key",
         }
     }
 
     /// Parses the stored form.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Login, Self::ResetPassword, Self::ChangePhone]
+        [
+            Self::Login,
+            Self::ResetPassword,
+            Self::ChangePhone,
+            Self::CertificateKey,
+        ]
             .into_iter()
             .find(|p| p.as_str() == s)
     }

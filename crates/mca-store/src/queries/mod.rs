@@ -8,10 +8,13 @@
 //! One file per aggregate, each a macro expanded by [`impl_store_traits`].
 
 pub(crate) mod accounts;
+pub(crate) mod applications;
 pub(crate) mod audit;
 pub(crate) mod catalogue;
 pub(crate) mod devices;
 pub(crate) mod identity;
+pub(crate) mod issuance;
+pub(crate) mod keys;
 pub(crate) mod messages;
 
 macro_rules! impl_store_traits {
@@ -70,6 +73,9 @@ macro_rules! impl_store_traits {
         crate::queries::catalogue::impl_catalogue_store!($store);
         crate::queries::messages::impl_message_store!($store);
         crate::queries::audit::impl_audit_store!($store);
+        crate::queries::applications::impl_application_store!($store);
+        crate::queries::keys::impl_key_store!($store);
+        crate::queries::issuance::impl_issuance_store!($store);
     };
 }
 

@@ -1,0 +1,286 @@
+//! CA review (M1): reviewer accounts per CA organization with their own
+//! Argon2id credentials (separate from app users), the pending list of
+//! their CA with the applicant's pictures, approve, or reject with a
+//! reason. The applicant is told by inbox message: "证书申请失败" with the
+//! reason (edit and resubmit), or "请下载证书".
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::store::{
+    Application, ApplicationState, Blob, MessageAction, MessageKind, Reviewer, Store,
+};
+use crate::{
+    ApplicationId, Audit, CaId, Clock, DomainError, Messages, Password, Result, ReviewerId,
+};
+
+/// A pending application as the reviewer sees it.
+#[derive(Clone, Debug)]
+pub struct PendingApplication {
+    /// The application.
+    pub application: Application,
+    /// The applicant's legal name (from real-name verification).
+    pub applicant_name: String,
+    /// The applicant's masked ID number.
+    pub id_number_masked: String,
+    /// The photographed signed form.
+    pub form_photo: Blob,
+    /// The signature picture.
+    pub signature: Blob,
+}
+
+/// A reviewer as shown (no hash).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReviewerView {
+    /// The reviewer.
+    pub id: ReviewerId,
+    /// Their CA organization.
+    pub ca_id: CaId,
+    /// Login name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+}
+
+impl From<&Reviewer> for ReviewerView {
+    fn from(r: &Reviewer) -> Self {
+        Self {
+            id: r.id,
+            ca_id: r.ca_id,
+            username: r.username.clone(),
+            display_name: r.display_name.clone(),
+        }
+    }
+}
+
+/// The review service.
+#[derive(Clone)]
+pub struct Review {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    audit: Audit,
+    messages: Messages,
+}
+
+fn check_username(s: &str) -> Result<()> {
+    let ok = (3..=32).contains(&s.len())
+        && s.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(&c));
+    if !ok {
+        return Err(DomainError::InvalidInput("username"));
+    }
+    Ok(())
+}
+
+impl Review {
+    /// The review service.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        audit: Audit,
+        messages: Messages,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            audit,
+            messages,
+        }
+    }
+
+    /// Creates a reviewer account of a CA organization (operator action).
+    pub async fn create_reviewer(
+        &self,
+        ca: CaId,
+        username: &str,
+        display_name: &str,
+        password: &Password,
+    ) -> Result<ReviewerView> {
+        check_username(username)?;
+        let n = display_name.trim().chars().count();
+        if n == 0 || n > 50 || display_name.chars().any(char::is_control) {
+            return Err(DomainError::InvalidInput("display_name"));
+        }
+        if !self
+            .store
+            .ca_organizations()
+            .await?
+            .iter()
+            .any(|c| c.id == ca)
+        {
+            return Err(DomainError::NotFound("ca"));
+        }
+        let r = Reviewer {
+            id: ReviewerId::new(),
+            ca_id: ca,
+            username: username.to_owned(),
+            display_name: display_name.to_owned(),
+            password_hash: password.hash()?,
+            created_at: self.clock.now(),
+        };
+        match self.store.insert_reviewer(&r).await {
+            Err(e) if e.is_conflict() => return Err(DomainError::AlreadyExists),
+            other => other?,
+        }
+        self.audit
+            .append(
+                "operator",
+                "reviewer_created",
+                &format!("reviewer:{}", r.id),
+                &format!("ca:{ca} {username}"),
+            )
+            .await?;
+        Ok((&r).into())
+    }
+
+    /// Reviewer login: the reviewer on a right username and password.
+    pub async fn login(&self, username: &str, password: &Password) -> Result<ReviewerView> {
+        let r = self.store.reviewer_by_username(username).await?;
+        match r {
+            Some(r) if password.matches(&r.password_hash) => {
+                self.audit
+                    .append(
+                        &format!("reviewer:{}", r.id),
+                        "reviewer_login",
+                        &format!("reviewer:{}", r.id),
+                        "",
+                    )
+                    .await?;
+                Ok((&r).into())
+            }
+            _ => Err(DomainError::WrongCredentials),
+        }
+    }
+
+    async fn reviewer(&self, id: ReviewerId) -> Result<Reviewer> {
+        self.store
+            .reviewer(id)
+            .await?
+            .ok_or(DomainError::Unauthenticated)
+    }
+
+    /// The reviewer's CA's applications waiting for review, oldest first,
+    /// with the applicant's name and pictures.
+    pub async fn pending(&self, reviewer: ReviewerId) -> Result<Vec<PendingApplication>> {
+        let r = self.reviewer(reviewer).await?;
+        let apps = self
+            .store
+            .applications_in_state(r.ca_id, ApplicationState::Submitted)
+            .await?;
+        let mut out = Vec::with_capacity(apps.len());
+        for app in apps {
+            let identity = self
+                .store
+                .identity(app.user_id)
+                .await?
+                .ok_or(DomainError::IdentityNotVerified)?;
+            let blob = |h| async move {
+                self.store
+                    .blob(&h)
+                    .await?
+                    .ok_or(DomainError::NotFound("upload"))
+            };
+            out.push(PendingApplication {
+                form_photo: blob(app.form_photo_hash).await?,
+                signature: blob(app.signature_hash).await?,
+                applicant_name: identity.name.as_str().to_owned(),
+                id_number_masked: identity.id_number_masked,
+                application: app,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Moves a submitted application of the reviewer's CA to `to`.
+    async fn decide(
+        &self,
+        reviewer: ReviewerId,
+        id: ApplicationId,
+        to: ApplicationState,
+        reason: Option<&str>,
+    ) -> Result<Application> {
+        let r = self.reviewer(reviewer).await?;
+        let app = self
+            .store
+            .application(id)
+            .await?
+            .filter(|a| a.ca_id == r.ca_id)
+            .ok_or(DomainError::NotFound("application"))?;
+        if app.state != ApplicationState::Submitted {
+            return Err(DomainError::ApplicationState);
+        }
+        let mut next = app.clone();
+        next.state = to;
+        next.reject_reason = reason.map(str::to_owned);
+        next.reviewer_id = Some(r.id);
+        next.updated_at = self.clock.now();
+        if !self.store.update_application(&next, app.state).await? {
+            return Err(DomainError::ApplicationState);
+        }
+        self.audit
+            .append(
+                &format!("reviewer:{}", r.id),
+                if to == ApplicationState::Approved {
+                    "application_approved"
+                } else {
+                    "application_rejected"
+                },
+                &format!("application:{id}"),
+                reason.unwrap_or(""),
+            )
+            .await?;
+        Ok(next)
+    }
+
+    /// Approves: the applicant gets "请下载证书".
+    pub async fn approve(&self, reviewer: ReviewerId, id: ApplicationId) -> Result<Application> {
+        let app = self
+            .decide(reviewer, id, ApplicationState::Approved, None)
+            .await?;
+        self.messages
+            .send(
+                app.user_id,
+                MessageKind::DownloadCertificate,
+                "请下载证书",
+                "您的证书申请已通过审核，请下载证书。",
+                Some(MessageAction {
+                    name: "download_certificate".into(),
+                    target: id.to_string(),
+                }),
+            )
+            .await?;
+        Ok(app)
+    }
+
+    /// Rejects with a reason (1–200 characters): the applicant gets
+    /// "证书申请失败" with it and may edit and resubmit.
+    pub async fn reject(
+        &self,
+        reviewer: ReviewerId,
+        id: ApplicationId,
+        reason: &str,
+    ) -> Result<Application> {
+        let n = reason.trim().chars().count();
+        if n == 0 || n > 200 || reason.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(DomainError::InvalidInput("reason"));
+        }
+        let reason = reason.trim();
+        let app = self
+            .decide(reviewer, id, ApplicationState::Rejected, Some(reason))
+            .await?;
+        self.messages
+            .send(
+                app.user_id,
+                MessageKind::CertificateApplicationFailed,
+                "证书申请失败",
+                &format!("您的证书申请未通过审核，原因：{reason}。请修改后重新提交。"),
+                Some(MessageAction {
+                    name: "edit_application".into(),
+                    target: id.to_string(),
+                }),
+            )
+            .await?;
+        Ok(app)
+    }
+}
