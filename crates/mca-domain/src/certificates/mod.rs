@@ -9,11 +9,18 @@
 //! - [`applications`]: [`Applications`], applying, paying, resubmitting,
 //!   renewal and re-application.
 //! - [`review`]: [`Review`], reviewer accounts and decisions.
+//! - [`keys`]: [`Keys`], two-party signing sessions, PIN failures and
+//!   locking, unlock, blinded decryption, PIN change.
+//! - [`issuance`]: [`Issuance`], over-the-air issuance with intents.
 
 pub mod applications;
 pub mod authorities;
+pub mod issuance;
+pub mod keys;
 pub mod review;
 
 pub use applications::{Applications, CertificateInfo, Uploads};
 pub use authorities::Authorities;
+pub use issuance::{DownloadStarted, Downloaded, Issuance};
+pub use keys::{Keys, SignBegun, SignFinished};
 pub use review::{PendingApplication, Review, ReviewerView};

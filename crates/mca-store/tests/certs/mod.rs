@@ -106,3 +106,256 @@ pub async fn authorities(svc: &Services) -> Authorities {
 pub fn payments() -> Arc<DevPaymentProvider> {
     Arc::new(DevPaymentProvider::new())
 }
+
+/// The certificate services on one store (one server instance).
+#[derive(Clone)]
+pub struct Certs {
+    pub apps: mca_domain::certificates::Applications,
+    pub review: mca_domain::certificates::Review,
+    pub keys: mca_domain::certificates::Keys,
+    pub issuance: mca_domain::certificates::Issuance,
+}
+
+pub fn vault() -> Arc<KeyVault> {
+    Arc::new(KeyVault::new("test", [("test", "000102030405060708090a0b0c0d0e0f")]).unwrap())
+}
+
+impl Certs {
+    pub fn new(
+        store: Arc<dyn Store>,
+        svc: &Services,
+        dev: &DevProviders,
+        payments: Arc<DevPaymentProvider>,
+        cas: Arc<Authorities>,
+    ) -> Self {
+        let vault = vault();
+        let keys = mca_domain::certificates::Keys::new(
+            store.clone(),
+            vault.clone(),
+            svc.clock.clone(),
+            svc.audit.clone(),
+            svc.messages.clone(),
+            svc.accounts.clone(),
+            svc.identity.clone(),
+            dev.face.clone(),
+        );
+        Self {
+            apps: mca_domain::certificates::Applications::new(
+                store.clone(),
+                svc.identity.clone(),
+                payments,
+                svc.clock.clone(),
+                svc.audit.clone(),
+            ),
+            review: mca_domain::certificates::Review::new(
+                store.clone(),
+                svc.clock.clone(),
+                svc.audit.clone(),
+                svc.messages.clone(),
+            ),
+            issuance: mca_domain::certificates::Issuance::new(
+                store,
+                vault,
+                svc.clock.clone(),
+                svc.audit.clone(),
+                svc.identity.clone(),
+                keys.clone(),
+                cas,
+            ),
+            keys,
+        }
+    }
+}
+
+/// The phone's side, in process (mca_crypto::twoparty::phone): the
+/// PIN-masked signing share, the encryption share, P.
+pub struct Handset {
+    pub device: DeviceId,
+    pub secret: [u8; 32],
+    pub signing: Option<mca_crypto::twoparty::phone::MaskedShare>,
+    pub encryption: Option<mca_crypto::twoparty::phone::MaskedShare>,
+    pub public_key: Option<mca_crypto::sm2::Point>,
+}
+
+impl Handset {
+    pub fn new(device: DeviceId) -> Self {
+        Self {
+            device,
+            secret: mca_crypto::rand::bytes().unwrap(),
+            signing: None,
+            encryption: None,
+            public_key: None,
+        }
+    }
+
+    /// The partial signature on a challenge with `pin`.
+    pub fn partial(
+        &self,
+        pin: &str,
+        challenge: &mca_crypto::twoparty::messages::SignChallenge,
+    ) -> mca_crypto::twoparty::messages::PartialSignature {
+        let share = self
+            .signing
+            .as_ref()
+            .unwrap()
+            .unmask(pin.as_bytes(), &self.secret)
+            .unwrap();
+        share
+            .sign(self.public_key.as_ref().unwrap(), challenge)
+            .unwrap()
+    }
+
+    pub fn refresh(&mut self, r: &mca_crypto::twoparty::messages::ShareRefresh) {
+        self.signing.as_mut().unwrap().apply_refresh(r);
+    }
+
+    /// Downloads the certificates of an approved application: keygen,
+    /// CSR, issuance, delivery; the PIN is set here (I3).
+    pub async fn download(
+        &mut self,
+        certs: &Certs,
+        user: UserId,
+        app: ApplicationId,
+        pin: &str,
+    ) -> (SigningKeyId, mca_domain::certificates::Downloaded) {
+        let key = self.generate(certs, user, app, pin).await;
+        let done = certs.issuance.complete_download(user, app).await.unwrap();
+        self.take_delivery(&done.delivery, pin);
+        (key, done)
+    }
+
+    /// Steps 1–2 only: what is stored before the certificates are signed.
+    pub async fn generate(
+        &mut self,
+        certs: &Certs,
+        user: UserId,
+        app: ApplicationId,
+        pin: &str,
+    ) -> SigningKeyId {
+        let (kg, req) = mca_crypto::twoparty::phone::KeyGeneration::start().unwrap();
+        let started = certs
+            .issuance
+            .start_download(user, self.device, app, &req)
+            .await
+            .unwrap();
+        let (masked, p) = kg
+            .finish(&started.keygen, pin.as_bytes(), &self.secret)
+            .unwrap();
+        self.signing = Some(masked);
+        self.public_key = Some(p);
+        let partial = self.partial(pin, &started.challenge);
+        let refresh = certs
+            .issuance
+            .prove_possession(user, started.key_id, started.session_id, &partial)
+            .await
+            .unwrap();
+        self.refresh(&refresh);
+        started.key_id
+    }
+
+    pub fn take_delivery(&mut self, d: &mca_crypto::twoparty::messages::ShareDelivery, pin: &str) {
+        let share = mca_crypto::twoparty::phone::Share::from_delivery(d);
+        self.encryption = Some(
+            mca_crypto::twoparty::phone::MaskedShare::mask(&share, pin.as_bytes(), &self.secret)
+                .unwrap(),
+        );
+    }
+
+    /// Signs `msg` through the server; the signature or the error code.
+    pub async fn sign(
+        &mut self,
+        certs: &Certs,
+        user: UserId,
+        key: SigningKeyId,
+        pin: &str,
+        msg: &[u8],
+    ) -> Result<mca_crypto::sm2::Signature, &'static str> {
+        let begun = certs
+            .keys
+            .begin_sign(user, key, msg)
+            .await
+            .map_err(|e| e.code())?;
+        assert_eq!(begun.challenge.message, msg);
+        let partial = self.partial(pin, &begun.challenge);
+        let done = certs
+            .keys
+            .finish_sign(user, key, begun.session_id, &partial)
+            .await
+            .map_err(|e| e.code())?;
+        self.refresh(&done.refresh);
+        Ok(done.signature)
+    }
+
+    /// Opens an SM2 ciphertext by the blinded protocol (§5).
+    pub async fn decrypt(
+        &mut self,
+        certs: &Certs,
+        user: UserId,
+        key: SigningKeyId,
+        pin: &str,
+        ct: mca_crypto::sm2::Ciphertext,
+    ) -> Result<Vec<u8>, &'static str> {
+        let (dec, t1) = mca_crypto::twoparty::phone::Decryption::start(ct).unwrap();
+        let begun = certs
+            .keys
+            .begin_decrypt(user, key, &t1)
+            .await
+            .map_err(|e| e.code())?;
+        let partial = self.partial(pin, &begun.challenge);
+        let (t2, refresh) = certs
+            .keys
+            .finish_decrypt(user, key, begun.session_id, &partial, &t1)
+            .await
+            .map_err(|e| e.code())?;
+        self.refresh(&refresh);
+        let enc = self
+            .encryption
+            .as_ref()
+            .unwrap()
+            .unmask(pin.as_bytes(), &self.secret)
+            .unwrap();
+        dec.finish(&enc, &t2)
+            .map(|p| p.to_vec())
+            .map_err(|_| "decryption_failed")
+    }
+}
+
+/// Registers, verifies, applies, pays and gets approved: the application.
+pub async fn approved_application(
+    svc: &Services,
+    dev: &DevProviders,
+    certs: &Certs,
+    number: &str,
+) -> (UserId, ApplicationId, DeviceId) {
+    let handset = support::Phone::new();
+    let login = support::register(svc, dev, number, &handset).await;
+    let u = login.user.id;
+    svc.identity
+        .submit(u, "张三", "11010519491231002X")
+        .await
+        .unwrap();
+    svc.identity.start_face(u).await.unwrap();
+    svc.identity.complete_face(u).await.unwrap();
+    let info = zjca_info(svc).await;
+    let pics = Pictures::new(200);
+    let (app, _) = certs.apps.apply(u, info, pics.uploads()).await.unwrap();
+    certs.apps.pay(u, app.id).await.unwrap();
+    let reviewer = certs
+        .review
+        .create_reviewer(
+            info.ca_id,
+            &format!("r{number}"),
+            "审核员",
+            &Password::parse("review-pass-1").unwrap(),
+        )
+        .await
+        .unwrap();
+    certs.review.approve(reviewer.id, app.id).await.unwrap();
+    (u, app.id, login.device_id)
+}
+
+/// The real time: CA hierarchies are created at the real time, and what
+/// they issue may not start before them.
+pub fn now() -> Timestamp {
+    SystemClock.now()
+}

@@ -1,0 +1,562 @@
+//! Over-the-air issuance (M6, PROTOCOL.md §1) in three calls driven by the
+//! phone's messages:
+//! 1. [`Issuance::start_download`]: `KeygenRequest` in → the two-party
+//!    signing key is generated (`KeygenResponse` out) and a signing session
+//!    on the CSR's CertificationRequestInfo begins.
+//! 2. [`Issuance::prove_possession`]: the phone's partial signature → the
+//!    CSR is assembled and verified (proof of possession); the KMC
+//!    generates and escrows the encryption key; the serial and exact
+//!    TBSCertificate of both certificates are stored as *intents* — before
+//!    anything is signed (boulder's issuance cycle).
+//! 3. [`Issuance::complete_download`]: each open intent is signed by the
+//!    issuing CA and its certificate row written in the transaction that
+//!    completes it; the encryption key is split afresh and the phone's
+//!    `ShareDelivery` returned (for the server to seal to the phone).
+//!
+//! A crash anywhere leaves either an open intent, completed idempotently
+//! by [`Issuance::resume`] (or step 3 again), or nothing signed. Step 3
+//! may be repeated: each call re-splits the escrowed key, so a delivery
+//! lost in transit is replaced and the older split stops working.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use der::{DateTime, Decode, Encode};
+use mca_crypto::sm2::Point;
+use mca_crypto::twoparty::kmc::EncryptionKey;
+use mca_crypto::twoparty::messages::{KeygenRequest, KeygenResponse, ShareDelivery, ShareRefresh};
+use mca_crypto::twoparty::server::generate_signing_key;
+use mca_pki::cert::{Certificate, TbsCertificate};
+use mca_pki::issue::{self, Kind, Request};
+use mca_pki::profile::{Holder, Usage};
+use mca_pki::signer::{ToBeSigned, sign_with};
+
+use super::Authorities;
+use super::keys::{Keys, SignBegun, bad_proof, share_aad};
+use crate::store::{
+    Application, ApplicationState, CertUsage, CertificateRecord, DecryptionShareRecord,
+    EncryptionKeyRecord, IntentState, IssuanceIntent, KeyState, SessionPurpose, ShareState,
+    SigningKeyRecord, Store,
+};
+use crate::{
+    ApplicationId, Audit, CertificateId, Clock, DecryptionShareId, DeviceId, DomainError,
+    EncryptionKeyId, Identity, IntentId, KeyVault, Result, SealedSecret, SigningKeyId,
+    SigningSessionId, Timestamp, UserId,
+};
+
+/// What step 1 returns to the phone.
+#[derive(Clone, Debug)]
+pub struct DownloadStarted {
+    /// The new signing key.
+    pub key_id: SigningKeyId,
+    /// P and P_s (the phone checks P, then forgets P_s).
+    pub keygen: KeygenResponse,
+    /// The CSR signing session.
+    pub session_id: SigningSessionId,
+    /// Q_s and the DER CertificationRequestInfo to sign.
+    pub challenge: mca_crypto::twoparty::messages::SignChallenge,
+}
+
+/// What step 3 returns: both certificates and the phone's encryption share.
+#[derive(Clone, Debug)]
+pub struct Downloaded {
+    /// The signing certificate.
+    pub signing: CertificateRecord,
+    /// The encryption certificate.
+    pub encryption: CertificateRecord,
+    /// d_ep and P_e, to be sealed end to end to the phone.
+    pub delivery: ShareDelivery,
+    /// DER of the issuing CA and root certificates.
+    pub chain: Vec<Vec<u8>>,
+}
+
+fn escrow_aad(id: EncryptionKeyId) -> Vec<u8> {
+    format!("escrow:{id}").into_bytes()
+}
+
+fn der_time(t: Timestamp) -> Result<DateTime> {
+    DateTime::from_unix_duration(Duration::from_secs(t.0.max(0) as u64))
+        .map_err(|_| DomainError::Internal("clock"))
+}
+
+fn ts(t: DateTime) -> Timestamp {
+    Timestamp(t.unix_duration().as_secs() as i64)
+}
+
+fn pki(_: mca_pki::Error) -> DomainError {
+    DomainError::Internal("certificate profile")
+}
+
+/// The issuance service.
+#[derive(Clone)]
+pub struct Issuance {
+    store: Arc<dyn Store>,
+    vault: Arc<KeyVault>,
+    clock: Arc<dyn Clock>,
+    audit: Audit,
+    identity: Identity,
+    keys: Keys,
+    cas: Arc<Authorities>,
+}
+
+impl Issuance {
+    /// The issuance service with the CA hierarchies it issues under.
+    pub fn new(
+        store: Arc<dyn Store>,
+        vault: Arc<KeyVault>,
+        clock: Arc<dyn Clock>,
+        audit: Audit,
+        identity: Identity,
+        keys: Keys,
+        cas: Arc<Authorities>,
+    ) -> Self {
+        Self {
+            store,
+            vault,
+            clock,
+            audit,
+            identity,
+            keys,
+            cas,
+        }
+    }
+
+    async fn log(&self, user: UserId, action: &str, subject: String, detail: &str) -> Result<()> {
+        self.audit
+            .append(&format!("user:{user}"), action, &subject, detail)
+            .await
+            .map(|_| ())
+    }
+
+    async fn application(&self, user: UserId, id: ApplicationId) -> Result<Application> {
+        self.store
+            .application(id)
+            .await?
+            .filter(|a| a.user_id == user)
+            .ok_or(DomainError::NotFound("application"))
+    }
+
+    /// The certificate holder from the real-name record (A3).
+    async fn holder(&self, user: UserId) -> Result<Holder> {
+        let id_number = self.identity.id_number(user).await?;
+        let name = self
+            .store
+            .identity(user)
+            .await?
+            .ok_or(DomainError::IdentityNotVerified)?
+            .name;
+        Ok(Holder::Person {
+            name: name.as_str().to_owned(),
+            resident_id: id_number.expose().to_owned(),
+        })
+    }
+
+    /// Step 1 (§1.1): the server's share and P for an approved application
+    /// (or a re-key: see [`Issuance::start_rekey`]), and the CSR session.
+    pub async fn start_download(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        application: ApplicationId,
+        request: &KeygenRequest,
+    ) -> Result<DownloadStarted> {
+        let app = self.application(user, application).await?;
+        if app.state != ApplicationState::Approved {
+            return Err(DomainError::ApplicationState);
+        }
+        self.keygen(user, device, &app, request).await
+    }
+
+    pub(crate) async fn keygen(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        app: &Application,
+        request: &KeygenRequest,
+    ) -> Result<DownloadStarted> {
+        let holder = self.holder(user).await?;
+        let (key, keygen) = generate_signing_key(request).map_err(bad_proof)?;
+        let now = self.clock.now();
+        let id = SigningKeyId::new();
+        let rec = SigningKeyRecord {
+            id,
+            user_id: user,
+            device_id: Some(device),
+            application_id: app.id,
+            public_key: keygen.public_key.to_sec1().to_vec(),
+            sealed_share: self.keys.seal_key(id, &key)?,
+            state: KeyState::Pending,
+            pin_failures: 0,
+            version: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_signing_key(&rec).await?;
+        self.log(
+            user,
+            "signing_key_generated",
+            format!("signing-key:{id}"),
+            "",
+        )
+        .await?;
+        let csr = mca_pki::csr::prepare(holder.subject().map_err(pki)?, &keygen.public_key)
+            .map_err(pki)?;
+        let SignBegun {
+            session_id,
+            challenge,
+        } = self
+            .keys
+            .begin(
+                &rec,
+                SessionPurpose::Csr,
+                SigningSessionId::new(),
+                csr.message(),
+            )
+            .await?;
+        Ok(DownloadStarted {
+            key_id: id,
+            keygen,
+            session_id,
+            challenge,
+        })
+    }
+
+    /// Step 2: the two-party signed CSR proves possession of P; the KMC's
+    /// encryption key is escrowed; both certificates' intents are stored.
+    /// Returns the signing share's refresh for the phone.
+    pub async fn prove_possession(
+        &self,
+        user: UserId,
+        key: SigningKeyId,
+        session: SigningSessionId,
+        partial: &mca_crypto::twoparty::messages::PartialSignature,
+    ) -> Result<ShareRefresh> {
+        let rec = self.keys.key(user, key).await?;
+        if rec.state != KeyState::Pending {
+            return Err(DomainError::ApplicationState);
+        }
+        let app = self.application(user, rec.application_id).await?;
+        let signed = self
+            .keys
+            .finish(user, key, session, SessionPurpose::Csr, partial)
+            .await?;
+        let public_key =
+            Point::from_sec1(&rec.public_key).map_err(|_| DomainError::Internal("stored key"))?;
+        let holder = self.holder(user).await?;
+        let csr = mca_pki::csr::prepare(holder.subject().map_err(pki)?, &public_key)
+            .map_err(pki)?
+            .assemble(signed.signature.signature())
+            .map_err(|_| DomainError::BadKeyProof)?;
+        let verified = mca_pki::csr::verify(&csr).map_err(|_| DomainError::BadKeyProof)?;
+        if verified.public_key != public_key {
+            return Err(DomainError::BadKeyProof);
+        }
+        self.intend(
+            &app,
+            &holder,
+            CertUsage::Signing,
+            key.to_string(),
+            &public_key,
+        )
+        .await?;
+        let enc = self.escrowed_key(user, &app).await?;
+        let enc_public =
+            Point::from_sec1(&enc.public_key).map_err(|_| DomainError::Internal("stored key"))?;
+        self.intend(
+            &app,
+            &holder,
+            CertUsage::Encryption,
+            enc.id.to_string(),
+            &enc_public,
+        )
+        .await?;
+        Ok(signed.refresh)
+    }
+
+    /// The application's escrowed encryption key: the one of the
+    /// application renewed (D6/D8 keep it) or re-keyed, else a new one.
+    async fn escrowed_key(&self, user: UserId, app: &Application) -> Result<EncryptionKeyRecord> {
+        if let Some(k) = self
+            .store
+            .encryption_keys_of_application(app.id)
+            .await?
+            .into_iter()
+            .next()
+        {
+            return Ok(k);
+        }
+        let key = EncryptionKey::generate().map_err(|_| DomainError::Internal("random source"))?;
+        let id = EncryptionKeyId::new();
+        let sealed = self
+            .vault
+            .seal(&escrow_aad(id), key.to_secret_bytes().as_ref())?;
+        let rec = EncryptionKeyRecord {
+            id,
+            user_id: user,
+            application_id: app.id,
+            public_key: key.public_key().to_sec1().to_vec(),
+            sealed_escrow: sealed.as_bytes().to_vec(),
+            created_at: self.clock.now(),
+        };
+        self.store.insert_encryption_key(&rec).await?;
+        self.log(
+            user,
+            "encryption_key_escrowed",
+            format!("encryption-key:{id}"),
+            "",
+        )
+        .await?;
+        Ok(rec)
+    }
+
+    /// Stores the serial and TBS of a certificate to be issued, unless the
+    /// application already has a live intent for this key.
+    async fn intend(
+        &self,
+        app: &Application,
+        holder: &Holder,
+        usage: CertUsage,
+        key_id: String,
+        public_key: &Point,
+    ) -> Result<()> {
+        let existing = self.store.intents_of_application(app.id).await?;
+        if existing
+            .iter()
+            .any(|i| i.key_id == key_id && i.usage == usage && i.state != IntentState::Abandoned)
+        {
+            return Ok(());
+        }
+        let ca = self.cas.get(app.ca_id)?;
+        let request = Request {
+            holder: holder.clone(),
+            usage: match usage {
+                CertUsage::Signing => Usage::Signing,
+                _ => Usage::Encryption,
+            },
+            public_key: *public_key,
+            validity_days: app.years * 365,
+        };
+        let validated = issue::validate(request).map_err(pki)?;
+        let tbs = issue::apply_profile(&validated, &ca.issuer(), der_time(self.clock.now())?)
+            .map_err(pki)?;
+        let intent = IssuanceIntent {
+            id: IntentId::new(),
+            application_id: app.id,
+            ca_id: app.ca_id,
+            usage,
+            key_id,
+            serial: tbs.serial_number.as_bytes().to_vec(),
+            tbs: tbs
+                .to_der()
+                .map_err(|_| DomainError::Internal("TBSCertificate"))?,
+            state: IntentState::Intended,
+            created_at: self.clock.now(),
+            completed_at: None,
+        };
+        self.store.insert_intent(&intent).await?;
+        self.log(
+            app.user_id,
+            "issuance_intended",
+            format!("intent:{}", intent.id),
+            &format!("{} serial {}", usage.as_str(), hex::encode(&intent.serial)),
+        )
+        .await
+    }
+
+    /// Signs an open intent's TBS with the issuing CA and stores the
+    /// certificate in the transaction that completes the intent. Completing
+    /// twice (two instances resuming) writes one certificate. An intent
+    /// whose TBS no longer passes the lint (e.g. the CA certificate
+    /// changed) is rolled back (abandoned): nothing was signed under it.
+    async fn complete(&self, intent: &IssuanceIntent) -> Result<()> {
+        let app = self
+            .store
+            .application(intent.application_id)
+            .await?
+            .ok_or(DomainError::NotFound("application"))?;
+        let ca = self.cas.get(intent.ca_id)?;
+        let usage = match intent.usage {
+            CertUsage::Signing => Usage::Signing,
+            _ => Usage::Encryption,
+        };
+        let prepared = TbsCertificate::from_der(&intent.tbs)
+            .map_err(|_| DomainError::Internal("stored TBS"))
+            .and_then(|tbs| {
+                issue::prepare(&tbs, Kind::EndEntity(usage), &ca.issuer()).map_err(pki)
+            });
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                self.store
+                    .abandon_intent(intent.id, self.clock.now())
+                    .await?;
+                self.log(
+                    app.user_id,
+                    "issuance_abandoned",
+                    format!("intent:{}", intent.id),
+                    "",
+                )
+                .await?;
+                return Err(e);
+            }
+        };
+        let cert = sign_with(prepared, ca.issuing_signer()).map_err(pki)?;
+        let (not_before, not_after) = cert.validity();
+        let now = self.clock.now();
+        let record = CertificateRecord {
+            id: CertificateId::new(),
+            user_id: app.user_id,
+            application_id: app.id,
+            intent_id: intent.id,
+            ca_id: intent.ca_id,
+            usage: intent.usage,
+            key_id: intent.key_id.clone(),
+            serial: cert.serial().to_vec(),
+            der: cert.to_der().to_vec(),
+            not_before: ts(not_before),
+            not_after: ts(not_after),
+            revoked_at: None,
+            revocation_reason: None,
+            created_at: now,
+        };
+        if self.store.complete_intent(&record, now).await? {
+            self.log(
+                app.user_id,
+                "certificate_issued",
+                format!("certificate:{}", record.id),
+                &format!(
+                    "{} serial {}",
+                    intent.usage.as_str(),
+                    hex::encode(&record.serial)
+                ),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Completes every open intent (at server start, after a crash).
+    /// Returns how many were completed or rolled back.
+    pub async fn resume(&self) -> Result<usize> {
+        let open = self.store.open_intents().await?;
+        let n = open.len();
+        for intent in &open {
+            // A failed intent is abandoned inside; keep going with the rest.
+            if let Err(e) = self.complete(intent).await {
+                tracing::warn!(intent = %intent.id, error = %e, "open issuance intent not completed");
+            }
+        }
+        Ok(n)
+    }
+
+    /// Step 3: issues what the application's intents fix, activates the
+    /// signing key, and splits the encryption key for the phone. Repeatable.
+    pub async fn complete_download(
+        &self,
+        user: UserId,
+        application: ApplicationId,
+    ) -> Result<Downloaded> {
+        let app = self.application(user, application).await?;
+        if !matches!(
+            app.state,
+            ApplicationState::Approved | ApplicationState::Issued
+        ) {
+            return Err(DomainError::ApplicationState);
+        }
+        for intent in self.store.intents_of_application(app.id).await? {
+            if intent.state == IntentState::Intended {
+                self.complete(&intent).await?;
+            }
+        }
+        let certs = self.store.certificates_of_application(app.id).await?;
+        let latest = |usage| {
+            certs
+                .iter()
+                .rev()
+                .find(|c| c.usage == usage && c.revoked_at.is_none())
+                .cloned()
+                .ok_or(DomainError::ApplicationState)
+        };
+        let signing = latest(CertUsage::Signing)?;
+        let encryption = latest(CertUsage::Encryption)?;
+        let key_id: SigningKeyId = signing
+            .key_id
+            .parse()
+            .map_err(|_| DomainError::Internal("stored key id"))?;
+        let now = self.clock.now();
+        self.store
+            .set_key_state(key_id, KeyState::Pending, KeyState::Active, now)
+            .await?;
+        if app.state == ApplicationState::Approved {
+            let mut issued = app.clone();
+            issued.state = ApplicationState::Issued;
+            issued.updated_at = now;
+            self.store
+                .update_application(&issued, ApplicationState::Approved)
+                .await?;
+        }
+        let enc_id: EncryptionKeyId = encryption
+            .key_id
+            .parse()
+            .map_err(|_| DomainError::Internal("stored key id"))?;
+        let delivery = self.split(user, enc_id, key_id).await?;
+        let ca = self.cas.get(app.ca_id)?;
+        Ok(Downloaded {
+            signing,
+            encryption,
+            delivery,
+            chain: ca.chain().iter().map(|c| c.to_der().to_vec()).collect(),
+        })
+    }
+
+    /// Splits an escrowed encryption key afresh for the device of
+    /// `signing_key` (§1.2; G1 and a forgotten PIN re-split the same key):
+    /// the server's half replaces the previous one, the phone's is returned.
+    pub(crate) async fn split(
+        &self,
+        user: UserId,
+        enc: EncryptionKeyId,
+        signing_key: SigningKeyId,
+    ) -> Result<ShareDelivery> {
+        let rec = self
+            .store
+            .encryption_key(enc)
+            .await?
+            .filter(|k| k.user_id == user)
+            .ok_or(DomainError::NotFound("encryption key"))?;
+        let plain = self.vault.open(
+            &escrow_aad(enc),
+            &SealedSecret::from_bytes(rec.sealed_escrow),
+        )?;
+        let key = EncryptionKey::from_secret_bytes(&plain)
+            .map_err(|_| DomainError::Internal("escrow"))?;
+        let (server, delivery) = key
+            .split()
+            .map_err(|_| DomainError::Internal("random source"))?;
+        let id = DecryptionShareId::new();
+        let sealed = self.vault.seal(&share_aad(id), &server.to_secret_bytes())?;
+        self.store
+            .replace_decryption_share(&DecryptionShareRecord {
+                id,
+                encryption_key_id: enc,
+                signing_key_id: signing_key,
+                sealed_share: sealed.as_bytes().to_vec(),
+                state: ShareState::Active,
+                created_at: self.clock.now(),
+            })
+            .await?;
+        self.log(
+            user,
+            "encryption_key_split",
+            format!("encryption-key:{enc}"),
+            &format!("signing-key:{signing_key}"),
+        )
+        .await?;
+        Ok(delivery)
+    }
+
+    /// The issuing CA certificate of a stored certificate, to verify it.
+    pub fn issuing_certificate(&self, cert: &CertificateRecord) -> Result<Certificate> {
+        Ok(self.cas.get(cert.ca_id)?.issuing().clone())
+    }
+}

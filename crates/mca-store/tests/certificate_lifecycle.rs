@@ -1,0 +1,394 @@
+//! The certificate lifecycle at domain level on real storage with real
+//! crypto, the phone played in process: download (M6) → sign → decrypt an
+//! SM2 envelope → wrong PIN ×5 → locked → refused even with the right PIN
+//! → unlock (SMS + face) → sign again → change PIN (I3). Also: one
+//! outstanding signing session per key (across instances), the crash in
+//! issuance, and what the server stores not being enough to sign or
+//! decrypt.
+
+mod certs;
+mod support;
+
+use std::sync::Arc;
+
+use certs::{Certs, Handset};
+use mca_domain::store::{ApplicationState, CertUsage, IntentState, KeyState};
+use mca_domain::*;
+use mca_pki::cert::Certificate;
+use support::{on_each_backend, services};
+
+const PIN: &str = "246810";
+
+async fn wired(
+    scratch: &mca_store::scratch::Scratch,
+    clock: &ManualClock,
+) -> (Services, DevProviders, Certs) {
+    let (svc, dev) = services(scratch, clock);
+    svc.catalogue.seed_zhejiang().await.unwrap();
+    let cas = Arc::new(certs::authorities(&svc).await);
+    // What the CAs issue may not start before them.
+    clock.set(certs::now());
+    let c = Certs::new(scratch.db.store(), &svc, &dev, certs::payments(), cas);
+    (svc, dev, c)
+}
+
+fn code(
+    svc: &Services,
+    dev: &DevProviders,
+    number: &str,
+) -> impl std::future::Future<Output = SmsCode> {
+    support::code_for(svc, dev, number, CodePurpose::CertificateKey)
+}
+
+#[tokio::test]
+async fn download_sign_decrypt_lock_unlock_change_pin() {
+    on_each_backend(|scratch| async move {
+        let clock = ManualClock::new(certs::now());
+        let (svc, dev, c) = wired(&scratch, &clock).await;
+        let number = "13844440001";
+        let (u, app, device) = certs::approved_application(&svc, &dev, &c, number).await;
+        let mut phone = Handset::new(device);
+        let (key, done) = phone.download(&c, u, app, PIN).await;
+
+        // Both certificates chain to the CA; the signing one certifies P.
+        let issuing = Certificate::from_der(&done.chain[0]).unwrap();
+        let sign_cert = Certificate::from_der(&done.signing.der).unwrap();
+        let enc_cert = Certificate::from_der(&done.encryption.der).unwrap();
+        sign_cert.verify_issued_by(&issuing).unwrap();
+        enc_cert.verify_issued_by(&issuing).unwrap();
+        assert_eq!(sign_cert.public_key(), phone.public_key.as_ref().unwrap());
+        assert_eq!(enc_cert.public_key(), &done.delivery.public_key);
+        assert_eq!(
+            c.apps.get(u, app).await.unwrap().state,
+            ApplicationState::Issued
+        );
+        assert_eq!(c.keys.key(u, key).await.unwrap().state, KeyState::Active);
+
+        // Sign: a standard SM2 signature under the certificate's key.
+        let msg = "投标文件摘要 2026-11-24".as_bytes();
+        let sig = phone.sign(&c, u, key, PIN, msg).await.unwrap();
+        sign_cert.public_key().verify(msg, &sig).unwrap();
+        // Several in a row: the share refresh keeps both halves in step.
+        for i in 0..3 {
+            let m = format!("第{i}份");
+            let s = phone.sign(&c, u, key, PIN, m.as_bytes()).await.unwrap();
+            sign_cert.public_key().verify(m.as_bytes(), &s).unwrap();
+        }
+
+        // Decrypt an envelope made for the encryption certificate.
+        let secret = "开标密钥".as_bytes();
+        let ct = mca_crypto::sm2::encrypt(enc_cert.public_key(), secret).unwrap();
+        let opened = phone.decrypt(&c, u, key, PIN, ct.clone()).await.unwrap();
+        assert_eq!(opened, secret);
+
+        // A wrong PIN opens nothing and is counted.
+        assert_eq!(
+            phone
+                .decrypt(&c, u, key, "000000", ct.clone())
+                .await
+                .unwrap_err(),
+            "wrong_pin"
+        );
+        for n in 2..5 {
+            let e = phone.sign(&c, u, key, "000000", msg).await.unwrap_err();
+            assert_eq!(e, "wrong_pin", "failure {n}");
+        }
+        assert_eq!(c.keys.key(u, key).await.unwrap().pin_failures, 4);
+        assert_eq!(
+            phone.sign(&c, u, key, "000000", msg).await.unwrap_err(),
+            "key_locked"
+        );
+        assert_eq!(c.keys.key(u, key).await.unwrap().state, KeyState::Locked);
+        // Locked: refused even with the right PIN.
+        assert_eq!(
+            phone.sign(&c, u, key, PIN, msg).await.unwrap_err(),
+            "key_locked"
+        );
+        assert_eq!(
+            phone
+                .decrypt(&c, u, key, PIN, ct.clone())
+                .await
+                .unwrap_err(),
+            "key_locked"
+        );
+
+        // Unlock: SMS code + a passed face re-verification, each used once.
+        let (rev, _face) = c.keys.start_reverification(u).await.unwrap();
+        clock.advance(120);
+        let wrong = support::wrong(&code(&svc, &dev, number).await);
+        assert_eq!(
+            c.keys.unlock(u, key, rev, &wrong).await.unwrap_err().code(),
+            "wrong_code"
+        );
+        clock.advance(120);
+        let sms = code(&svc, &dev, number).await;
+        assert_eq!(
+            c.keys
+                .unlock(u, key, ReverificationId::new(), &sms)
+                .await
+                .unwrap_err()
+                .code(),
+            "reverification_required"
+        );
+        clock.advance(120);
+        let sms = code(&svc, &dev, number).await;
+        c.keys.unlock(u, key, rev, &sms).await.unwrap();
+        assert_eq!(c.keys.key(u, key).await.unwrap().pin_failures, 0);
+        clock.advance(120);
+        let sms = code(&svc, &dev, number).await;
+        assert_eq!(
+            c.keys.unlock(u, key, rev, &sms).await.unwrap_err().code(),
+            "invalid_input",
+            "not locked any more"
+        );
+
+        let sig = phone.sign(&c, u, key, PIN, msg).await.unwrap();
+        sign_cert.public_key().verify(msg, &sig).unwrap();
+        assert_eq!(
+            phone.decrypt(&c, u, key, PIN, ct.clone()).await.unwrap(),
+            secret
+        );
+
+        // I3 change PIN: a wrong old PIN is refused and counted; the right
+        // one is proven by a server-verified signature, then the phone
+        // re-masks.
+        let begun = c.keys.begin_pin_change(u, key).await.unwrap();
+        let partial = phone.partial("999999", &begun.challenge);
+        assert_eq!(
+            c.keys
+                .finish_pin_change(u, key, begun.session_id, &partial)
+                .await
+                .unwrap_err()
+                .code(),
+            "wrong_pin"
+        );
+        let begun = c.keys.begin_pin_change(u, key).await.unwrap();
+        let partial = phone.partial(PIN, &begun.challenge);
+        let refresh = c
+            .keys
+            .finish_pin_change(u, key, begun.session_id, &partial)
+            .await
+            .unwrap();
+        phone.refresh(&refresh);
+        let new_pin = "135790";
+        let masked = phone.signing.take().unwrap();
+        phone.signing = Some(
+            masked
+                .remask(PIN.as_bytes(), new_pin.as_bytes(), &phone.secret)
+                .unwrap(),
+        );
+        let sig = phone.sign(&c, u, key, new_pin, msg).await.unwrap();
+        sign_cert.public_key().verify(msg, &sig).unwrap();
+        assert_eq!(
+            phone.sign(&c, u, key, PIN, msg).await.unwrap_err(),
+            "wrong_pin"
+        );
+
+        // Another user's key is not found; every step is audited, intact.
+        let other = certs::verified_user(&svc, &dev, "13844440002").await;
+        assert_eq!(
+            c.keys.begin_sign(other, key, msg).await.unwrap_err().code(),
+            "not_found"
+        );
+        let entries = scratch.db.store().audit_entries(0, 10_000).await.unwrap();
+        for action in [
+            "signing_key_generated",
+            "issuance_intended",
+            "certificate_issued",
+            "signed",
+            "decrypted",
+            "pin_failed",
+            "key_locked",
+            "key_unlocked",
+            "pin_changed",
+        ] {
+            assert!(
+                entries.iter().any(|e| e.action == action),
+                "{action} audited"
+            );
+        }
+        assert!(matches!(
+            svc.audit.verify().await.unwrap(),
+            audit::ChainReport::Intact { .. }
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
+    on_each_backend(|scratch| async move {
+        let clock = ManualClock::new(certs::now());
+        let (svc, dev, c) = wired(&scratch, &clock).await;
+        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440011").await;
+        let mut phone = Handset::new(device);
+        let (key, _) = phone.download(&c, u, app, PIN).await;
+
+        // A second instance: its own pool and services on the same database.
+        let second_db = scratch.second_instance().await.unwrap();
+        let (svc2, dev2) = mca_domain::Services::development(
+            second_db.store(),
+            certs::vault(),
+            Arc::new(clock.clone()),
+        );
+        let cas2 = Arc::new(certs::authorities(&svc2).await);
+        let c2 = Certs::new(second_db.store(), &svc2, &dev2, certs::payments(), cas2);
+
+        let first = c.keys.begin_sign(u, key, b"first").await.unwrap();
+        assert_eq!(
+            c2.keys
+                .begin_sign(u, key, b"second")
+                .await
+                .unwrap_err()
+                .code(),
+            "session_outstanding"
+        );
+        assert_eq!(
+            c.keys
+                .begin_sign(u, key, b"second")
+                .await
+                .unwrap_err()
+                .code(),
+            "session_outstanding"
+        );
+        // Both racing at once: exactly one wins.
+        let partial = phone.partial(PIN, &first.challenge);
+        let done = c2
+            .keys
+            .finish_sign(u, key, first.session_id, &partial)
+            .await
+            .unwrap();
+        phone.refresh(&done.refresh);
+        // Finished once: the session is gone (w_s never reused).
+        assert_eq!(
+            c.keys
+                .finish_sign(u, key, first.session_id, &partial)
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        let (a, b) = tokio::join!(
+            c.keys.begin_sign(u, key, b"a"),
+            c2.keys.begin_sign(u, key, b"b")
+        );
+        assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|x| **x).count(), 1);
+        // An abandoned session stops blocking after its lifetime.
+        clock.advance(mca_domain::certificates::keys::SESSION_TTL_SECS + 1);
+        let again = c2.keys.begin_sign(u, key, b"later").await.unwrap();
+        let partial = phone.partial(PIN, &again.challenge);
+        let done = c2
+            .keys
+            .finish_sign(u, key, again.session_id, &partial)
+            .await
+            .unwrap();
+        phone
+            .public_key
+            .unwrap()
+            .verify(b"later", &done.signature)
+            .unwrap();
+        second_db.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
+    on_each_backend(|scratch| async move {
+        let clock = ManualClock::new(certs::now());
+        let (svc, dev, c) = wired(&scratch, &clock).await;
+        svc.catalogue.seed_zhejiang().await.unwrap();
+        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440021").await;
+        let mut phone = Handset::new(device);
+        let cas = Arc::new(certs::authorities(&svc).await);
+        clock.set(certs::now());
+        // The instance that crashes: the same CA keys as the restarted one.
+        let c = Certs::new(
+            scratch.db.store(),
+            &svc,
+            &dev,
+            certs::payments(),
+            cas.clone(),
+        );
+        let key = phone.generate(&c, u, app, PIN).await;
+        let store = scratch.db.store();
+        let intents = store.intents_of_application(app).await.unwrap();
+        assert_eq!(intents.len(), 2);
+        assert!(intents.iter().all(|i| i.state == IntentState::Intended));
+        assert!(
+            store
+                .certificates_of_application(app)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        drop(c); // the crash: nothing after the intents ran.
+
+        // Restart: a new instance on the same database resumes, twice at
+        // once (two instances starting) — one certificate per intent.
+        let second_db = scratch.second_instance().await.unwrap();
+        let (svc2, dev2) =
+            Services::development(second_db.store(), certs::vault(), Arc::new(clock.clone()));
+        let r1 = Certs::new(
+            second_db.store(),
+            &svc2,
+            &dev2,
+            certs::payments(),
+            cas.clone(),
+        );
+        let r2 = Certs::new(
+            scratch.db.store(),
+            &svc,
+            &dev,
+            certs::payments(),
+            cas.clone(),
+        );
+        let (a, b) = tokio::join!(r1.issuance.resume(), r2.issuance.resume());
+        a.unwrap();
+        b.unwrap();
+        assert_eq!(r1.issuance.resume().await.unwrap(), 0, "nothing left open");
+        let issued = store.certificates_of_application(app).await.unwrap();
+        assert_eq!(issued.len(), 2);
+        let intents = store.intents_of_application(app).await.unwrap();
+        for i in &intents {
+            assert_eq!(i.state, IntentState::Issued);
+            let cert = issued.iter().find(|c| c.intent_id == i.id).unwrap();
+            assert_eq!(
+                cert.serial, i.serial,
+                "the serial reserved is the one issued"
+            );
+        }
+
+        // The phone completes its download against the restarted server;
+        // repeating it (a lost response) re-splits and still issues nothing new.
+        let done = r1.issuance.complete_download(u, app).await.unwrap();
+        phone.take_delivery(&done.delivery, PIN);
+        let done = r1.issuance.complete_download(u, app).await.unwrap();
+        phone.take_delivery(&done.delivery, PIN);
+        assert_eq!(
+            store.certificates_of_application(app).await.unwrap().len(),
+            2
+        );
+        assert_eq!(
+            issued
+                .iter()
+                .filter(|c| c.usage == CertUsage::Signing)
+                .count(),
+            1
+        );
+        let sig = phone
+            .sign(&r1, u, key, PIN, b"after restart")
+            .await
+            .unwrap();
+        phone
+            .public_key
+            .unwrap()
+            .verify(b"after restart", &sig)
+            .unwrap();
+        let enc = Certificate::from_der(&done.encryption.der).unwrap();
+        let ct = mca_crypto::sm2::encrypt(enc.public_key(), b"bid").unwrap();
+        assert_eq!(phone.decrypt(&r1, u, key, PIN, ct).await.unwrap(), b"bid");
+        second_db.close().await;
+    })
+    .await;
+}
