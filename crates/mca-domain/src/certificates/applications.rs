@@ -14,6 +14,9 @@ use crate::{
     ProvinceId, Result, Timestamp, UserId, ValidityOptionId,
 };
 
+/// The purpose of a recovery order (G1).
+pub const RECOVERY_PURPOSE: &str = "recovery";
+
 /// A renewal (D6) is accepted from this many days before expiry.
 pub const RENEWAL_WINDOW_DAYS: i64 = 90;
 
@@ -137,10 +140,14 @@ impl Applications {
     }
 
     fn new_order(&self, user: UserId, amount_fen: i64) -> Order {
+        self.order_for(user, "certificate_application", amount_fen)
+    }
+
+    fn order_for(&self, user: UserId, purpose: &str, amount_fen: i64) -> Order {
         Order {
             id: OrderId::new(),
             user_id: user,
-            purpose: "certificate_application".into(),
+            purpose: purpose.into(),
             amount_fen,
             state: OrderState::Pending,
             provider: self.payments.name().into(),
@@ -344,6 +351,47 @@ impl Applications {
                 Err(DomainError::PaymentFailed)
             }
         }
+    }
+
+    /// G1: pays the recovery fee (in fen) through the payment provider;
+    /// the paid order is what `Issuance::start_rekey` asks for on a new
+    /// device.
+    pub async fn pay_recovery(&self, user: UserId, amount_fen: i64) -> Result<Order> {
+        self.identity.require_verified(user).await?;
+        if !(0..=100_000_000).contains(&amount_fen) {
+            return Err(DomainError::InvalidInput("amount_fen"));
+        }
+        let mut order = self.order_for(user, RECOVERY_PURPOSE, amount_fen);
+        self.store.insert_order(&order).await?;
+        match self.payments.charge(&order).await? {
+            PaymentOutcome::Paid { reference } => {
+                order.state = OrderState::Paid;
+                order.provider_ref = Some(reference);
+                order.paid_at = Some(self.clock.now());
+            }
+            PaymentOutcome::Declined { reason } => {
+                order.state = OrderState::Failed;
+                order.failure = Some(reason);
+            }
+        }
+        self.store.settle_order(&order).await?;
+        self.audit
+            .append(
+                &format!("user:{user}"),
+                "order_settled",
+                &format!("order:{}", order.id),
+                &format!(
+                    "{} {} {} fen",
+                    RECOVERY_PURPOSE,
+                    order.state.as_str(),
+                    amount_fen
+                ),
+            )
+            .await?;
+        if order.state != OrderState::Paid {
+            return Err(DomainError::PaymentFailed);
+        }
+        Ok(order)
     }
 
     async fn replace(&self, app: &Application, expected: ApplicationState) -> Result<()> {

@@ -74,7 +74,7 @@ fn escrow_aad(id: EncryptionKeyId) -> Vec<u8> {
     format!("escrow:{id}").into_bytes()
 }
 
-fn der_time(t: Timestamp) -> Result<DateTime> {
+pub(crate) fn der_time(t: Timestamp) -> Result<DateTime> {
     DateTime::from_unix_duration(Duration::from_secs(t.0.max(0) as u64))
         .map_err(|_| DomainError::Internal("clock"))
 }
@@ -83,7 +83,7 @@ fn ts(t: DateTime) -> Timestamp {
     Timestamp(t.unix_duration().as_secs() as i64)
 }
 
-fn pki(_: mca_pki::Error) -> DomainError {
+pub(crate) fn pki(_: mca_pki::Error) -> DomainError {
     DomainError::Internal("certificate profile")
 }
 
@@ -165,6 +165,111 @@ impl Issuance {
             return Err(DomainError::ApplicationState);
         }
         self.keygen(user, device, &app, request).await
+    }
+
+    /// I3 forgotten PIN and G1 recovery (PROTOCOL.md §3): after an SMS
+    /// code and a passed real-name re-verification, new signing keys for
+    /// the application of `old_key`, without a new CA review. The rest of
+    /// the download (steps 2 and 3) is the same; step 3 re-splits the
+    /// escrowed encryption key for the new key (an old envelope still
+    /// opens), retires the old key, marks its shares lost and revokes its
+    /// signing certificates. Recovery on a new device also needs a paid
+    /// recovery order (G1).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start_rekey(
+        &self,
+        user: UserId,
+        device: DeviceId,
+        old_key: SigningKeyId,
+        reverification: crate::ReverificationId,
+        code: &crate::SmsCode,
+        recovery_order: Option<crate::OrderId>,
+        request: &KeygenRequest,
+    ) -> Result<DownloadStarted> {
+        let old = self.keys.key(user, old_key).await?;
+        if !matches!(old.state, KeyState::Active | KeyState::Locked) {
+            return Err(DomainError::NotFound("signing key"));
+        }
+        if old.device_id != Some(device) {
+            let paid = match recovery_order {
+                Some(id) => self.store.order(id).await?.is_some_and(|o| {
+                    o.user_id == user
+                        && o.purpose == super::applications::RECOVERY_PURPOSE
+                        && o.state == crate::store::OrderState::Paid
+                }),
+                None => false,
+            };
+            if !paid {
+                return Err(DomainError::NotPaid);
+            }
+        }
+        self.keys.reverified(user, reverification, code).await?;
+        let app = self.application(user, old.application_id).await?;
+        if app.state != ApplicationState::Issued {
+            return Err(DomainError::ApplicationState);
+        }
+        self.log(
+            user,
+            if old.device_id == Some(device) {
+                "rekey_started"
+            } else {
+                "recovery_started"
+            },
+            format!("signing-key:{old_key}"),
+            &format!("device:{device}"),
+        )
+        .await?;
+        self.keygen(user, device, &app, request).await
+    }
+
+    /// Retires every other usable signing key of the application: its
+    /// shares are marked lost and its signing certificates revoked
+    /// (superseded), so only the newest key signs and decrypts.
+    async fn retire_others(
+        &self,
+        user: UserId,
+        app: ApplicationId,
+        keep: SigningKeyId,
+    ) -> Result<()> {
+        let now = self.clock.now();
+        let certs = self.store.certificates_of_application(app).await?;
+        for k in self.store.signing_keys_of(user).await? {
+            if k.application_id != app || k.id == keep {
+                continue;
+            }
+            for from in [KeyState::Active, KeyState::Locked] {
+                self.store
+                    .set_key_state(k.id, from, KeyState::Retired, now)
+                    .await?;
+            }
+            let lost = self.store.mark_shares_lost(k.id).await?;
+            let id = k.id.to_string();
+            for c in certs
+                .iter()
+                .filter(|c| c.key_id == id && c.revoked_at.is_none())
+            {
+                self.store
+                    .revoke_certificate(c.id, now, crate::store::RevocationReason::Superseded)
+                    .await?;
+                self.log(
+                    user,
+                    "certificate_revoked",
+                    format!("certificate:{}", c.id),
+                    "superseded",
+                )
+                .await?;
+            }
+            if lost > 0 || k.state != KeyState::Retired {
+                self.log(
+                    user,
+                    "signing_key_retired",
+                    format!("signing-key:{}", k.id),
+                    &format!("{lost} shares lost"),
+                )
+                .await?;
+            }
+        }
+        Ok(())
     }
 
     pub(crate) async fn keygen(
@@ -487,6 +592,7 @@ impl Issuance {
         self.store
             .set_key_state(key_id, KeyState::Pending, KeyState::Active, now)
             .await?;
+        self.retire_others(user, app.id, key_id).await?;
         if app.state == ApplicationState::Approved {
             let mut issued = app.clone();
             issued.state = ApplicationState::Issued;

@@ -11,16 +11,20 @@
 //! - [`review`]: [`Review`], reviewer accounts and decisions.
 //! - [`keys`]: [`Keys`], two-party signing sessions, PIN failures and
 //!   locking, unlock, blinded decryption, PIN change.
-//! - [`issuance`]: [`Issuance`], over-the-air issuance with intents.
+//! - [`issuance`]: [`Issuance`], over-the-air issuance with intents,
+//!   re-keying (forgotten PIN, recovery).
+//! - [`revocation`]: [`Revocation`], revoking, CRLs and OCSP answers.
 
 pub mod applications;
 pub mod authorities;
 pub mod issuance;
 pub mod keys;
 pub mod review;
+pub mod revocation;
 
 pub use applications::{Applications, CertificateInfo, Uploads};
 pub use authorities::Authorities;
 pub use issuance::{DownloadStarted, Downloaded, Issuance};
 pub use keys::{Keys, SignBegun, SignFinished};
 pub use review::{PendingApplication, Review, ReviewerView};
+pub use revocation::Revocation;
