@@ -269,7 +269,7 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
     {
         assert!(catalogue.contains(name), "{name} missing: {catalogue}");
     }
-    for secret in ["kek.hex", "operator-token"] {
+    for secret in ["kek.hex", "operator-token", "ca-passphrase"] {
         let mode = std::fs::metadata(dir.join("mca-data").join(secret))
             .unwrap()
             .permissions()
@@ -282,7 +282,21 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
     assert!(stdout.contains(&format!("{url}/api/app/v1/")), "{stdout}");
     assert!(stdout.contains("mca phone --server"), "{stdout}");
 
-    // A second `mca up` on the same data keeps the keys and the catalogue.
+    // A local CA per CA organization of the catalogue, its key encrypted.
+    assert!(stdout.contains("Local CA"), "{stdout}");
+    let ca_dirs: Vec<_> = std::fs::read_dir(dir.join("mca-data/ca")).unwrap().collect();
+    assert_eq!(ca_dirs.len(), 2, "two CAs in the seeded catalogue");
+    let out = mca(&dir)
+        .args(["ca", "show", "--dir", "mca-data/ca/zjca"])
+        .env("MCA_CA_PASSPHRASE", std::fs::read_to_string(dir.join("mca-data/ca-passphrase")).unwrap())
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("私钥：已解密并与证书匹配"));
+    let root = std::fs::read(dir.join("mca-data/ca/zjca/root.pem")).unwrap();
+
+    // A second `mca up` on the same data keeps the keys, the CAs and the
+    // catalogue.
     let kek = std::fs::read(dir.join("mca-data/kek.hex")).unwrap();
     let port = free_port();
     let mut cmd = mca(&dir);
@@ -291,6 +305,7 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
         .stderr(Stdio::null());
     let _again = start(cmd, port);
     assert_eq!(std::fs::read(dir.join("mca-data/kek.hex")).unwrap(), kek);
+    assert_eq!(std::fs::read(dir.join("mca-data/ca/zjca/root.pem")).unwrap(), root);
     let url = format!("http://127.0.0.1:{port}");
     let out = mca(&dir)
         .args(["phone", "--server", &url, "catalogue"])

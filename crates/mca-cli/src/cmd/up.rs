@@ -1,7 +1,9 @@
 //! `mca up`: the README's "run the system" command. Everything on its
 //! embedded default in development mode: data in `./mca-data` (SQLite, a
 //! generated key-encryption key and operator token, files 0600), migrated,
-//! the Zhejiang catalogue seeded, served on 127.0.0.1:8080, with the steps
+//! the Zhejiang catalogue seeded, a local CA hierarchy (root, issuing CA,
+//! seal maker; keys encrypted under a generated passphrase) for each CA
+//! organization of the catalogue, served on 127.0.0.1:8080, with the steps
 //! to try it with `mca phone` printed.
 
 use std::fs;
@@ -12,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
+use mca_pki::ca::{CaConfig, CaHierarchy, Lifetimes};
+use mca_pki::keystore;
 use mca_server::Config;
 use mca_server::config::Secret;
 
@@ -77,14 +81,67 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             .seed_zhejiang()
             .await
             .context("seeding the catalogue")?;
-        print_welcome(&args);
+        let catalogue = state.services.catalogue.all().await.context("reading the catalogue")?;
+        let cas = local_cas(&args, &catalogue.ca_organizations)?;
+        print_welcome(&args, &cas);
         serve_state(&config, state, db).await
     })
 }
 
-fn print_welcome(args: &UpArgs) {
+/// One local CA hierarchy per CA organization, in `<data>/ca/<short name>`:
+/// created on the first run, loaded (keys decrypted and checked against
+/// their certificates) on later ones. Returns (organization, directory).
+fn local_cas(
+    args: &UpArgs,
+    organizations: &[mca_domain::store::CaOrganization],
+) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let passphrase = secret_file(&args.data_dir.join("ca-passphrase"))?;
+    let base = format!("http://{}", args.listen);
+    let mut out = Vec::new();
+    for org in organizations {
+        let short = org.short_name.to_lowercase();
+        let dir = args.data_dir.join("ca").join(&short);
+        if dir.join("root.pem").exists() {
+            CaHierarchy::load(&dir, passphrase.expose().as_bytes())
+                .with_context(|| format!("loading the local CA in {}", dir.display()))?;
+        } else {
+            let config = CaConfig {
+                organization: org.name.clone(),
+                crl_url: Some(format!("{base}/crl/{short}.crl")),
+                ocsp_url: Some(format!("{base}/ocsp/{short}")),
+            };
+            let ca = CaHierarchy::create(config, Lifetimes::default())
+                .with_context(|| format!("creating the local CA of {}", org.name))?;
+            ca.save(&dir, passphrase.expose().as_bytes(), keystore::DEFAULT_ROUNDS)
+                .with_context(|| format!("saving the local CA in {}", dir.display()))?;
+        }
+        out.push((org.name.clone(), dir));
+    }
+    Ok(out)
+}
+
+/// How to call this same binary from another terminal, whether or not
+/// `mca` is on the PATH.
+fn mca_command() -> String {
+    let exe = std::env::current_exe().ok();
+    let cwd = std::env::current_dir().ok();
+    match (exe, cwd) {
+        (Some(exe), Some(cwd)) => match exe.strip_prefix(&cwd) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => exe.display().to_string(),
+        },
+        _ => "mca".to_owned(),
+    }
+}
+
+fn print_welcome(args: &UpArgs, cas: &[(String, PathBuf)]) {
     let base = format!("http://{}", args.listen);
     let data = args.data_dir.display();
+    let mca = mca_command();
+    let cas: String = cas
+        .iter()
+        .map(|(name, dir)| format!("\n  Local CA       {name}: {}", dir.display()))
+        .collect();
     println!(
         "\
 Mobile CA (移动CA) is running in development mode.
@@ -93,12 +150,13 @@ Mobile CA (移动CA) is running in development mode.
   OpenAPI        {base}/api/openapi.json
   Health         {base}/healthz  {base}/readyz
   Operator API   {base}/api/operator/v1/  (token in {data}/operator-token)
-  Data           {data}/ (SQLite mca.db; key-encryption key kek.hex)
+  Data           {data}/ (SQLite mca.db; key-encryption key kek.hex){cas}
 
 SMS codes are not sent: they are printed in this log and readable at
 {base}/api/dev/sms-codes/<phone>. Try it with the command-line phone
 (in another terminal; state goes to ./mca-phone):
 
+  alias mca={mca}
   mca phone --server {base} login --phone 13800138000 --dev-code
   mca phone set-password --password 'Abc123!@'
   mca phone certificates                 # 尚未实名认证，无法操作
@@ -107,6 +165,7 @@ SMS codes are not sent: they are printed in this log and readable at
   mca phone messages
   mca phone devices
   mca phone catalogue
+  mca ca show --dir {data}/ca/zjca       # the local CA's certificates
 
 Stop with Ctrl-C."
     );
