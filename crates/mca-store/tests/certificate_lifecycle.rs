@@ -28,7 +28,7 @@ async fn wired(
     let cas = Arc::new(certs::authorities(&svc).await);
     // What the CAs issue may not start before them.
     clock.set(certs::now());
-    let c = Certs::new(scratch.db.store(), &svc, &dev, certs::payments(), cas);
+    let c = certs::wire(scratch.db.store(), &svc, &dev, certs::payments(), cas);
     (svc, dev, c)
 }
 
@@ -59,7 +59,7 @@ async fn download_sign_decrypt_lock_unlock_change_pin() {
         assert_eq!(sign_cert.public_key(), phone.public_key.as_ref().unwrap());
         assert_eq!(enc_cert.public_key(), &done.delivery.public_key);
         assert_eq!(
-            c.apps.get(u, app).await.unwrap().state,
+            c.applications.get(u, app).await.unwrap().state,
             ApplicationState::Issued
         );
         assert_eq!(c.keys.key(u, key).await.unwrap().state, KeyState::Active);
@@ -232,7 +232,7 @@ async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
             Arc::new(clock.clone()),
         );
         let cas2 = Arc::new(certs::authorities(&svc2).await);
-        let c2 = Certs::new(second_db.store(), &svc2, &dev2, certs::payments(), cas2);
+        let c2 = certs::wire(second_db.store(), &svc2, &dev2, certs::payments(), cas2);
 
         let first = c.keys.begin_sign(u, key, b"first").await.unwrap();
         assert_eq!(
@@ -303,7 +303,7 @@ async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
         let cas = Arc::new(certs::authorities(&svc).await);
         clock.set(certs::now());
         // The instance that crashes: the same CA keys as the restarted one.
-        let c = Certs::new(
+        let c = certs::wire(
             scratch.db.store(),
             &svc,
             &dev,
@@ -329,14 +329,14 @@ async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
         let second_db = scratch.second_instance().await.unwrap();
         let (svc2, dev2) =
             Services::development(second_db.store(), certs::vault(), Arc::new(clock.clone()));
-        let r1 = Certs::new(
+        let r1 = certs::wire(
             second_db.store(),
             &svc2,
             &dev2,
             certs::payments(),
             cas.clone(),
         );
-        let r2 = Certs::new(
+        let r2 = certs::wire(
             scratch.db.store(),
             &svc,
             &dev,

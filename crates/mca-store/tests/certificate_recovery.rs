@@ -33,19 +33,14 @@ async fn world(scratch: &mca_store::scratch::Scratch, clock: &ManualClock) -> Wo
     let cas = Arc::new(certs::authorities(&svc).await);
     clock.set(certs::now());
     let payments = certs::payments();
-    let c = Certs::new(
+    let c = certs::wire(
         scratch.db.store(),
         &svc,
         &dev,
         payments.clone(),
         cas.clone(),
     );
-    let revocation = Revocation::new(
-        scratch.db.store(),
-        svc.clock.clone(),
-        svc.audit.clone(),
-        cas,
-    );
+    let revocation = c.revocation.clone();
     World {
         svc,
         dev,
@@ -191,10 +186,14 @@ async fn forgot_pin_recovery_and_revocation() {
         );
         w.payments.decline_next(1);
         assert_eq!(
-            w.c.apps.pay_recovery(u, 5_000).await.unwrap_err().code(),
+            w.c.applications
+                .pay_recovery(u, 5_000)
+                .await
+                .unwrap_err()
+                .code(),
             "payment_failed"
         );
-        let order = w.c.apps.pay_recovery(u, 5_000).await.unwrap();
+        let order = w.c.applications.pay_recovery(u, 5_000).await.unwrap();
         let started =
             w.c.issuance
                 .start_rekey(u, new_phone.device, key2, rev, &code, Some(order.id), &req)
@@ -304,10 +303,24 @@ async fn renewal_and_reapplication_go_through_review() {
             certs::approved_application(&w.svc, &w.dev, &w.c, "13855550011").await;
         let mut phone = Handset::new(device);
         let (_, done) = phone.download(&w.c, u, app, PIN).await;
-        let option = w.c.apps.get(u, app).await.unwrap().validity_option_id;
+        let option =
+            w.c.applications
+                .get(u, app)
+                .await
+                .unwrap()
+                .validity_option_id;
+        // Expiry reminders: none yet, one when 30 days are left, once.
+        assert_eq!(w.c.reminders.send_due().await.unwrap(), 0);
+        clock.set(done.signing.not_after.plus(-20 * 86_400));
+        assert_eq!(w.c.reminders.send_due().await.unwrap(), 1);
+        assert_eq!(w.c.reminders.send_due().await.unwrap(), 0);
+        let inbox = w.svc.messages.list(u).await.unwrap();
+        assert!(inbox.iter().any(|m| m.title == "证书即将到期"
+            && m.action.as_ref().unwrap().target == done.signing.id.to_string()));
+        clock.set(certs::now());
         // Too early for a renewal.
         assert_eq!(
-            w.c.apps
+            w.c.applications
                 .apply_again(u, done.signing.id, option)
                 .await
                 .unwrap_err()
@@ -316,7 +329,7 @@ async fn renewal_and_reapplication_go_through_review() {
         );
         clock.set(done.signing.not_after.plus(-30 * 86_400));
         let (renewal, order) =
-            w.c.apps
+            w.c.applications
                 .apply_again(u, done.signing.id, option)
                 .await
                 .unwrap();
@@ -325,10 +338,10 @@ async fn renewal_and_reapplication_go_through_review() {
             (ApplicationKind::Renewal, 30_000)
         );
         assert_eq!(
-            w.c.apps.pay(u, renewal.id).await.unwrap().state,
+            w.c.applications.pay(u, renewal.id).await.unwrap().state,
             ApplicationState::Submitted
         );
-        let ca = w.c.apps.get(u, app).await.unwrap().ca_id;
+        let ca = w.c.applications.get(u, app).await.unwrap().ca_id;
         let reviewer =
             w.c.review
                 .create_reviewer(
@@ -342,13 +355,13 @@ async fn renewal_and_reapplication_go_through_review() {
         assert_eq!(w.c.review.pending(reviewer.id).await.unwrap().len(), 1);
         clock.set(done.signing.not_after.plus(86_400));
         let (again, _) =
-            w.c.apps
+            w.c.applications
                 .apply_again(u, done.signing.id, option)
                 .await
                 .unwrap();
         assert_eq!(again.kind, ApplicationKind::Reapplication);
         assert_eq!(
-            w.c.apps
+            w.c.applications
                 .apply_again(u, done.encryption.id, option)
                 .await
                 .unwrap_err()

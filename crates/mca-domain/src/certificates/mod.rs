@@ -14,11 +14,21 @@
 //! - [`issuance`]: [`Issuance`], over-the-air issuance with intents,
 //!   re-keying (forgotten PIN, recovery).
 //! - [`revocation`]: [`Revocation`], revoking, CRLs and OCSP answers.
+//! - [`reminders`]: [`Reminders`], expiry reminders (D6/D8).
+//!
+//! [`Certificates`] wires them all on the store and services of
+//! [`Services`].
+
+use std::sync::Arc;
+
+use crate::providers::{FaceVerifier, PaymentProvider};
+use crate::{KeyVault, Services, Store};
 
 pub mod applications;
 pub mod authorities;
 pub mod issuance;
 pub mod keys;
+pub mod reminders;
 pub mod review;
 pub mod revocation;
 
@@ -26,5 +36,77 @@ pub use applications::{Applications, CertificateInfo, Uploads};
 pub use authorities::Authorities;
 pub use issuance::{DownloadStarted, Downloaded, Issuance};
 pub use keys::{Keys, SignBegun, SignFinished};
+pub use reminders::Reminders;
 pub use review::{PendingApplication, Review, ReviewerView};
 pub use revocation::Revocation;
+
+/// Every certificate service, wired on one store.
+#[derive(Clone)]
+pub struct Certificates {
+    /// D4/D6/D8 and G1 payment.
+    pub applications: Applications,
+    /// M1 review.
+    pub review: Review,
+    /// §2–§6 key use.
+    pub keys: Keys,
+    /// M6, I3 forgotten PIN, G1.
+    pub issuance: Issuance,
+    /// M1 revocation, CRL, OCSP.
+    pub revocation: Revocation,
+    /// Expiry reminders.
+    pub reminders: Reminders,
+}
+
+impl Certificates {
+    /// The certificate services next to `services` (same store, clock,
+    /// audit log, inbox), with the face verifier used for re-verification,
+    /// the payment provider and the CA hierarchies.
+    pub fn new(
+        services: &Services,
+        store: Arc<dyn Store>,
+        vault: Arc<KeyVault>,
+        face: Arc<dyn FaceVerifier>,
+        payments: Arc<dyn PaymentProvider>,
+        cas: Arc<Authorities>,
+    ) -> Self {
+        let clock = services.clock.clone();
+        let audit = services.audit.clone();
+        let keys = Keys::new(
+            store.clone(),
+            vault.clone(),
+            clock.clone(),
+            audit.clone(),
+            services.messages.clone(),
+            services.accounts.clone(),
+            services.identity.clone(),
+            face,
+        );
+        Self {
+            applications: Applications::new(
+                store.clone(),
+                services.identity.clone(),
+                payments,
+                clock.clone(),
+                audit.clone(),
+            ),
+            review: Review::new(
+                store.clone(),
+                clock.clone(),
+                audit.clone(),
+                services.messages.clone(),
+            ),
+            issuance: Issuance::new(
+                store.clone(),
+                vault,
+                clock.clone(),
+                audit.clone(),
+                services.identity.clone(),
+                keys.clone(),
+                cas.clone(),
+            ),
+            revocation: Revocation::new(store.clone(), clock.clone(), audit, cas),
+            reminders: Reminders::new(store, clock, services.messages.clone()),
+            keys,
+        }
+    }
+}

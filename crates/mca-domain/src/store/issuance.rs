@@ -133,6 +133,13 @@ pub trait IssuanceStore: Send + Sync {
         ca: CaId,
         serial: &[u8],
     ) -> StoreResult<Option<CertificateRecord>>;
+    /// Unrevoked signing certificates whose validity ends in
+    /// `[from, to)`, by end.
+    async fn expiring_certificates(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<CertificateRecord>>;
     /// The CA's revoked certificates.
     async fn revoked_certificates(&self, ca: CaId) -> StoreResult<Vec<CertificateRecord>>;
     /// Revokes a certificate that is not revoked; `false` if it already was.

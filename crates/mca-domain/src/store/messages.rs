@@ -19,6 +19,8 @@ pub enum MessageKind {
     CertificateApplicationFailed,
     /// 请下载证书 (M6, later).
     DownloadCertificate,
+    /// 证书即将到期 (D6/D8).
+    CertificateExpiring,
     /// 加入企业申请 (C, later).
     JoinEnterpriseRequest,
     /// 系统通知.
@@ -26,12 +28,13 @@ pub enum MessageKind {
 }
 
 impl MessageKind {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::IdentityVerified,
         Self::NewDeviceLogin,
         Self::PhoneChanged,
         Self::CertificateApplicationFailed,
         Self::DownloadCertificate,
+        Self::CertificateExpiring,
         Self::JoinEnterpriseRequest,
         Self::System,
     ];
@@ -44,6 +47,7 @@ impl MessageKind {
             Self::PhoneChanged => "phone_changed",
             Self::CertificateApplicationFailed => "certificate_application_failed",
             Self::DownloadCertificate => "download_certificate",
+            Self::CertificateExpiring => "certificate_expiring",
             Self::JoinEnterpriseRequest => "join_enterprise_request",
             Self::System => "system",
         }

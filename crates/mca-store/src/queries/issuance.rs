@@ -208,6 +208,25 @@ macro_rules! impl_issuance_store {
                     .transpose()
             }
 
+            async fn expiring_certificates(
+                &self,
+                from: Timestamp,
+                to: Timestamp,
+            ) -> StoreResult<Vec<CertificateRecord>> {
+                sqlx::query(
+                    "SELECT * FROM certificates WHERE usage = 'signing' AND revoked_at IS NULL \
+                     AND not_after >= $1 AND not_after < $2 ORDER BY not_after, id",
+                )
+                .bind(from.0)
+                .bind(to.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("select expiring certificates"))?
+                .iter()
+                .map(certificate_row)
+                .collect()
+            }
+
             async fn revoked_certificates(&self, ca: CaId) -> StoreResult<Vec<CertificateRecord>> {
                 sqlx::query(
                     "SELECT * FROM certificates WHERE ca_id = $1 AND revoked_at IS NOT NULL \

@@ -108,63 +108,21 @@ pub fn payments() -> Arc<DevPaymentProvider> {
 }
 
 /// The certificate services on one store (one server instance).
-#[derive(Clone)]
-pub struct Certs {
-    pub apps: mca_domain::certificates::Applications,
-    pub review: mca_domain::certificates::Review,
-    pub keys: mca_domain::certificates::Keys,
-    pub issuance: mca_domain::certificates::Issuance,
-}
+pub type Certs = mca_domain::certificates::Certificates;
 
 pub fn vault() -> Arc<KeyVault> {
     Arc::new(KeyVault::new("test", [("test", "000102030405060708090a0b0c0d0e0f")]).unwrap())
 }
 
-impl Certs {
-    pub fn new(
-        store: Arc<dyn Store>,
-        svc: &Services,
-        dev: &DevProviders,
-        payments: Arc<DevPaymentProvider>,
-        cas: Arc<Authorities>,
-    ) -> Self {
-        let vault = vault();
-        let keys = mca_domain::certificates::Keys::new(
-            store.clone(),
-            vault.clone(),
-            svc.clock.clone(),
-            svc.audit.clone(),
-            svc.messages.clone(),
-            svc.accounts.clone(),
-            svc.identity.clone(),
-            dev.face.clone(),
-        );
-        Self {
-            apps: mca_domain::certificates::Applications::new(
-                store.clone(),
-                svc.identity.clone(),
-                payments,
-                svc.clock.clone(),
-                svc.audit.clone(),
-            ),
-            review: mca_domain::certificates::Review::new(
-                store.clone(),
-                svc.clock.clone(),
-                svc.audit.clone(),
-                svc.messages.clone(),
-            ),
-            issuance: mca_domain::certificates::Issuance::new(
-                store,
-                vault,
-                svc.clock.clone(),
-                svc.audit.clone(),
-                svc.identity.clone(),
-                keys.clone(),
-                cas,
-            ),
-            keys,
-        }
-    }
+/// Wires the certificate services as the server does.
+pub fn wire(
+    store: Arc<dyn Store>,
+    svc: &Services,
+    dev: &DevProviders,
+    payments: Arc<DevPaymentProvider>,
+    cas: Arc<Authorities>,
+) -> Certs {
+    Certs::new(svc, store, vault(), dev.face.clone(), payments, cas)
 }
 
 /// The phone's side, in process (mca_crypto::twoparty::phone): the
@@ -338,8 +296,12 @@ pub async fn approved_application(
     svc.identity.complete_face(u).await.unwrap();
     let info = zjca_info(svc).await;
     let pics = Pictures::new(200);
-    let (app, _) = certs.apps.apply(u, info, pics.uploads()).await.unwrap();
-    certs.apps.pay(u, app.id).await.unwrap();
+    let (app, _) = certs
+        .applications
+        .apply(u, info, pics.uploads())
+        .await
+        .unwrap();
+    certs.applications.pay(u, app.id).await.unwrap();
     let reviewer = certs
         .review
         .create_reviewer(
