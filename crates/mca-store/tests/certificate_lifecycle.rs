@@ -68,6 +68,13 @@ async fn download_sign_decrypt_lock_unlock_change_pin() {
         let msg = "投标文件摘要 2026-11-24".as_bytes();
         let sig = phone.sign(&c, u, key, PIN, msg).await.unwrap();
         sign_cert.public_key().verify(msg, &sig).unwrap();
+        // OpenSSL 3 agrees, and refuses the signature on other bytes.
+        assert!(certs::openssl_verifies(&done.signing.der, msg, &sig));
+        assert!(!certs::openssl_verifies(
+            &done.signing.der,
+            b"other bytes",
+            &sig
+        ));
         // Several in a row: the share refresh keeps both halves in step.
         for i in 0..3 {
             let m = format!("第{i}份");

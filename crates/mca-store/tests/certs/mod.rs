@@ -321,3 +321,40 @@ pub async fn approved_application(
 pub fn now() -> Timestamp {
     SystemClock.now()
 }
+
+/// Whether OpenSSL 3 verifies `sig` (DER) on `msg` with the standard SM2
+/// ID under the public key of the certificate `cert_der`.
+pub fn openssl_verifies(cert_der: &[u8], msg: &[u8], sig: &mca_crypto::sm2::Signature) -> bool {
+    let dir = std::env::temp_dir().join(format!("mca-openssl-{}", UserId::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cert = mca_pki::cert::Certificate::from_der(cert_der).unwrap();
+    std::fs::write(dir.join("c.pem"), cert.to_pem()).unwrap();
+    std::fs::write(dir.join("m"), msg).unwrap();
+    std::fs::write(dir.join("s"), sig.to_der()).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("openssl on PATH")
+    };
+    let out = run(&["x509", "-in", "c.pem", "-pubkey", "-noout", "-out", "p.pem"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "dgst",
+        "-sm3",
+        "-verify",
+        "p.pem",
+        "-sigopt",
+        "distid:1234567812345678",
+        "-signature",
+        "s",
+        "m",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
+}
