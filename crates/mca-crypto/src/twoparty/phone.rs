@@ -150,7 +150,7 @@ impl Share {
     /// Follow a share refresh in memory (§6), for a batch of items signed
     /// after one PIN entry: the stored [`MaskedShare`] must get the same ρ.
     pub fn apply_refresh(&mut self, refresh: &ShareRefresh) {
-        self.0 = self.0 * refresh.rho.0;
+        self.0 *= refresh.rho.0;
     }
 
     /// §2 step 2: the partial signature on the challenge's message under the
