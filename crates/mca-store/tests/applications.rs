@@ -14,24 +14,13 @@ use support::{T0, on_each_backend, services};
 
 fn wire(
     svc: &Services,
+    dev: &DevProviders,
     scratch: &mca_store::scratch::Scratch,
     payments: Arc<providers::DevPaymentProvider>,
 ) -> (Applications, Review) {
-    let store = scratch.db.store();
-    let apps = Applications::new(
-        store.clone(),
-        svc.identity.clone(),
-        payments,
-        svc.clock.clone(),
-        svc.audit.clone(),
-    );
-    let review = Review::new(
-        store,
-        svc.clock.clone(),
-        svc.audit.clone(),
-        svc.messages.clone(),
-    );
-    (apps, review)
+    let cas = Arc::new(mca_domain::certificates::Authorities::new());
+    let c = certs::wire(scratch.db.store(), svc, dev, payments, cas);
+    (c.applications, c.review)
 }
 
 #[tokio::test]
@@ -40,7 +29,7 @@ async fn apply_pay_reject_resubmit_approve() {
         let clock = ManualClock::new(T0);
         let (svc, dev) = services(&scratch, &clock);
         let payments = certs::payments();
-        let (apps, review) = wire(&svc, &scratch, payments.clone());
+        let (apps, review) = wire(&svc, &dev, &scratch, payments.clone());
         let info = certs::zjca_info(&svc).await;
         let pics = certs::Pictures::new(200);
 

@@ -298,30 +298,7 @@ impl Applications {
             .await?
             .ok_or(DomainError::NotFound("order"))?;
         if order.state == OrderState::Pending {
-            let outcome = self.payments.charge(&order).await?;
-            let now = self.clock.now();
-            match outcome {
-                PaymentOutcome::Paid { reference } => {
-                    order.state = OrderState::Paid;
-                    order.provider_ref = Some(reference);
-                    order.paid_at = Some(now);
-                }
-                PaymentOutcome::Declined { reason } => {
-                    order.state = OrderState::Failed;
-                    order.failure = Some(reason);
-                }
-            }
-            if !self.store.settle_order(&order).await? {
-                return Err(DomainError::ApplicationState);
-            }
-            self.audit
-                .append(
-                    &format!("user:{user}"),
-                    "order_settled",
-                    &format!("order:{}", order.id),
-                    &format!("{} {} fen", order.state.as_str(), order.amount_fen),
-                )
-                .await?;
+            self.charge(&mut order).await?;
         }
         let now = self.clock.now();
         match order.state {
@@ -363,7 +340,17 @@ impl Applications {
         }
         let mut order = self.order_for(user, RECOVERY_PURPOSE, amount_fen);
         self.store.insert_order(&order).await?;
-        match self.payments.charge(&order).await? {
+        self.charge(&mut order).await?;
+        if order.state != OrderState::Paid {
+            return Err(DomainError::PaymentFailed);
+        }
+        Ok(order)
+    }
+
+    /// Charges a pending order through the provider and settles it
+    /// (paid or failed) once, across instances; audited.
+    async fn charge(&self, order: &mut Order) -> Result<()> {
+        match self.payments.charge(order).await? {
             PaymentOutcome::Paid { reference } => {
                 order.state = OrderState::Paid;
                 order.provider_ref = Some(reference);
@@ -374,24 +361,23 @@ impl Applications {
                 order.failure = Some(reason);
             }
         }
-        self.store.settle_order(&order).await?;
+        if !self.store.settle_order(order).await? {
+            return Err(DomainError::ApplicationState);
+        }
         self.audit
             .append(
-                &format!("user:{user}"),
+                &format!("user:{}", order.user_id),
                 "order_settled",
                 &format!("order:{}", order.id),
                 &format!(
                     "{} {} {} fen",
-                    RECOVERY_PURPOSE,
+                    order.purpose,
                     order.state.as_str(),
-                    amount_fen
+                    order.amount_fen
                 ),
             )
             .await?;
-        if order.state != OrderState::Paid {
-            return Err(DomainError::PaymentFailed);
-        }
-        Ok(order)
+        Ok(())
     }
 
     async fn replace(&self, app: &Application, expected: ApplicationState) -> Result<()> {
