@@ -440,6 +440,51 @@ mod tests {
     }
 
     #[test]
+    fn certificate_errors_map_to_their_answers() {
+        let cases = [
+            (DomainError::KeyLocked, "key_locked", ErrorKind::Forbidden),
+            (
+                DomainError::WrongPin { remaining: 3 },
+                "wrong_pin",
+                ErrorKind::Forbidden,
+            ),
+            (
+                DomainError::SessionOutstanding,
+                "session_outstanding",
+                ErrorKind::Conflict,
+            ),
+            (
+                DomainError::ApplicationState,
+                "application_state",
+                ErrorKind::Conflict,
+            ),
+            (
+                DomainError::InvalidUpload("signature"),
+                "invalid_upload",
+                ErrorKind::BadInput,
+            ),
+            (
+                DomainError::PaymentFailed,
+                "payment_failed",
+                ErrorKind::BadInput,
+            ),
+            (
+                DomainError::CloneDetected,
+                "clone_detected",
+                ErrorKind::Forbidden,
+            ),
+        ];
+        for (e, code, kind) in cases {
+            assert_eq!((e.code(), e.kind()), (code, kind));
+            assert!(!e.message().is_empty());
+        }
+        assert_eq!(
+            DomainError::KeyLocked.message(),
+            "证书密钥已锁定，请通过短信验证和实名认证解锁"
+        );
+    }
+
+    #[test]
     fn store_errors_keep_their_kind_and_hide_the_cause() {
         let e: DomainError =
             StoreError::new(StoreErrorKind::Unavailable, "insert user", "secret row").into();

@@ -70,3 +70,48 @@ impl PaymentProvider for DevPaymentProvider {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::OrderState;
+    use crate::{OrderId, Timestamp, UserId};
+
+    fn order() -> Order {
+        Order {
+            id: OrderId::new(),
+            user_id: UserId::new(),
+            purpose: "certificate_application".into(),
+            amount_fen: 30_000,
+            state: OrderState::Pending,
+            provider: "dev-payment".into(),
+            provider_ref: None,
+            failure: None,
+            created_at: Timestamp(0),
+            paid_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn pays_unless_told_to_decline() {
+        let p = DevPaymentProvider::new();
+        let o = order();
+        assert_eq!(
+            p.charge(&o).await.unwrap(),
+            PaymentOutcome::Paid {
+                reference: format!("dev-{}", o.id)
+            }
+        );
+        p.decline_next(2);
+        for _ in 0..2 {
+            assert!(matches!(
+                p.charge(&o).await.unwrap(),
+                PaymentOutcome::Declined { .. }
+            ));
+        }
+        assert!(matches!(
+            p.charge(&o).await.unwrap(),
+            PaymentOutcome::Paid { .. }
+        ));
+    }
+}

@@ -261,3 +261,62 @@ pub trait KeyStore: Send + Sync {
     /// Marks it used if it was not; `false` if already used.
     async fn use_reverification(&self, id: ReverificationId, at: Timestamp) -> StoreResult<bool>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{
+        ApplicationKind, ApplicationState, CertUsage, IntentState, OrderState, RevocationReason,
+    };
+
+    #[test]
+    fn stored_enums_round_trip_and_refuse_unknown_text() {
+        macro_rules! check {
+            ($t:ty: $($v:ident),+) => {
+                for v in [$(<$t>::$v),+] {
+                    assert_eq!(<$t>::parse(v.as_str()), Some(v));
+                }
+                assert_eq!(<$t>::parse("bogus"), None);
+                assert_eq!(<$t>::parse(""), None);
+            };
+        }
+        check!(KeyState: Pending, Active, Locked, Retired);
+        check!(ShareState: Active, Lost);
+        check!(SessionPurpose: Csr, Sign, Decrypt, PinCheck);
+        check!(ApplicationKind: New, Renewal, Reapplication);
+        check!(ApplicationState: Draft, Submitted, Rejected, Approved, Issued);
+        check!(OrderState: Pending, Paid, Failed);
+        check!(CertUsage: Signing, Encryption);
+        check!(IntentState: Intended, Issued, Abandoned);
+        check!(RevocationReason: Unspecified, KeyCompromise, AffiliationChanged, Superseded, CessationOfOperation);
+    }
+
+    #[test]
+    fn key_records_print_no_sealed_bytes() {
+        let sealed = vec![0xAB; 40];
+        let rec = SigningKeyRecord {
+            id: SigningKeyId::new(),
+            user_id: UserId::new(),
+            device_id: None,
+            application_id: ApplicationId::new(),
+            public_key: vec![4; 65],
+            sealed_share: sealed.clone(),
+            state: KeyState::Active,
+            pin_failures: 0,
+            version: 1,
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+        };
+        let session = SigningSessionRecord {
+            id: SigningSessionId::new(),
+            key_id: rec.id,
+            purpose: SessionPurpose::Sign,
+            sealed: sealed.clone(),
+            created_at: Timestamp(0),
+            expires_at: Timestamp(0),
+        };
+        for text in [format!("{rec:?}"), format!("{session:?}")] {
+            assert!(!text.to_lowercase().contains("ab, ab") && !text.contains("171"));
+        }
+    }
+}
