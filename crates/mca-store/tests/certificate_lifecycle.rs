@@ -399,3 +399,42 @@ async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_stale_clone_of_the_phone_storage_locks_the_key_at_once() {
+    on_each_backend(|scratch| async move {
+        let clock = ManualClock::new(certs::now());
+        let (svc, dev, c) = wired(&scratch, &clock).await;
+        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440031").await;
+        let mut phone = Handset::new(device);
+        let (key, _) = phone.download(&c, u, app, PIN).await;
+        // A thief copies the phone's storage (the masked share) …
+        let copy = phone.signing.clone();
+        // … the owner signs twice: the second proves the refresh, so the
+        // server moves on and retires the share the copy still holds.
+        phone.sign(&c, u, key, PIN, b"one").await.unwrap();
+        phone.sign(&c, u, key, PIN, b"two").await.unwrap();
+        let mut thief = Handset::new(device);
+        thief.secret = phone.secret;
+        thief.signing = copy;
+        thief.public_key = phone.public_key;
+        assert_eq!(
+            thief.sign(&c, u, key, PIN, b"theft").await.unwrap_err(),
+            "clone_detected"
+        );
+        assert_eq!(
+            c.keys.key(u, key).await.unwrap().state,
+            store::KeyState::Locked
+        );
+        // Locked for the owner too, who is told.
+        assert_eq!(
+            phone.sign(&c, u, key, PIN, b"three").await.unwrap_err(),
+            "key_locked"
+        );
+        let inbox = svc.messages.list(u).await.unwrap();
+        assert!(inbox.iter().any(|m| m.title == "证书密钥已锁定"));
+        let entries = scratch.db.store().audit_entries(0, 10_000).await.unwrap();
+        assert!(entries.iter().any(|e| e.action == "clone_detected"));
+    })
+    .await;
+}
