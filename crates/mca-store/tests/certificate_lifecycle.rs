@@ -159,21 +159,21 @@ async fn download_sign_decrypt_lock_unlock_change_pin() {
         // I3 change PIN: a wrong old PIN is refused and counted; the right
         // one is proven by a server-verified signature, then the phone
         // re-masks.
-        let begun = c.keys.begin_pin_change(u, key).await.unwrap();
+        let begun = c.keys.begin_pin_change(phone.caller(u), key).await.unwrap();
         let partial = phone.partial("999999", &begun.challenge);
         assert_eq!(
             c.keys
-                .finish_pin_change(u, key, begun.session_id, &partial)
+                .finish_pin_change(phone.caller(u), key, begun.session_id, &partial)
                 .await
                 .unwrap_err()
                 .code(),
             "wrong_pin"
         );
-        let begun = c.keys.begin_pin_change(u, key).await.unwrap();
+        let begun = c.keys.begin_pin_change(phone.caller(u), key).await.unwrap();
         let partial = phone.partial(PIN, &begun.challenge);
         let refresh = c
             .keys
-            .finish_pin_change(u, key, begun.session_id, &partial)
+            .finish_pin_change(phone.caller(u), key, begun.session_id, &partial)
             .await
             .unwrap();
         phone.refresh(&refresh);
@@ -191,10 +191,27 @@ async fn download_sign_decrypt_lock_unlock_change_pin() {
             "wrong_pin"
         );
 
+        // Another device of the same user may not use the key (§3).
+        let elsewhere = Caller {
+            user: u,
+            device: DeviceId::new(),
+        };
+        assert_eq!(
+            c.keys
+                .begin_sign(elsewhere, key, msg)
+                .await
+                .unwrap_err()
+                .code(),
+            "wrong_device"
+        );
         // Another user's key is not found; every step is audited, intact.
         let other = certs::verified_user(&svc, &dev, "13844440002").await;
         assert_eq!(
-            c.keys.begin_sign(other, key, msg).await.unwrap_err().code(),
+            c.keys
+                .begin_sign(phone.caller(other), key, msg)
+                .await
+                .unwrap_err()
+                .code(),
             "not_found"
         );
         let entries = scratch.db.store().audit_entries(0, 10_000).await.unwrap();
@@ -241,10 +258,14 @@ async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
         let cas2 = Arc::new(certs::authorities(&svc2).await);
         let c2 = certs::wire(second_db.store(), &svc2, &dev2, certs::payments(), cas2);
 
-        let first = c.keys.begin_sign(u, key, b"first").await.unwrap();
+        let first = c
+            .keys
+            .begin_sign(phone.caller(u), key, b"first")
+            .await
+            .unwrap();
         assert_eq!(
             c2.keys
-                .begin_sign(u, key, b"second")
+                .begin_sign(phone.caller(u), key, b"second")
                 .await
                 .unwrap_err()
                 .code(),
@@ -252,7 +273,7 @@ async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
         );
         assert_eq!(
             c.keys
-                .begin_sign(u, key, b"second")
+                .begin_sign(phone.caller(u), key, b"second")
                 .await
                 .unwrap_err()
                 .code(),
@@ -262,31 +283,35 @@ async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
         let partial = phone.partial(PIN, &first.challenge);
         let done = c2
             .keys
-            .finish_sign(u, key, first.session_id, &partial)
+            .finish_sign(phone.caller(u), key, first.session_id, &partial)
             .await
             .unwrap();
         phone.refresh(&done.refresh);
         // Finished once: the session is gone (w_s never reused).
         assert_eq!(
             c.keys
-                .finish_sign(u, key, first.session_id, &partial)
+                .finish_sign(phone.caller(u), key, first.session_id, &partial)
                 .await
                 .unwrap_err()
                 .code(),
             "not_found"
         );
         let (a, b) = tokio::join!(
-            c.keys.begin_sign(u, key, b"a"),
-            c2.keys.begin_sign(u, key, b"b")
+            c.keys.begin_sign(phone.caller(u), key, b"a"),
+            c2.keys.begin_sign(phone.caller(u), key, b"b")
         );
         assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|x| **x).count(), 1);
         // An abandoned session stops blocking after its lifetime.
         clock.advance(mca_domain::certificates::keys::SESSION_TTL_SECS + 1);
-        let again = c2.keys.begin_sign(u, key, b"later").await.unwrap();
+        let again = c2
+            .keys
+            .begin_sign(phone.caller(u), key, b"later")
+            .await
+            .unwrap();
         let partial = phone.partial(PIN, &again.challenge);
         let done = c2
             .keys
-            .finish_sign(u, key, again.session_id, &partial)
+            .finish_sign(phone.caller(u), key, again.session_id, &partial)
             .await
             .unwrap();
         phone

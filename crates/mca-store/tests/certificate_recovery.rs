@@ -141,7 +141,12 @@ async fn forgot_pin_recovery_and_revocation() {
         let partial = phone.partial(new_pin, &started.challenge);
         let refresh =
             w.c.issuance
-                .prove_possession(u, started.key_id, started.session_id, &partial)
+                .prove_possession(
+                    phone.caller(u),
+                    started.key_id,
+                    started.session_id,
+                    &partial,
+                )
                 .await
                 .unwrap();
         phone.refresh(&refresh);
@@ -207,7 +212,12 @@ async fn forgot_pin_recovery_and_revocation() {
         let partial = new_phone.partial(PIN, &started.challenge);
         let refresh =
             w.c.issuance
-                .prove_possession(u, started.key_id, started.session_id, &partial)
+                .prove_possession(
+                    new_phone.caller(u),
+                    started.key_id,
+                    started.session_id,
+                    &partial,
+                )
                 .await
                 .unwrap();
         new_phone.refresh(&refresh);

@@ -39,7 +39,7 @@ use crate::store::{
     SigningKeyRecord, Store,
 };
 use crate::{
-    ApplicationId, Audit, CertificateId, Clock, DecryptionShareId, DeviceId, DomainError,
+    ApplicationId, Audit, Caller, CertificateId, Clock, DecryptionShareId, DeviceId, DomainError,
     EncryptionKeyId, Identity, IntentId, KeyVault, Result, SealedSecret, SigningKeyId,
     SigningSessionId, Timestamp, UserId,
 };
@@ -331,19 +331,20 @@ impl Issuance {
     /// Returns the signing share's refresh for the phone.
     pub async fn prove_possession(
         &self,
-        user: UserId,
+        caller: Caller,
         key: SigningKeyId,
         session: SigningSessionId,
         partial: &mca_crypto::twoparty::messages::PartialSignature,
     ) -> Result<ShareRefresh> {
-        let rec = self.keys.key(user, key).await?;
+        let rec = self.keys.key_of(caller, key).await?;
+        let user = caller.user;
         if rec.state != KeyState::Pending {
             return Err(DomainError::ApplicationState);
         }
         let app = self.application(user, rec.application_id).await?;
         let signed = self
             .keys
-            .finish(user, key, session, SessionPurpose::Csr, partial)
+            .finish(caller, key, session, SessionPurpose::Csr, partial)
             .await?;
         let public_key =
             Point::from_sec1(&rec.public_key).map_err(|_| DomainError::Internal("stored key"))?;

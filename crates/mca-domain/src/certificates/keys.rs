@@ -23,7 +23,7 @@ use crate::store::{
     Store,
 };
 use crate::{
-    Accounts, Audit, Clock, CodePurpose, DomainError, Identity, KeyVault, Messages, Result,
+    Accounts, Audit, Caller, Clock, CodePurpose, DomainError, Identity, KeyVault, Messages, Result,
     ReverificationId, SealedSecret, SigningKeyId, SigningSessionId, SmsCode, UserId,
 };
 
@@ -132,6 +132,16 @@ impl Keys {
             .ok_or(DomainError::NotFound("signing key"))
     }
 
+    /// The caller's key, held by the calling device: protocol steps from
+    /// any other device are refused (PROTOCOL.md §3).
+    pub async fn key_of(&self, caller: Caller, id: SigningKeyId) -> Result<SigningKeyRecord> {
+        let rec = self.key(caller.user, id).await?;
+        if rec.device_id != Some(caller.device) {
+            return Err(DomainError::WrongDevice);
+        }
+        Ok(rec)
+    }
+
     async fn log(&self, user: UserId, action: &str, key: SigningKeyId, detail: &str) -> Result<()> {
         self.audit
             .append(
@@ -205,7 +215,7 @@ impl Keys {
     /// refresh state and resets the counter.
     pub(crate) async fn finish(
         &self,
-        user: UserId,
+        caller: Caller,
         key_id: SigningKeyId,
         session_id: SigningSessionId,
         purpose: SessionPurpose,
@@ -217,7 +227,8 @@ impl Keys {
             .await?
             .filter(|s| s.expires_at >= self.clock.now())
             .ok_or(DomainError::NotFound("signing session"))?;
-        let mut rec = self.key(user, key_id).await?;
+        let mut rec = self.key_of(caller, key_id).await?;
+        let user = caller.user;
         if taken.purpose != purpose {
             return Err(DomainError::InvalidInput("session"));
         }
@@ -290,20 +301,20 @@ impl Keys {
         }
     }
 
-    async fn active_key(&self, user: UserId, key: SigningKeyId) -> Result<SigningKeyRecord> {
-        self.identity.require_verified(user).await?;
-        self.key(user, key).await
+    async fn active_key(&self, caller: Caller, key: SigningKeyId) -> Result<SigningKeyRecord> {
+        self.identity.require_verified(caller.user).await?;
+        self.key_of(caller, key).await
     }
 
     /// §2 step 1 for the app: a session on `message` (the exact bytes the
     /// phone shows and signs).
     pub async fn begin_sign(
         &self,
-        user: UserId,
+        caller: Caller,
         key: SigningKeyId,
         message: &[u8],
     ) -> Result<SignBegun> {
-        let rec = self.active_key(user, key).await?;
+        let rec = self.active_key(caller, key).await?;
         self.begin(&rec, SessionPurpose::Sign, SigningSessionId::new(), message)
             .await
     }
@@ -311,13 +322,13 @@ impl Keys {
     /// §2 step 3: the verified signature and the refresh for the phone.
     pub async fn finish_sign(
         &self,
-        user: UserId,
+        caller: Caller,
         key: SigningKeyId,
         session: SigningSessionId,
         partial: &PartialSignature,
     ) -> Result<SignFinished> {
         let signed = self
-            .finish(user, key, session, SessionPurpose::Sign, partial)
+            .finish(caller, key, session, SessionPurpose::Sign, partial)
             .await?;
         Ok(SignFinished {
             signature: *signed.signature.signature(),
@@ -330,11 +341,11 @@ impl Keys {
     /// exactly this one blinded step.
     pub async fn begin_decrypt(
         &self,
-        user: UserId,
+        caller: Caller,
         key: SigningKeyId,
         t1: &BlindedPoint,
     ) -> Result<SignBegun> {
-        let rec = self.active_key(user, key).await?;
+        let rec = self.active_key(caller, key).await?;
         let id = SigningSessionId::new();
         let message = decryption_authorization(id.to_string().as_bytes(), t1);
         self.begin(&rec, SessionPurpose::Decrypt, id, &message)
@@ -346,14 +357,14 @@ impl Keys {
     /// opens nothing). Also returns the signing share's refresh.
     pub async fn finish_decrypt(
         &self,
-        user: UserId,
+        caller: Caller,
         key: SigningKeyId,
         session: SigningSessionId,
         partial: &PartialSignature,
         t1: &BlindedPoint,
     ) -> Result<(BlindedResult, ShareRefresh)> {
         let signed = self
-            .finish(user, key, session, SessionPurpose::Decrypt, partial)
+            .finish(caller, key, session, SessionPurpose::Decrypt, partial)
             .await?;
         let share = self
             .store
@@ -371,13 +382,13 @@ impl Keys {
         let t2 = d
             .blind_decrypt(session.to_string().as_bytes(), t1, &signed.signature)
             .map_err(bad_proof)?;
-        self.log(user, "decrypted", key, "blinded").await?;
+        self.log(caller.user, "decrypted", key, "blinded").await?;
         Ok((t2, signed.refresh))
     }
 
     /// I3 change PIN, step 1: a server challenge to sign with the old PIN.
-    pub async fn begin_pin_change(&self, user: UserId, key: SigningKeyId) -> Result<SignBegun> {
-        let rec = self.active_key(user, key).await?;
+    pub async fn begin_pin_change(&self, caller: Caller, key: SigningKeyId) -> Result<SignBegun> {
+        let rec = self.active_key(caller, key).await?;
         let nonce: [u8; 16] =
             mca_crypto::rand::bytes().map_err(|_| DomainError::Internal("random source"))?;
         let mut message = format!("MCA-PIN-CHANGE-V1\0{key}\0").into_bytes();
@@ -396,15 +407,15 @@ impl Keys {
     /// re-masks its share under the new PIN (c' = c·m_old⁻¹·m_new).
     pub async fn finish_pin_change(
         &self,
-        user: UserId,
+        caller: Caller,
         key: SigningKeyId,
         session: SigningSessionId,
         partial: &PartialSignature,
     ) -> Result<ShareRefresh> {
         let signed = self
-            .finish(user, key, session, SessionPurpose::PinCheck, partial)
+            .finish(caller, key, session, SessionPurpose::PinCheck, partial)
             .await?;
-        self.log(user, "pin_changed", key, "").await?;
+        self.log(caller.user, "pin_changed", key, "").await?;
         Ok(signed.refresh)
     }
 

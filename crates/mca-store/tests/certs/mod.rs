@@ -146,6 +146,14 @@ impl Handset {
         }
     }
 
+    /// This phone calling as `user`.
+    pub fn caller(&self, user: UserId) -> Caller {
+        Caller {
+            user,
+            device: self.device,
+        }
+    }
+
     /// The partial signature on a challenge with `pin`.
     pub fn partial(
         &self,
@@ -204,7 +212,12 @@ impl Handset {
         let partial = self.partial(pin, &started.challenge);
         let refresh = certs
             .issuance
-            .prove_possession(user, started.key_id, started.session_id, &partial)
+            .prove_possession(
+                self.caller(user),
+                started.key_id,
+                started.session_id,
+                &partial,
+            )
             .await
             .unwrap();
         self.refresh(&refresh);
@@ -230,14 +243,14 @@ impl Handset {
     ) -> Result<mca_crypto::sm2::Signature, &'static str> {
         let begun = certs
             .keys
-            .begin_sign(user, key, msg)
+            .begin_sign(self.caller(user), key, msg)
             .await
             .map_err(|e| e.code())?;
         assert_eq!(begun.challenge.message, msg);
         let partial = self.partial(pin, &begun.challenge);
         let done = certs
             .keys
-            .finish_sign(user, key, begun.session_id, &partial)
+            .finish_sign(self.caller(user), key, begun.session_id, &partial)
             .await
             .map_err(|e| e.code())?;
         self.refresh(&done.refresh);
@@ -256,13 +269,13 @@ impl Handset {
         let (dec, t1) = mca_crypto::twoparty::phone::Decryption::start(ct).unwrap();
         let begun = certs
             .keys
-            .begin_decrypt(user, key, &t1)
+            .begin_decrypt(self.caller(user), key, &t1)
             .await
             .map_err(|e| e.code())?;
         let partial = self.partial(pin, &begun.challenge);
         let (t2, refresh) = certs
             .keys
-            .finish_decrypt(user, key, begun.session_id, &partial, &t1)
+            .finish_decrypt(self.caller(user), key, begun.session_id, &partial, &t1)
             .await
             .map_err(|e| e.code())?;
         self.refresh(&refresh);
