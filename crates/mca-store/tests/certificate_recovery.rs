@@ -57,7 +57,8 @@ async fn reverify(
     u: UserId,
     number: &str,
 ) -> (ReverificationId, SmsCode) {
-    clock.advance(120);
+    // Past the SMS quotas' minimum interval and hour window.
+    clock.advance(3601);
     let code = support::code_for(&w.svc, &w.dev, number, CodePurpose::CertificateKey).await;
     let (rev, _) = w.c.keys.start_reverification(u).await.unwrap();
     (rev, code)
@@ -253,6 +254,18 @@ async fn forgot_pin_recovery_and_revocation() {
             .public_key()
             .verify(b"recovered", &sig)
             .unwrap();
+
+        // The recovery fee pays for one recovery only.
+        let (rev, code) = reverify(&w, &clock, u, number).await;
+        let (_, req) = mca_crypto::twoparty::phone::KeyGeneration::start().unwrap();
+        assert_eq!(
+            w.c.issuance
+                .start_rekey(u, phone.device, key3, rev, &code, Some(order.id), &req)
+                .await
+                .unwrap_err()
+                .code(),
+            "not_paid"
+        );
 
         // M1 revocation by the holder: CRL and OCSP both say so.
         w.revocation

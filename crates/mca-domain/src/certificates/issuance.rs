@@ -190,20 +190,29 @@ impl Issuance {
         if !matches!(old.state, KeyState::Active | KeyState::Locked) {
             return Err(DomainError::NotFound("signing key"));
         }
-        if old.device_id != Some(device) {
-            let paid = match recovery_order {
-                Some(id) => self.store.order(id).await?.is_some_and(|o| {
-                    o.user_id == user
-                        && o.purpose == super::applications::RECOVERY_PURPOSE
-                        && o.state == crate::store::OrderState::Paid
-                }),
-                None => false,
-            };
-            if !paid {
-                return Err(DomainError::NotPaid);
-            }
-        }
+        let recovery = old.device_id != Some(device);
+        let order = match (recovery, recovery_order) {
+            (false, _) => None,
+            (true, Some(id)) => Some(
+                self.store
+                    .order(id)
+                    .await?
+                    .filter(|o| {
+                        o.user_id == user
+                            && o.purpose == super::applications::RECOVERY_PURPOSE
+                            && o.state == crate::store::OrderState::Paid
+                    })
+                    .ok_or(DomainError::NotPaid)?,
+            ),
+            (true, None) => return Err(DomainError::NotPaid),
+        };
         self.keys.reverified(user, reverification, code).await?;
+        // The recovery fee pays for one recovery, on any instance.
+        if let Some(o) = order
+            && !self.store.use_order(o.id).await?
+        {
+            return Err(DomainError::NotPaid);
+        }
         let app = self.application(user, old.application_id).await?;
         if app.state != ApplicationState::Issued {
             return Err(DomainError::ApplicationState);

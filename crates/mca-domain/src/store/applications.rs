@@ -69,6 +69,8 @@ stored_enum!(
         Paid => "paid",
         /// The provider declined; a new payment attempt makes a new order.
         Failed => "failed",
+        /// Paid and spent on what it paid for (a recovery order, once).
+        Used => "used",
     }
 );
 
@@ -206,6 +208,10 @@ pub trait ApplicationStore: Send + Sync {
     /// Settles a pending order (paid or failed) in one conditional
     /// `UPDATE`; `false` if it was not pending (settled elsewhere first).
     async fn settle_order(&self, o: &Order) -> StoreResult<bool>;
+
+    /// Marks a paid order used, only if it is paid and unused; `false`
+    /// otherwise (spent already, on any instance).
+    async fn use_order(&self, id: OrderId) -> StoreResult<bool>;
 
     /// Stores an application.
     async fn insert_application(&self, a: &Application) -> StoreResult<()>;

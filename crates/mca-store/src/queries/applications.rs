@@ -180,6 +180,15 @@ macro_rules! impl_application_store {
                 Ok(r.rows_affected() == 1)
             }
 
+            async fn use_order(&self, id: OrderId) -> StoreResult<bool> {
+                let r = sqlx::query("UPDATE orders SET state = 'used' WHERE id = $1 AND state = 'paid'")
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db("use order"))?;
+                Ok(r.rows_affected() == 1)
+            }
+
             async fn insert_application(&self, a: &Application) -> StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO applications (id, user_id, kind, previous_certificate_id, \
