@@ -463,3 +463,94 @@ async fn a_stale_clone_of_the_phone_storage_locks_the_key_at_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_intent_the_ca_can_no_longer_sign_is_rolled_back() {
+    on_each_backend(|scratch| async move {
+        let clock = ManualClock::new(certs::now());
+        let (svc, dev, c) = wired(&scratch, &clock).await;
+        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440041").await;
+        let mut phone = Handset::new(device);
+        phone.generate(&c, u, app, PIN).await;
+        // The CA's keys were replaced before the intents were signed: the
+        // stored TBS names the old issuing key and fails the lint.
+        let replaced = Arc::new(certs::authorities(&svc).await);
+        clock.set(certs::now());
+        let restarted = certs::wire(scratch.db.store(), &svc, &dev, certs::payments(), replaced);
+        assert_eq!(restarted.issuance.resume().await.unwrap(), 2);
+        let store = scratch.db.store();
+        let intents = store.intents_of_application(app).await.unwrap();
+        assert!(intents.iter().all(|i| i.state == IntentState::Abandoned));
+        assert!(
+            store
+                .certificates_of_application(app)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            restarted
+                .issuance
+                .complete_download(u, app)
+                .await
+                .unwrap_err()
+                .code(),
+            "application_state"
+        );
+        let entries = store.audit_entries(0, 10_000).await.unwrap();
+        assert!(entries.iter().any(|e| e.action == "issuance_abandoned"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_session_input_changes_nothing() {
+    on_each_backend(|scratch| async move {
+        let clock = ManualClock::new(certs::now());
+        let (svc, dev, c) = wired(&scratch, &clock).await;
+        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440051").await;
+        let mut phone = Handset::new(device);
+        let (key, _) = phone.download(&c, u, app, PIN).await;
+        let me = phone.caller(u);
+        // Empty and oversized messages are refused before any session.
+        for msg in [Vec::new(), vec![0u8; 64 * 1024 + 1]] {
+            assert_eq!(
+                c.keys.begin_sign(me, key, &msg).await.unwrap_err().code(),
+                "invalid_input"
+            );
+        }
+        // An unknown session, or another key's, is not found.
+        let begun = c.keys.begin_sign(me, key, b"real").await.unwrap();
+        let partial = phone.partial(PIN, &begun.challenge);
+        assert_eq!(
+            c.keys
+                .finish_sign(me, key, SigningSessionId::new(), &partial)
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        assert_eq!(
+            c.keys
+                .finish_sign(me, SigningKeyId::new(), begun.session_id, &partial)
+                .await
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        // A signing session cannot serve as a PIN-change proof.
+        assert_eq!(
+            c.keys
+                .finish_pin_change(me, key, begun.session_id, &partial)
+                .await
+                .unwrap_err()
+                .code(),
+            "invalid_input"
+        );
+        // None of it counted as a wrong PIN or locked anything.
+        let rec = c.keys.key(u, key).await.unwrap();
+        assert_eq!((rec.state, rec.pin_failures), (store::KeyState::Active, 0));
+        phone.sign(&c, u, key, PIN, b"still fine").await.unwrap();
+    })
+    .await;
+}

@@ -87,6 +87,25 @@ pub(crate) fn pki(_: mca_pki::Error) -> DomainError {
     DomainError::Internal("certificate profile")
 }
 
+/// Whether the TBS's authorityKeyIdentifier names the issuer's current
+/// key: a TBS prepared under a CA key since replaced is not signed by the
+/// new one (`issue::lint` checks only that the extension is present).
+fn names_issuer_key(tbs: &TbsCertificate, issuer: &issue::Issuer) -> Result<()> {
+    let expected = mca_pki::profile::authority_key_id(&issuer.key).map_err(pki)?;
+    let found = tbs
+        .extensions
+        .as_deref()
+        .unwrap_or(&[])
+        .iter()
+        .any(|e| *e == expected);
+    if !found {
+        return Err(DomainError::Internal(
+            "intent prepared under another CA key",
+        ));
+    }
+    Ok(())
+}
+
 /// The issuance service.
 #[derive(Clone)]
 pub struct Issuance {
@@ -497,6 +516,7 @@ impl Issuance {
         let prepared = TbsCertificate::from_der(&intent.tbs)
             .map_err(|_| DomainError::Internal("stored TBS"))
             .and_then(|tbs| {
+                names_issuer_key(&tbs, &ca.issuer())?;
                 issue::prepare(&tbs, Kind::EndEntity(usage), &ca.issuer()).map_err(pki)
             });
         let prepared = match prepared {
