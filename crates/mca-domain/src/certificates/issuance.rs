@@ -92,12 +92,7 @@ pub(crate) fn pki(_: mca_pki::Error) -> DomainError {
 /// new one (`issue::lint` checks only that the extension is present).
 fn names_issuer_key(tbs: &TbsCertificate, issuer: &issue::Issuer) -> Result<()> {
     let expected = mca_pki::profile::authority_key_id(&issuer.key).map_err(pki)?;
-    let found = tbs
-        .extensions
-        .as_deref()
-        .unwrap_or(&[])
-        .iter()
-        .any(|e| *e == expected);
+    let found = tbs.extensions.as_deref().unwrap_or(&[]).contains(&expected);
     if !found {
         return Err(DomainError::Internal(
             "intent prepared under another CA key",
