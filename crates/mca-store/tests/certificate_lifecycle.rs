@@ -40,14 +40,45 @@ fn code(
     support::code_for(svc, dev, number, CodePurpose::CertificateKey)
 }
 
+/// A verified user with an approved application, and their phone.
+struct Story {
+    clock: ManualClock,
+    svc: Services,
+    dev: DevProviders,
+    c: Certs,
+    u: UserId,
+    app: ApplicationId,
+    phone: Handset,
+}
+
+async fn approved(scratch: &mca_store::scratch::Scratch, number: &str) -> Story {
+    let clock = ManualClock::new(certs::now());
+    let (svc, dev, c) = wired(scratch, &clock).await;
+    let (u, app, device) = certs::approved_application(&svc, &dev, &c, number).await;
+    Story {
+        clock,
+        svc,
+        dev,
+        c,
+        u,
+        app,
+        phone: Handset::new(device),
+    }
+}
+
 #[tokio::test]
 async fn download_sign_decrypt_lock_unlock_change_pin() {
     on_each_backend(|scratch| async move {
-        let clock = ManualClock::new(certs::now());
-        let (svc, dev, c) = wired(&scratch, &clock).await;
         let number = "13844440001";
-        let (u, app, device) = certs::approved_application(&svc, &dev, &c, number).await;
-        let mut phone = Handset::new(device);
+        let Story {
+            clock,
+            svc,
+            dev,
+            c,
+            u,
+            app,
+            mut phone,
+        } = approved(&scratch, number).await;
         let (key, done) = phone.download(&c, u, app, PIN).await;
 
         // Both certificates chain to the CA; the signing one certifies P.
@@ -242,10 +273,14 @@ async fn download_sign_decrypt_lock_unlock_change_pin() {
 #[tokio::test]
 async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
     on_each_backend(|scratch| async move {
-        let clock = ManualClock::new(certs::now());
-        let (svc, dev, c) = wired(&scratch, &clock).await;
-        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440011").await;
-        let mut phone = Handset::new(device);
+        let Story {
+            clock,
+            c,
+            u,
+            app,
+            mut phone,
+            ..
+        } = approved(&scratch, "13844440011").await;
         let (key, _) = phone.download(&c, u, app, PIN).await;
 
         // A second instance: its own pool and services on the same database.
@@ -327,11 +362,15 @@ async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
 #[tokio::test]
 async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
     on_each_backend(|scratch| async move {
-        let clock = ManualClock::new(certs::now());
-        let (svc, dev, c) = wired(&scratch, &clock).await;
-        svc.catalogue.seed_zhejiang().await.unwrap();
-        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440021").await;
-        let mut phone = Handset::new(device);
+        let Story {
+            clock,
+            svc,
+            dev,
+            u,
+            app,
+            mut phone,
+            ..
+        } = approved(&scratch, "13844440021").await;
         let cas = Arc::new(certs::authorities(&svc).await);
         clock.set(certs::now());
         // The instance that crashes: the same CA keys as the restarted one.
@@ -428,10 +467,14 @@ async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
 #[tokio::test]
 async fn a_stale_clone_of_the_phone_storage_locks_the_key_at_once() {
     on_each_backend(|scratch| async move {
-        let clock = ManualClock::new(certs::now());
-        let (svc, dev, c) = wired(&scratch, &clock).await;
-        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440031").await;
-        let mut phone = Handset::new(device);
+        let Story {
+            svc,
+            c,
+            u,
+            app,
+            mut phone,
+            ..
+        } = approved(&scratch, "13844440031").await;
         let (key, _) = phone.download(&c, u, app, PIN).await;
         // A thief copies the phone's storage (the masked share) …
         let copy = phone.signing.clone();
@@ -439,7 +482,7 @@ async fn a_stale_clone_of_the_phone_storage_locks_the_key_at_once() {
         // server moves on and retires the share the copy still holds.
         phone.sign(&c, u, key, PIN, b"one").await.unwrap();
         phone.sign(&c, u, key, PIN, b"two").await.unwrap();
-        let mut thief = Handset::new(device);
+        let mut thief = Handset::new(phone.device);
         thief.secret = phone.secret;
         thief.signing = copy;
         thief.public_key = phone.public_key;
@@ -467,10 +510,15 @@ async fn a_stale_clone_of_the_phone_storage_locks_the_key_at_once() {
 #[tokio::test]
 async fn an_intent_the_ca_can_no_longer_sign_is_rolled_back() {
     on_each_backend(|scratch| async move {
-        let clock = ManualClock::new(certs::now());
-        let (svc, dev, c) = wired(&scratch, &clock).await;
-        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440041").await;
-        let mut phone = Handset::new(device);
+        let Story {
+            clock,
+            svc,
+            dev,
+            c,
+            u,
+            app,
+            mut phone,
+        } = approved(&scratch, "13844440041").await;
         phone.generate(&c, u, app, PIN).await;
         // The CA's keys were replaced before the intents were signed: the
         // stored TBS names the old issuing key and fails the lint.
@@ -506,10 +554,13 @@ async fn an_intent_the_ca_can_no_longer_sign_is_rolled_back() {
 #[tokio::test]
 async fn bad_session_input_changes_nothing() {
     on_each_backend(|scratch| async move {
-        let clock = ManualClock::new(certs::now());
-        let (svc, dev, c) = wired(&scratch, &clock).await;
-        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13844440051").await;
-        let mut phone = Handset::new(device);
+        let Story {
+            c,
+            u,
+            app,
+            mut phone,
+            ..
+        } = approved(&scratch, "13844440051").await;
         let (key, _) = phone.download(&c, u, app, PIN).await;
         let me = phone.caller(u);
         // Empty and oversized messages are refused before any session.
