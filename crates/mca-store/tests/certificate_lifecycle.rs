@@ -605,3 +605,43 @@ async fn bad_session_input_changes_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_crash_inside_proof_of_possession_still_completes_the_pair() {
+    on_each_backend(|scratch| async move {
+        let Story {
+            c,
+            u,
+            app,
+            mut phone,
+            ..
+        } = approved(&scratch, "13844440061").await;
+        let key = phone.generate(&c, u, app, PIN).await;
+        // As if the process died after the signing intent was stored and
+        // before the encryption intent was.
+        let sql = "DELETE FROM issuance_intents WHERE usage = 'encryption'";
+        match &scratch.db {
+            mca_store::Database::Sqlite(s) => sqlx::query(sql).execute(s.pool()).await.map(|_| ()),
+            mca_store::Database::Postgres(p) => {
+                sqlx::query(sql).execute(p.pool()).await.map(|_| ())
+            }
+        }
+        .unwrap();
+        let done = c.issuance.complete_download(u, app).await.unwrap();
+        phone.take_delivery(&done.delivery, PIN);
+        let store = scratch.db.store();
+        assert_eq!(
+            store.certificates_of_application(app).await.unwrap().len(),
+            2
+        );
+        assert_eq!(
+            store.encryption_keys_of(u).await.unwrap().len(),
+            1,
+            "the escrowed key is reused"
+        );
+        let enc = Certificate::from_der(&done.encryption.der).unwrap();
+        let ct = mca_crypto::sm2::encrypt(enc.public_key(), b"pair").unwrap();
+        assert_eq!(phone.decrypt(&c, u, key, PIN, ct).await.unwrap(), b"pair");
+    })
+    .await;
+}

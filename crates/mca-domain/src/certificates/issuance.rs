@@ -388,18 +388,24 @@ impl Issuance {
             &public_key,
         )
         .await?;
-        let enc = self.escrowed_key(user, &app).await?;
+        self.intend_encryption(&app, &holder).await?;
+        Ok(signed.refresh)
+    }
+
+    /// The encryption certificate's intent, for the escrowed key of the
+    /// application (a no-op when it exists).
+    async fn intend_encryption(&self, app: &Application, holder: &Holder) -> Result<()> {
+        let enc = self.escrowed_key(app.user_id, app).await?;
         let enc_public =
             Point::from_sec1(&enc.public_key).map_err(|_| DomainError::Internal("stored key"))?;
         self.intend(
-            &app,
-            &holder,
+            app,
+            holder,
             CertUsage::Encryption,
             enc.id.to_string(),
             &enc_public,
         )
-        .await?;
-        Ok(signed.refresh)
+        .await
     }
 
     /// The application's escrowed encryption key: the one of the
@@ -592,6 +598,18 @@ impl Issuance {
             ApplicationState::Approved | ApplicationState::Issued
         ) {
             return Err(DomainError::ApplicationState);
+        }
+        let intents = self.store.intents_of_application(app.id).await?;
+        let live = |usage| {
+            intents
+                .iter()
+                .any(|i| i.usage == usage && i.state != IntentState::Abandoned)
+        };
+        // A crash inside step 2 after the signing intent: add the missing
+        // encryption intent now rather than leave the download stuck.
+        if live(CertUsage::Signing) && !live(CertUsage::Encryption) {
+            let holder = self.holder(user).await?;
+            self.intend_encryption(&app, &holder).await?;
         }
         for intent in self.store.intents_of_application(app.id).await? {
             if intent.state == IntentState::Intended {
