@@ -245,9 +245,10 @@ impl Issuance {
         self.keygen(user, device, &app, request).await
     }
 
-    /// Retires every other usable signing key of the application: its
-    /// shares are marked lost and its signing certificates revoked
-    /// (superseded), so only the newest key signs and decrypts.
+    /// Retires every other signing key of the application (active, locked,
+    /// or pending from a download abandoned midway): its shares are marked
+    /// lost and its signing certificates revoked (superseded), so only the
+    /// newest key signs and decrypts.
     async fn retire_others(
         &self,
         user: UserId,
@@ -260,7 +261,7 @@ impl Issuance {
             if k.application_id != app || k.id == keep {
                 continue;
             }
-            for from in [KeyState::Active, KeyState::Locked] {
+            for from in [KeyState::Pending, KeyState::Active, KeyState::Locked] {
                 self.store
                     .set_key_state(k.id, from, KeyState::Retired, now)
                     .await?;
