@@ -376,6 +376,23 @@ async fn renewal_and_reapplication_go_through_review() {
                 .await
                 .unwrap();
         assert_eq!(w.c.review.pending(reviewer.id).await.unwrap().len(), 1);
+        // Approved, the renewal downloads new signing keys; the encryption
+        // key is kept, so an envelope for the old certificate still opens.
+        w.c.review.approve(reviewer.id, renewal.id).await.unwrap();
+        let old_enc = Certificate::from_der(&done.encryption.der).unwrap();
+        let envelope = mca_crypto::sm2::encrypt(old_enc.public_key(), b"old bid").unwrap();
+        let mut renewed_phone = Handset::new(device);
+        let (renewed_key, renewed) = renewed_phone.download(&w.c, u, renewal.id, PIN).await;
+        assert_ne!(renewed.signing.serial, done.signing.serial);
+        assert!(renewed.signing.not_after > done.signing.not_after);
+        assert_eq!(renewed.encryption.key_id, done.encryption.key_id);
+        assert_eq!(
+            renewed_phone
+                .decrypt(&w.c, u, renewed_key, PIN, envelope)
+                .await
+                .unwrap(),
+            b"old bid"
+        );
         clock.set(done.signing.not_after.plus(86_400));
         let (again, _) =
             w.c.applications

@@ -409,17 +409,28 @@ impl Issuance {
         .await
     }
 
-    /// The application's escrowed encryption key: the one of the
-    /// application renewed (D6/D8 keep it) or re-keyed, else a new one.
+    /// The application's escrowed encryption key: its own (a re-key or a
+    /// repeated step), else the one of the certificate renewed or
+    /// re-applied for (D6/D8 keep it, so envelopes made for the old
+    /// encryption certificate still open), else a new one.
     async fn escrowed_key(&self, user: UserId, app: &Application) -> Result<EncryptionKeyRecord> {
-        if let Some(k) = self
-            .store
-            .encryption_keys_of_application(app.id)
-            .await?
-            .into_iter()
-            .next()
+        let mut sources = vec![app.id];
+        if let Some(prev) = app.previous_certificate_id
+            && let Some(c) = self.store.certificate(prev).await?
+            && c.user_id == user
         {
-            return Ok(k);
+            sources.push(c.application_id);
+        }
+        for source in sources {
+            if let Some(k) = self
+                .store
+                .encryption_keys_of_application(source)
+                .await?
+                .into_iter()
+                .next()
+            {
+                return Ok(k);
+            }
         }
         let key = EncryptionKey::generate().map_err(|_| DomainError::Internal("random source"))?;
         let id = EncryptionKeyId::new();
