@@ -241,8 +241,16 @@ pub fn lint(tbs: &TbsCertificate, kind: Kind, issuer: &Issuer) -> Result<()> {
         return fail("subjectKeyIdentifier missing");
     }
     let self_signed = tbs.subject == tbs.issuer && key == issuer.key;
-    if !self_signed && find(exts, oids::EXT_AUTHORITY_KEY_ID).is_none() {
-        return fail("authorityKeyIdentifier missing");
+    if !self_signed {
+        // Present is not enough: an AKI naming another key would send
+        // verifiers to the wrong issuer certificate.
+        match find(exts, oids::EXT_AUTHORITY_KEY_ID) {
+            None => return fail("authorityKeyIdentifier missing"),
+            Some(aki) if *aki != profile::authority_key_id(&issuer.key)? => {
+                return fail("authorityKeyIdentifier does not name the issuing CA's key");
+            }
+            Some(_) => {}
+        }
     }
     let ku = match find(exts, oids::EXT_KEY_USAGE) {
         Some(e) if e.critical => KeyUsage::from_der(e.extn_value.as_bytes())

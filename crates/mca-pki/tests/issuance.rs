@@ -189,6 +189,18 @@ fn lint_rejects_bad_tbs_before_signing() {
     let dup = bad.extensions.as_ref().unwrap()[1].clone();
     bad.extensions.as_mut().unwrap().push(dup);
     assert!(issue::lint(&bad, Kind::EndEntity(Usage::Signing), &issuer).is_err());
+    // An authorityKeyIdentifier naming another CA's key.
+    let mut bad = good.clone();
+    let other = mca_pki::profile::authority_key_id(&key()).unwrap();
+    for e in bad.extensions.as_mut().unwrap() {
+        if e.extn_id == other.extn_id {
+            *e = other.clone();
+        }
+    }
+    assert!(matches!(
+        issue::lint(&bad, Kind::EndEntity(Usage::Signing), &issuer),
+        Err(Error::Lint(m)) if m.contains("authorityKeyIdentifier")
+    ));
 }
 
 #[test]
