@@ -240,6 +240,7 @@ fn serve_phone_login_audit_and_graceful_shutdown() {
         "unknown variable warned about: {stderr}"
     );
     assert!(stderr.contains("shutting down"));
+    assert!(!stderr.contains('\u{1b}'), "no colour codes in a piped log: {stderr}");
     // The log holds the development code (by design) but no token.
     let session: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("phone/session.json")).unwrap()).unwrap();

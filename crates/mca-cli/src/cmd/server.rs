@@ -39,11 +39,14 @@ pub enum AuditCommand {
 }
 
 /// Logs to stderr; the filter comes from `MCA_LOG` (default `info`).
+/// Colours only on a terminal, so log files and collectors get plain text.
 pub fn init_logging() {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("MCA_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
