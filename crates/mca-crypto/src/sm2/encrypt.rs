@@ -16,6 +16,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::point::Point;
+use super::scalar;
 use super::sign::SecretKey;
 use crate::sm3::{kdf, sm3_parts};
 use crate::{Error, Result, rand};
@@ -119,8 +120,8 @@ impl Ciphertext {
     /// Parse GM/T 0009 `SM2Cipher` DER; C1 is validated.
     pub fn from_der(bytes: &[u8]) -> Result<Self> {
         let c = Sm2Cipher::from_der(bytes).map_err(|_| Error::DecryptionFailed)?;
-        let x = pad32(c.x.as_bytes())?;
-        let y = pad32(c.y.as_bytes())?;
+        let pad = |m: &[u8]| scalar::pad_32(m).ok_or(Error::DecryptionFailed);
+        let (x, y) = (pad(c.x.as_bytes())?, pad(c.y.as_bytes())?);
         let c3: [u8; 32] = c.hash.as_bytes().try_into().map_err(|_| Error::DecryptionFailed)?;
         Ok(Ciphertext {
             c1: Point::from_xy(&x, &y).map_err(|_| Error::DecryptionFailed)?,
@@ -162,15 +163,6 @@ impl Ciphertext {
             c2: bytes[65..split].to_vec(),
         })
     }
-}
-
-fn pad32(magnitude: &[u8]) -> Result<[u8; 32]> {
-    if magnitude.len() > 32 {
-        return Err(Error::DecryptionFailed);
-    }
-    let mut out = [0u8; 32];
-    out[32 - magnitude.len()..].copy_from_slice(magnitude);
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -45,6 +45,15 @@ pub fn nonzero_from_hex(s: &str) -> Result<NonZeroScalar> {
     nonzero_from_bytes(&bytes[..])
 }
 
+/// Left-pad the magnitude of a DER INTEGER (leading zeros stripped) to 32
+/// bytes; `None` if it is longer.
+pub fn pad_32(magnitude: &[u8]) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    let start = 32usize.checked_sub(magnitude.len())?;
+    out[start..].copy_from_slice(magnitude);
+    Some(out)
+}
+
 /// 32 big-endian bytes of a scalar.
 pub fn to_bytes(s: &Scalar) -> [u8; 32] {
     s.to_repr().into()

@@ -103,7 +103,8 @@ impl Signature {
     /// Parse DER `SEQUENCE { INTEGER r, INTEGER s }`.
     pub fn from_der(bytes: &[u8]) -> Result<Self> {
         let d = DerSignature::from_der(bytes).map_err(|_| Error::MalformedSignature)?;
-        Self::from_scalars(&left_pad(d.r.as_bytes())?, &left_pad(d.s.as_bytes())?)
+        let pad = |m: &[u8]| scalar::pad_32(m).ok_or(Error::MalformedSignature);
+        Self::from_scalars(&pad(d.r.as_bytes())?, &pad(d.s.as_bytes())?)
     }
 
     /// DER `SEQUENCE { INTEGER r, INTEGER s }`: what certificates, CRLs, CMS
@@ -145,15 +146,6 @@ impl Signature {
     }
 }
 
-fn left_pad(magnitude: &[u8]) -> Result<[u8; 32]> {
-    if magnitude.len() > 32 {
-        return Err(Error::MalformedSignature);
-    }
-    let mut out = [0u8; 32];
-    out[32 - magnitude.len()..].copy_from_slice(magnitude);
-    Ok(out)
-}
-
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Signature({})", hex::encode(self.to_raw()))
@@ -190,19 +182,11 @@ impl Point {
         // own e so Z_A is computed in exactly one place.
         let vk = VerifyingKey::from_affine("1234567812345678", *self.affine())
             .map_err(|_| Error::InvalidPoint)?;
-        let sig = CrateSignature::from_scalars(self_r(signature), self_s(signature))
+        let sig = CrateSignature::from_scalars(signature.r_bytes(), signature.s_bytes())
             .map_err(|_| Error::MalformedSignature)?;
         use sm2::dsa::signature::hazmat::PrehashVerifier;
         vk.verify_prehash(e, &sig).map_err(|_| Error::BadSignature)
     }
-}
-
-fn self_r(sig: &Signature) -> sm2::FieldBytes {
-    sig.r_bytes().into()
-}
-
-fn self_s(sig: &Signature) -> sm2::FieldBytes {
-    sig.s_bytes().into()
 }
 
 /// An SM2 private key held in one piece: CA keys, seal-making keys, test
