@@ -102,6 +102,14 @@ mod tests {
     }
 
     #[test]
+    fn pad_32_left_pads_and_refuses_long_magnitudes() {
+        assert_eq!(pad_32(&[1, 2]).unwrap()[30..], [1, 2]);
+        assert_eq!(pad_32(&[]).unwrap(), [0u8; 32]);
+        assert_eq!(pad_32(&[7u8; 32]).unwrap(), [7u8; 32]);
+        assert_eq!(pad_32(&[1u8; 33]), None);
+    }
+
+    #[test]
     fn range_checks() {
         assert_eq!(nonzero_from_bytes(&[0u8; 32]).err(), Some(Error::InvalidScalar));
         let n = hex::decode("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123")
