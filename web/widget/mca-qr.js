@@ -404,6 +404,7 @@ export function createWidget(options, view) {
   const cancel = options.clearTimeout ?? ((id) => globalThis.clearTimeout(id));
 
   let running = false;
+  let generation = 0; // a stop-then-start must not leave the old loop running
   let timer = null;
   let request = null;
   let failures = 0;
@@ -432,7 +433,7 @@ export function createWidget(options, view) {
       return null; // network error, timeout, not JSON: all retried alike
     } finally {
       cancel(deadline);
-      request = null;
+      if (request === abort) request = null;
     }
   }
 
@@ -466,12 +467,12 @@ export function createWidget(options, view) {
     if (terminal) running = false;
   }
 
-  async function poll() {
+  async function poll(loop) {
     timer = null;
     const frame = await fetchFrame(qrGone ? stateUrl : frameUrl);
-    if (!running) return; // stopped while the request was out
+    if (!running || loop !== generation) return; // stopped while the request was out
     apply(frame);
-    if (running) timer = later(poll, intervalMs);
+    if (running) timer = later(() => poll(loop), intervalMs);
   }
 
   return {
@@ -479,7 +480,7 @@ export function createWidget(options, view) {
       if (running || status?.terminal) return;
       running = true;
       if (!status) showText(STATE_TEXT.loading);
-      poll();
+      poll(++generation);
     },
     stop() {
       running = false;
