@@ -17,6 +17,8 @@
 //! - [`device`]: the phone's device key (ECDSA P-256, the one curve every
 //!   secure element and WebCrypto offer) and the canonical bytes it signs for
 //!   every app request.
+//! - [`rp`]: relying-party messages: request and webhook MACs, animated QR
+//!   frames, and the bytes the phone signs for login and confirm sessions.
 //! - [`rand`]: the only source of randomness.
 
 #![forbid(unsafe_code)]
@@ -25,6 +27,7 @@
 pub mod device;
 mod error;
 pub mod rand;
+pub mod rp;
 pub mod seal;
 pub mod sm2;
 pub mod sm3;
