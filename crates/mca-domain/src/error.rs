@@ -181,6 +181,37 @@ pub enum DomainError {
     /// Unlocking needs a passed, unused real-name re-verification.
     #[error("re-verification required")]
     ReverificationRequired,
+    /// The relying party is disabled by the operator.
+    #[error("relying party disabled")]
+    RelyingPartyDisabled,
+    /// The relying party may not request this operation.
+    #[error("operation not allowed for this relying party")]
+    OperationNotAllowed,
+    /// The Idempotency-Key was already used for a different request.
+    #[error("idempotency key reused with another request")]
+    IdempotencyKeyReused,
+    /// The scanned QR code is malformed, unknown or forged.
+    #[error("bad QR code")]
+    BadQr,
+    /// The scanned QR frame is too old (photographed or forwarded).
+    #[error("QR code expired")]
+    QrExpired,
+    /// Another device already claimed the session.
+    #[error("session claimed by another device")]
+    SessionClaimed,
+    /// The session is complete (or not in the state this step needs).
+    #[error("session finished")]
+    SessionFinished,
+    /// The session finished too long ago to be collected.
+    #[error("session gone")]
+    SessionGone,
+    /// A decrypt session outside the relying party's opening window.
+    #[error("outside the opening window")]
+    OutsideOpeningWindow,
+    /// A certificate acting for an enterprise without an authorization
+    /// covering this trading platform (D2).
+    #[error("not authorized for this platform")]
+    NotAuthorizedForPlatform,
     /// An external provider (SMS, face verification) failed.
     #[error("provider failed: {0}")]
     Provider(#[from] ProviderError),
@@ -245,6 +276,16 @@ impl DomainError {
             BadKeyProof => "bad_key_proof",
             CertificateRevoked => "certificate_revoked",
             ReverificationRequired => "reverification_required",
+            RelyingPartyDisabled => "relying_party_disabled",
+            OperationNotAllowed => "operation_not_allowed",
+            IdempotencyKeyReused => "idempotency_key_reused",
+            BadQr => "bad_qr",
+            QrExpired => "qr_expired",
+            SessionClaimed => "session_claimed",
+            SessionFinished => "session_finished",
+            SessionGone => "session_gone",
+            OutsideOpeningWindow => "outside_opening_window",
+            NotAuthorizedForPlatform => "not_authorized_for_platform",
             Provider(_) => "provider_unavailable",
             Vault(_) | Store(_) | Internal(_) => "internal",
         }
@@ -298,6 +339,16 @@ impl DomainError {
             BadKeyProof => "密钥证明无效",
             CertificateRevoked => "证书已吊销",
             ReverificationRequired => "请先完成实名认证复核",
+            RelyingPartyDisabled => "业务系统已停用",
+            OperationNotAllowed => "业务系统无权发起此操作",
+            IdempotencyKeyReused => "幂等键已用于其他请求",
+            BadQr => "二维码无效",
+            QrExpired => "二维码已过期，请重新扫描",
+            SessionClaimed => "该二维码已被其他设备扫描",
+            SessionFinished => "本次操作已结束",
+            SessionGone => "本次操作已过期，结果不再保留",
+            OutsideOpeningWindow => "不在开标解密时间内",
+            NotAuthorizedForPlatform => "该证书未获得此交易平台的授权",
             Provider(_) => "服务暂时不可用，请稍后再试",
             Vault(_) | Store(_) | Internal(_) => "服务内部错误",
         }
@@ -322,6 +373,15 @@ impl DomainError {
             WrongCredentials | Unauthenticated | WrongDevice | BadSignature | StaleRequest
             | Replay => ErrorKind::Unauthenticated,
             WrongPassword => ErrorKind::Forbidden,
+            BadQr | QrExpired => ErrorKind::BadInput,
+            RelyingPartyDisabled | OperationNotAllowed | NotAuthorizedForPlatform => {
+                ErrorKind::Forbidden
+            }
+            IdempotencyKeyReused | SessionClaimed | SessionFinished | OutsideOpeningWindow => {
+                ErrorKind::Conflict
+            }
+            // "Gone" (410) is the HTTP layer's to choose; the code says it.
+            SessionGone => ErrorKind::NotFound,
             IdentityNotVerified => ErrorKind::Forbidden,
             PasswordNotSet
             | PasswordAlreadySet
@@ -472,6 +532,28 @@ mod tests {
                 DomainError::CloneDetected,
                 "clone_detected",
                 ErrorKind::Forbidden,
+            ),
+            (DomainError::BadQr, "bad_qr", ErrorKind::BadInput),
+            (DomainError::QrExpired, "qr_expired", ErrorKind::BadInput),
+            (
+                DomainError::SessionClaimed,
+                "session_claimed",
+                ErrorKind::Conflict,
+            ),
+            (
+                DomainError::SessionGone,
+                "session_gone",
+                ErrorKind::NotFound,
+            ),
+            (
+                DomainError::NotAuthorizedForPlatform,
+                "not_authorized_for_platform",
+                ErrorKind::Forbidden,
+            ),
+            (
+                DomainError::IdempotencyKeyReused,
+                "idempotency_key_reused",
+                ErrorKind::Conflict,
             ),
         ];
         for (e, code, kind) in cases {

@@ -127,6 +127,18 @@ typed_id!(
     /// A real-name re-verification (a fresh face check) before unlocking.
     ReverificationId
 );
+typed_id!(
+    /// A registered relying party (业务系统, RP-API.md).
+    RelyingPartyId
+);
+typed_id!(
+    /// A relying party's API credential (key id + HMAC-SM3 secret).
+    RpKeyId
+);
+typed_id!(
+    /// One relying-party QR session (auth, sign, cert, decrypt, confirm).
+    RpSessionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -22,6 +22,8 @@
 //!   one service per feature group (A1/A2/I1/I2, devices, A3, M2, M3).
 //! - [`certificates`]: personal certificates (issue 5): applications,
 //!   review, issuance, two-party key use, revocation.
+//! - [`relying_parties`]: relying parties (issue 6): registry and API
+//!   credentials, request authentication, QR sessions.
 //! - [`services`]: [`Services`], all services wired on one store.
 
 #![forbid(unsafe_code)]
@@ -37,6 +39,7 @@ pub mod id;
 pub mod identity;
 pub mod messages;
 pub mod providers;
+pub mod relying_parties;
 pub mod services;
 pub mod store;
 pub mod time;

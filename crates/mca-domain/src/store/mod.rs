@@ -15,8 +15,9 @@
 //! Certificates (issue 5) add [`ApplicationStore`] (uploads, reviewers,
 //! orders, applications), [`KeyStore`] (two-party keys, escrow, shares,
 //! signing sessions) and [`IssuanceStore`] (intents, certificates, CRL
-//! numbers). Later aggregates (enterprises, relying parties) get their own
-//! traits next to these.
+//! numbers). Relying parties (issue 6) add [`RelyingPartyStore`] (registry,
+//! credentials, nonces, QR sessions). Later aggregates (enterprises) get
+//! their own traits next to these.
 
 mod applications;
 mod audit;
@@ -27,6 +28,7 @@ mod identity;
 mod issuance;
 mod keys;
 mod messages;
+mod relying_parties;
 mod users;
 
 pub use applications::{
@@ -46,6 +48,10 @@ pub use keys::{
     ShareState, SigningKeyRecord, SigningSessionRecord,
 };
 pub use messages::{Message, MessageAction, MessageKind, MessageStore};
+pub use relying_parties::{
+    RelyingPartyRecord, RelyingPartyStore, RpCredentialRecord, RpEndResult, RpFinish, RpOperation,
+    RpSessionRecord, RpSessionState,
+};
 pub use users::{User, UserStore};
 
 /// Every store trait at once; what the services hold (`Arc<dyn Store>`).
@@ -60,6 +66,7 @@ pub trait Store:
     + ApplicationStore
     + KeyStore
     + IssuanceStore
+    + RelyingPartyStore
 {
 }
 
@@ -74,6 +81,7 @@ impl<T> Store for T where
         + ApplicationStore
         + KeyStore
         + IssuanceStore
+    + RelyingPartyStore
 {
 }
 

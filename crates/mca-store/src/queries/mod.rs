@@ -16,6 +16,7 @@ pub(crate) mod identity;
 pub(crate) mod issuance;
 pub(crate) mod keys;
 pub(crate) mod messages;
+pub(crate) mod relying_parties;
 
 macro_rules! impl_store_traits {
     ($store:ty, $db:ty, $migrations:literal) => {
@@ -76,6 +77,7 @@ macro_rules! impl_store_traits {
         crate::queries::applications::impl_application_store!($store);
         crate::queries::keys::impl_key_store!($store);
         crate::queries::issuance::impl_issuance_store!($store);
+        crate::queries::relying_parties::impl_relying_party_store!($store);
     };
 }
 
