@@ -712,6 +712,15 @@ async fn one_of_several_racing_devices_claims_the_session() {
         assert_eq!(winners.len(), 1, "exactly one device claims");
         let stored = w.rps.sessions.collect(&rp, s.session.id).await.unwrap();
         assert_eq!(stored.device_id, Some(winners[0]));
+        // The claim itself is conditional: a later one changes nothing.
+        let store = scratch.db.store();
+        let late_claim = store
+            .claim_rp_session(s.session.id, user, DeviceId::new(), w.clock.now())
+            .await
+            .unwrap();
+        assert!(!late_claim);
+        let row = store.rp_session(s.session.id).await.unwrap().unwrap();
+        assert_eq!(row.device_id, Some(winners[0]));
         second.close().await;
     })
     .await;
@@ -782,21 +791,22 @@ async fn a_complete_session_never_changes() {
         // Underneath, no finishing statement matches a complete row.
         let store = scratch.db.store();
         let late = w.clock.now().plus(sessions::PRUNE_AFTER_SECS);
-        for finish in [
-            store::RpFinish::Unfinished,
-            store::RpFinish::ClaimedBy(phone.device),
-            store::RpFinish::ConfirmingBy(phone.device),
-            store::RpFinish::Overdue,
+        let now = w.clock.now();
+        for (finish, at) in [
+            (store::RpFinish::Unfinished, now),
+            (store::RpFinish::ClaimedBy(phone.device), now),
+            (store::RpFinish::ConfirmingBy(phone.device), now),
+            (store::RpFinish::Overdue, late),
         ] {
             let moved = store
-                .finish_rp_session(id, finish, RpEndResult::Timeout, None, late)
+                .finish_rp_session(id, finish, RpEndResult::Timeout, None, at)
                 .await
                 .unwrap();
             assert!(!moved, "{finish:?}");
         }
         assert!(
             !store
-                .claim_rp_session(id, phone.user, phone.device, late)
+                .claim_rp_session(id, phone.user, phone.device, w.clock.now())
                 .await
                 .unwrap()
         );
@@ -942,6 +952,23 @@ async fn cancel_timeout_and_retention_follow_the_clock() {
             matches!(report, audit::ChainReport::Intact { .. }),
             "{report:?}"
         );
+        // Every step is in the audit log, by session, actor and action.
+        let entries = scratch.db.store().audit_entries(0, 1000).await.unwrap();
+        let logged = |subject: RpSessionId, actor: &str, action: &str| {
+            entries.iter().any(|e| {
+                e.subject == format!("rp-session:{subject}")
+                    && e.actor == actor
+                    && e.action == action
+            })
+        };
+        let (rp_actor, user_actor) = (format!("rp:{}", rp.rp), format!("user:{}", phone.user));
+        assert!(logged(c.session.id, &rp_actor, "rp_session_created"));
+        assert!(logged(c.session.id, &rp_actor, "rp_session_cancelled"));
+        assert!(logged(a.session.id, "system", "rp_session_timeout"));
+        assert!(logged(b.session.id, &user_actor, "rp_session_scanned"));
+        assert!(logged(b.session.id, &user_actor, "rp_session_confirming"));
+        assert!(logged(b.session.id, "system", "rp_session_timeout"));
+        assert!(!logged(b.session.id, &user_actor, "rp_session_completed"));
     })
     .await;
 }
