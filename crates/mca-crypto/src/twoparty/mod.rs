@@ -14,6 +14,7 @@
 //!   (§5), share refresh with stale-clone detection (§6).
 //! - [`kmc`]: the key management centre's encryption keys, escrowed whole
 //!   and split per device (§1.2).
+//! - [`transport`]: sealing s1, T2, ρ and delivered shares end to end (§7).
 //! - [`messages`]: what travels between phone and server, with a stable
 //!   JSON encoding (hex strings for points, scalars and bytes).
 
@@ -21,6 +22,7 @@ pub mod kmc;
 pub mod messages;
 pub mod phone;
 pub mod server;
+pub mod transport;
 
 #[cfg(test)]
 mod tests;
