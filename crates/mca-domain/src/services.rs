@@ -37,6 +37,8 @@ pub struct DevProviders {
     pub sms: Arc<DevSmsSender>,
     /// Passes or fails on demand.
     pub face: Arc<DevFaceVerifier>,
+    /// Pays unless told to decline.
+    pub payments: Arc<crate::providers::DevPaymentProvider>,
 }
 
 impl Services {
@@ -88,6 +90,7 @@ impl Services {
         let dev = DevProviders {
             sms: Arc::new(DevSmsSender::new()),
             face: Arc::new(DevFaceVerifier::new()),
+            payments: Arc::new(crate::providers::DevPaymentProvider::new()),
         };
         let services = Self::new(
             store,

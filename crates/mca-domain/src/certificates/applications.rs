@@ -419,6 +419,88 @@ impl Applications {
         Ok(next)
     }
 
+    /// The application form (D4) filled with the applicant's data for the
+    /// chosen certificate info, as a one-page PDF to print, sign and
+    /// photograph. Its number is the user's and the day's, so the form the
+    /// reviewer sees in the photo can be matched to the applicant.
+    pub async fn form_pdf(&self, user: UserId, info: CertificateInfo) -> Result<Vec<u8>> {
+        self.identity.require_verified(user).await?;
+        let (years, fee_fen) = self.price(&info).await?;
+        let id_number = self.identity.id_number(user).await?;
+        let record = self
+            .store
+            .identity(user)
+            .await?
+            .ok_or(DomainError::IdentityNotVerified)?;
+        let phone = self
+            .store
+            .user(user)
+            .await?
+            .ok_or(DomainError::NotFound("user"))?
+            .phone;
+        let name_of = |found: Option<String>, what| found.ok_or(DomainError::NotFound(what));
+        let province = name_of(
+            self.store
+                .provinces()
+                .await?
+                .into_iter()
+                .find(|p| p.id == info.province_id)
+                .map(|p| p.name),
+            "province",
+        )?;
+        let platform = name_of(
+            self.store
+                .platforms()
+                .await?
+                .into_iter()
+                .find(|p| p.id == info.platform_id)
+                .map(|p| p.name),
+            "platform",
+        )?;
+        let ca = name_of(
+            self.store
+                .ca_organizations()
+                .await?
+                .into_iter()
+                .find(|c| c.id == info.ca_id)
+                .map(|c| c.name),
+            "ca",
+        )?;
+        let (year, month, day) = self.clock.now().china_date();
+        let user_ref: String = user.to_string().chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+        let form = mca_forms::application_form::ApplicationForm {
+            application_number: format!("MCA-{year:04}{month:02}{day:02}-{user_ref}"),
+            application_date: mca_forms::application_form::FormDate {
+                year: year as u16,
+                month: month as u8,
+                day: day as u8,
+            },
+            name: record.name.as_str().to_owned(),
+            id_number: id_number.expose().to_owned(),
+            phone: phone.as_str().to_owned(),
+            province,
+            trading_platform: platform,
+            ca_organization: ca,
+            validity_years: years,
+            fee_fen,
+        };
+        mca_forms::application_form::render(&form).map_err(|_| DomainError::Internal("form"))
+    }
+
+    /// A signature picture generated from the applicant's verified name
+    /// (D4, for applicants without a handwritten one), drawn with `font`
+    /// (a CJK TrueType font).
+    pub async fn signature_from_name(&self, user: UserId, font: &[u8]) -> Result<Vec<u8>> {
+        self.identity.require_verified(user).await?;
+        let record = self
+            .store
+            .identity(user)
+            .await?
+            .ok_or(DomainError::IdentityNotVerified)?;
+        mca_forms::signature_image::from_name(record.name.as_str(), font)
+            .map_err(|_| DomainError::Internal("signature font"))
+    }
+
     /// An uploaded picture of the user's application.
     pub async fn blob(&self, hash: &[u8; 32]) -> Result<Blob> {
         self.store

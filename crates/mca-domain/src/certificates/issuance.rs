@@ -716,6 +716,11 @@ impl Issuance {
         Ok(delivery)
     }
 
+    /// The CA hierarchy of a CA organization (for its public chain).
+    pub fn hierarchy(&self, ca: crate::CaId) -> Result<&mca_pki::ca::CaHierarchy> {
+        self.cas.get(ca)
+    }
+
     /// The issuing CA certificate of a stored certificate, to verify it.
     pub fn issuing_certificate(&self, cert: &CertificateRecord) -> Result<Certificate> {
         Ok(self.cas.get(cert.ca_id)?.issuing().clone())

@@ -306,6 +306,13 @@ impl Keys {
         self.key_of(caller, key).await
     }
 
+    /// The user's signing keys, oldest first (retired and lost ones too,
+    /// so the app can show what happened to them).
+    pub async fn list(&self, user: UserId) -> Result<Vec<SigningKeyRecord>> {
+        self.identity.require_verified(user).await?;
+        Ok(self.store.signing_keys_of(user).await?)
+    }
+
     /// §2 step 1 for the app: a session on `message` (the exact bytes the
     /// phone shows and signs).
     pub async fn begin_sign(

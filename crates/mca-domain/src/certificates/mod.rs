@@ -91,6 +91,7 @@ impl Certificates {
             ),
             review: Review::new(
                 store.clone(),
+                vault.clone(),
                 clock.clone(),
                 audit.clone(),
                 services.messages.clone(),

@@ -12,8 +12,14 @@ use crate::store::{
     Application, ApplicationState, Blob, MessageAction, MessageKind, Reviewer, Store,
 };
 use crate::{
-    ApplicationId, Audit, CaId, Clock, DomainError, Messages, Password, Result, ReviewerId,
+    ApplicationId, Audit, CaId, Clock, DomainError, KeyVault, Messages, Password, Result,
+    ReviewerId, SealedSecret, Timestamp,
 };
+
+/// How long a reviewer's login token is accepted: one working day.
+pub const REVIEWER_TOKEN_SECONDS: i64 = 8 * 3600;
+
+const TOKEN_AAD: &[u8] = b"MCA-REVIEWER-TOKEN-V1";
 
 /// A pending application as the reviewer sees it.
 #[derive(Clone, Debug)]
@@ -58,6 +64,7 @@ impl From<&Reviewer> for ReviewerView {
 #[derive(Clone)]
 pub struct Review {
     store: Arc<dyn Store>,
+    vault: Arc<KeyVault>,
     clock: Arc<dyn Clock>,
     audit: Audit,
     messages: Messages,
@@ -77,12 +84,14 @@ impl Review {
     /// The review service.
     pub fn new(
         store: Arc<dyn Store>,
+        vault: Arc<KeyVault>,
         clock: Arc<dyn Clock>,
         audit: Audit,
         messages: Messages,
     ) -> Self {
         Self {
             store,
+            vault,
             clock,
             audit,
             messages,
@@ -153,6 +162,74 @@ impl Review {
         }
     }
 
+    /// A login token for `reviewer`, valid for [`REVIEWER_TOKEN_SECONDS`]:
+    /// the reviewer id and expiry sealed under the key vault, so every
+    /// instance sharing the key-encryption key accepts it and nobody can
+    /// forge or extend one. Not stored; a removed reviewer's token stops
+    /// working because [`Review::authenticate`] looks the reviewer up.
+    pub fn issue_token(&self, reviewer: &ReviewerView) -> Result<String> {
+        let expires = self.clock.now().plus(REVIEWER_TOKEN_SECONDS);
+        let plain = format!("{}\n{}", reviewer.id, expires.0);
+        let sealed = self.vault.seal(TOKEN_AAD, plain.as_bytes())?;
+        Ok(hex::encode(sealed.as_bytes()))
+    }
+
+    /// The reviewer of a token from [`Review::issue_token`]; expired,
+    /// forged or unknown tokens are `Unauthenticated`.
+    pub async fn authenticate(&self, token: &str) -> Result<ReviewerView> {
+        let sealed = hex::decode(token).map_err(|_| DomainError::Unauthenticated)?;
+        let plain = self
+            .vault
+            .open(TOKEN_AAD, &SealedSecret::from_bytes(sealed))
+            .map_err(|_| DomainError::Unauthenticated)?;
+        let text = std::str::from_utf8(&plain).map_err(|_| DomainError::Unauthenticated)?;
+        let (id, expires) = text.split_once('\n').ok_or(DomainError::Unauthenticated)?;
+        let expires = Timestamp(expires.parse().map_err(|_| DomainError::Unauthenticated)?);
+        let id: ReviewerId = id.parse().map_err(|_| DomainError::Unauthenticated)?;
+        if self.clock.now() >= expires {
+            return Err(DomainError::Unauthenticated);
+        }
+        Ok((&self.reviewer(id).await?).into())
+    }
+
+    /// One application of the reviewer's CA, with its pictures (to review
+    /// one without loading the whole pending list).
+    pub async fn application(
+        &self,
+        reviewer: ReviewerId,
+        id: ApplicationId,
+    ) -> Result<PendingApplication> {
+        let r = self.reviewer(reviewer).await?;
+        let app = self
+            .store
+            .application(id)
+            .await?
+            .filter(|a| a.ca_id == r.ca_id)
+            .ok_or(DomainError::NotFound("application"))?;
+        self.with_pictures(app).await
+    }
+
+    async fn with_pictures(&self, app: Application) -> Result<PendingApplication> {
+        let identity = self
+            .store
+            .identity(app.user_id)
+            .await?
+            .ok_or(DomainError::IdentityNotVerified)?;
+        let blob = |h| async move {
+            self.store
+                .blob(&h)
+                .await?
+                .ok_or(DomainError::NotFound("upload"))
+        };
+        Ok(PendingApplication {
+            form_photo: blob(app.form_photo_hash).await?,
+            signature: blob(app.signature_hash).await?,
+            applicant_name: identity.name.as_str().to_owned(),
+            id_number_masked: identity.id_number_masked,
+            application: app,
+        })
+    }
+
     async fn reviewer(&self, id: ReviewerId) -> Result<Reviewer> {
         self.store
             .reviewer(id)
@@ -170,24 +247,7 @@ impl Review {
             .await?;
         let mut out = Vec::with_capacity(apps.len());
         for app in apps {
-            let identity = self
-                .store
-                .identity(app.user_id)
-                .await?
-                .ok_or(DomainError::IdentityNotVerified)?;
-            let blob = |h| async move {
-                self.store
-                    .blob(&h)
-                    .await?
-                    .ok_or(DomainError::NotFound("upload"))
-            };
-            out.push(PendingApplication {
-                form_photo: blob(app.form_photo_hash).await?,
-                signature: blob(app.signature_hash).await?,
-                applicant_name: identity.name.as_str().to_owned(),
-                id_number_masked: identity.id_number_masked,
-                application: app,
-            });
+            out.push(self.with_pictures(app).await?);
         }
         Ok(out)
     }

@@ -103,6 +103,11 @@ impl Revocation {
             .ok_or(DomainError::NotFound("certificate"))
     }
 
+    /// The user's certificates, oldest first.
+    pub async fn certificates(&self, user: UserId) -> Result<Vec<CertificateRecord>> {
+        Ok(self.store.certificates_of(user).await?)
+    }
+
     /// A fresh CRL of a CA, signed by its issuing CA, valid for a day.
     pub async fn crl(&self, ca: CaId) -> Result<Crl> {
         let h = self.cas.get(ca)?;
