@@ -74,6 +74,8 @@ pub struct Client {
     http: reqwest::Client,
     key: DeviceKey,
     session: Option<Session>,
+    /// Seconds added to this machine's clock when stamping requests.
+    clock_offset: i64,
 }
 
 impl std::fmt::Debug for Client {
@@ -97,7 +99,15 @@ impl Client {
             http,
             key,
             session,
+            clock_offset: 0,
         })
+    }
+
+    /// Stamps requests `seconds` ahead of (or behind) this machine's
+    /// clock: a phone whose clock differs, or, in tests, one that follows
+    /// a server running on a manual clock months ahead.
+    pub fn set_clock_offset(&mut self, seconds: i64) {
+        self.clock_offset = seconds;
     }
 
     /// The base URL.
@@ -150,6 +160,57 @@ impl Client {
             .await
     }
 
+    /// A signed GET whose answer is not JSON (a PDF): the bytes on
+    /// success, the server's problem otherwise.
+    pub async fn signed_get_bytes(&self, path: &str) -> Result<Vec<u8>, PhoneError> {
+        let session = self.session.as_ref().ok_or(PhoneError::NotLoggedIn)?;
+        let request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("authorization", format!("Bearer {}", session.token));
+        let request = self.sign_headers(request, session, "GET", path, &[], Tamper::default())?;
+        let (status, bytes) = send_raw(request).await?;
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        let body = serde_json::from_slice(&bytes).map_err(|_| PhoneError::Protocol(status))?;
+        Err(PhoneError::from_problem(status, &body))
+    }
+
+    fn sign_headers(
+        &self,
+        mut request: reqwest::RequestBuilder,
+        session: &Session,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        tamper: Tamper<'_>,
+    ) -> Result<reqwest::RequestBuilder, PhoneError> {
+        if tamper.unsigned {
+            return Ok(request);
+        }
+        let timestamp = tamper
+            .timestamp
+            .unwrap_or_else(|| unix_now() + self.clock_offset);
+        let nonce = match tamper.nonce {
+            Some(n) => n,
+            None => hex::encode(
+                mca_crypto::rand::bytes::<16>().map_err(|e| PhoneError::State(e.to_string()))?,
+            ),
+        };
+        let payload = request_payload(method, path, timestamp, &nonce, body);
+        let signature = tamper.key.unwrap_or(&self.key).sign(&payload);
+        request = request
+            .header(HEADER_DEVICE, &session.device_id)
+            .header(HEADER_TIMESTAMP, timestamp.to_string())
+            .header(HEADER_NONCE, nonce)
+            .header(
+                HEADER_SIGNATURE,
+                base64::engine::general_purpose::STANDARD.encode(signature),
+            );
+        Ok(request)
+    }
+
     /// A signed request with a raw body and optional deviations.
     pub async fn signed_raw(
         &self,
@@ -167,26 +228,7 @@ impl Client {
         if !body.is_empty() {
             request = request.header("content-type", "application/json");
         }
-        if !tamper.unsigned {
-            let timestamp = tamper.timestamp.unwrap_or_else(unix_now);
-            let nonce = match tamper.nonce {
-                Some(n) => n,
-                None => hex::encode(
-                    mca_crypto::rand::bytes::<16>()
-                        .map_err(|e| PhoneError::State(e.to_string()))?,
-                ),
-            };
-            let payload = request_payload(method.as_str(), path, timestamp, &nonce, &body);
-            let signature = tamper.key.unwrap_or(&self.key).sign(&payload);
-            request = request
-                .header(HEADER_DEVICE, &session.device_id)
-                .header(HEADER_TIMESTAMP, timestamp.to_string())
-                .header(HEADER_NONCE, nonce)
-                .header(
-                    HEADER_SIGNATURE,
-                    base64::engine::general_purpose::STANDARD.encode(signature),
-                );
-        }
+        let request = self.sign_headers(request, session, method.as_str(), path, &body, tamper)?;
         send(request.body(body)).await
     }
 }
@@ -197,6 +239,16 @@ fn encode<B: Serialize>(body: Option<&B>) -> Result<Option<Vec<u8>>, PhoneError>
 }
 
 async fn send(request: reqwest::RequestBuilder) -> Result<Reply, PhoneError> {
+    let (status, bytes) = send_raw(request).await?;
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).map_err(|_| PhoneError::Protocol(status))?
+    };
+    Ok(Reply { status, body })
+}
+
+async fn send_raw(request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), PhoneError> {
     let response = request
         .send()
         .await
@@ -206,12 +258,7 @@ async fn send(request: reqwest::RequestBuilder) -> Result<Reply, PhoneError> {
         .bytes()
         .await
         .map_err(|e| PhoneError::Http(e.to_string()))?;
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).map_err(|_| PhoneError::Protocol(status))?
-    };
-    Ok(Reply { status, body })
+    Ok((status, bytes.to_vec()))
 }
 
 /// The current Unix time in seconds.

@@ -6,23 +6,27 @@
 //! sends.
 //!
 //! # Layout
-//! - [`state`]: the state directory (device key, session; later the masked
-//!   key shares), files 0600.
+//! - [`state`]: the state directory (device key, session, the masked key
+//!   shares), files 0600.
 //! - [`client`]: the HTTP client; signs every request after login with the
 //!   device key and documents the request headers.
 //! - [`phone`]: [`Phone`], one method per app operation (send a code, log
 //!   in, set a password, verify identity, devices, messages, …).
+//! - [`certificates`]: the personal-certificate operations of [`Phone`]
+//!   (apply, download, sign, decrypt, PIN, unlock, re-key, recovery).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod certificates;
 pub mod client;
 pub mod phone;
 pub mod state;
 
 pub use client::{Client, Reply, Tamper};
 pub use phone::Phone;
-pub use state::{Session, StateDir};
+pub use certificates::CertificateInfo;
+pub use state::{Session, StateDir, StoredKey};
 
 /// Why a phone operation failed. Never holds a token, code or password.
 #[derive(Debug, thiserror::Error)]

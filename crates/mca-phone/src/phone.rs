@@ -22,6 +22,8 @@ pub enum Purpose {
     ResetPassword,
     /// Change phone number; the code goes to the new number — I1.
     ChangePhone,
+    /// Certificate-key operations: unlock, forgotten PIN, recovery — I3, G1.
+    CertificateKey,
 }
 
 impl Purpose {
@@ -30,6 +32,7 @@ impl Purpose {
             Purpose::Login => "login",
             Purpose::ResetPassword => "reset_password",
             Purpose::ChangePhone => "change_phone",
+            Purpose::CertificateKey => "certificate_key",
         }
     }
 }
@@ -64,6 +67,12 @@ impl Phone {
             client: Client::new(&session.server.clone(), key, Some(session))?,
             state,
         })
+    }
+
+    /// Stamps requests `seconds` off this machine's clock (see
+    /// [`Client::set_clock_offset`]).
+    pub fn set_clock_offset(&mut self, seconds: i64) {
+        self.client.set_clock_offset(seconds);
     }
 
     /// The client, for requests without a method here.

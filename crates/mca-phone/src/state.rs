@@ -3,11 +3,13 @@
 //! ```text
 //! <dir>/            0700
 //!   device.key      0600  the device's P-256 private key, hex
+//!   pin.secret      0600  the device secret mixed into the PIN mask (§3), hex
 //!   session.json    0600  server URL, phone number, device id, bearer token
+//!   keys/<id>.json  0600  one two-party key: the PIN-masked signing and
+//!                         encryption shares, P, the certificates
 //! ```
 //!
-//! Later issues add the masked key shares here (one file per certificate,
-//! 0600). Files are written to a temporary name and renamed, so a crash never
+//! Files are written to a temporary name and renamed, so a crash never
 //! leaves half a key behind.
 
 use std::fs;
@@ -54,7 +56,39 @@ pub struct StateDir {
 }
 
 const DEVICE_KEY: &str = "device.key";
+const PIN_SECRET: &str = "pin.secret";
 const SESSION: &str = "session.json";
+const KEYS: &str = "keys";
+
+/// One two-party key as the phone keeps it (PROTOCOL.md §3): only masked
+/// shares, which any PIN "unmasks" to some value, so a copy of this file
+/// cannot be searched for the PIN offline.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StoredKey {
+    /// The signing key's id at the server.
+    pub key_id: String,
+    /// The application it was issued for.
+    pub application_id: String,
+    /// P, the signing public key.
+    pub public_key: mca_crypto::sm2::Point,
+    /// The signing share, PIN-masked.
+    pub signing: mca_crypto::twoparty::phone::MaskedShare,
+    /// The encryption share, PIN-masked, once delivered.
+    pub encryption: Option<mca_crypto::twoparty::phone::MaskedShare>,
+    /// The signing certificate, PEM, once issued.
+    pub signing_certificate: Option<String>,
+    /// The encryption certificate, PEM, once issued.
+    pub encryption_certificate: Option<String>,
+}
+
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("key_id", &self.key_id)
+            .field("application_id", &self.application_id)
+            .finish_non_exhaustive()
+    }
+}
 
 impl StateDir {
     /// Opens `dir`, creating it (mode 0700) if it does not exist.
@@ -95,6 +129,93 @@ impl StateDir {
         }
     }
 
+    /// The device secret mixed into the PIN mask, generated on first use.
+    /// Kept apart from the masked shares, as a phone keeps it in its
+    /// keystore.
+    pub fn pin_secret(&self) -> Result<Zeroizing<Vec<u8>>, PhoneError> {
+        let path = self.dir.join(PIN_SECRET);
+        match fs::read_to_string(&path) {
+            Ok(text) => hex::decode(text.trim())
+                .ok()
+                .filter(|b| b.len() == 32)
+                .map(Zeroizing::new)
+                .ok_or_else(|| PhoneError::State(format!("{} is corrupt", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let secret = Zeroizing::new(
+                    mca_crypto::rand::bytes::<32>()
+                        .map_err(|e| PhoneError::State(e.to_string()))?
+                        .to_vec(),
+                );
+                let text = Zeroizing::new(hex::encode(&secret[..]));
+                self.write_private(PIN_SECRET, text.as_bytes())?;
+                Ok(secret)
+            }
+            Err(e) => Err(io_error(&path, e)),
+        }
+    }
+
+    fn key_name(key_id: &str) -> Result<String, PhoneError> {
+        if key_id.is_empty() || !key_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return Err(PhoneError::State(format!("not a key id: {key_id}")));
+        }
+        Ok(format!("{KEYS}/{key_id}.json"))
+    }
+
+    /// Stores (or replaces) a key.
+    pub fn save_key(&self, key: &StoredKey) -> Result<(), PhoneError> {
+        let keys = self.dir.join(KEYS);
+        if !keys.exists() {
+            fs::create_dir_all(&keys).map_err(|e| io_error(&keys, e))?;
+            fs::set_permissions(&keys, fs::Permissions::from_mode(0o700))
+                .map_err(|e| io_error(&keys, e))?;
+        }
+        let json = Zeroizing::new(
+            serde_json::to_vec_pretty(key).map_err(|e| PhoneError::State(e.to_string()))?,
+        );
+        self.write_private(&Self::key_name(&key.key_id)?, &json)
+    }
+
+    /// The stored key `key_id`.
+    pub fn key(&self, key_id: &str) -> Result<StoredKey, PhoneError> {
+        let path = self.dir.join(Self::key_name(key_id)?);
+        let bytes = fs::read(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                PhoneError::State(format!("no key {key_id} on this phone"))
+            }
+            _ => io_error(&path, e),
+        })?;
+        serde_json::from_slice(&bytes)
+            .map_err(|_| PhoneError::State(format!("{} is corrupt", path.display())))
+    }
+
+    /// Every stored key.
+    pub fn keys(&self) -> Result<Vec<StoredKey>, PhoneError> {
+        let dir = self.dir.join(KEYS);
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error(&dir, e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let name = entry.map_err(|e| io_error(&dir, e))?.file_name();
+            if let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) {
+                out.push(self.key(id)?);
+            }
+        }
+        out.sort_by(|a, b| a.key_id.cmp(&b.key_id));
+        Ok(out)
+    }
+
+    /// Forgets a key (replaced after a forgotten PIN).
+    pub fn remove_key(&self, key_id: &str) -> Result<(), PhoneError> {
+        let path = self.dir.join(Self::key_name(key_id)?);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_error(&path, e)),
+            _ => Ok(()),
+        }
+    }
+
     /// The stored session, if logged in.
     pub fn session(&self) -> Result<Option<Session>, PhoneError> {
         let path = self.dir.join(SESSION);
@@ -127,8 +248,13 @@ impl StateDir {
     /// Writes `name` with mode 0600 from the start (never world-readable,
     /// not even briefly), through a temporary file and a rename.
     fn write_private(&self, name: &str, bytes: &[u8]) -> Result<(), PhoneError> {
-        let tmp = self.dir.join(format!(".{name}.tmp"));
         let path = self.dir.join(name);
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file")
+            .to_owned();
+        let tmp = path.with_file_name(format!(".{file_name}.tmp"));
         let _ = fs::remove_file(&tmp);
         let mut file = fs::OpenOptions::new()
             .write(true)
