@@ -42,6 +42,26 @@ pub struct Config {
     /// address (e.g. `x-forwarded-for`); its last entry is used for the
     /// per-address limits. Unset: the TCP peer's address.
     pub client_ip_header: Option<String>,
+    /// Largest accepted body of the requests that carry pictures (the
+    /// application's form photo and signature, base64 in JSON), in bytes.
+    pub max_upload_bytes: usize,
+    /// The server's SM2 transport key (64 hex digits, a private key):
+    /// s1 from the phone is sealed to its public key (PROTOCOL.md §7).
+    /// Every instance needs the same one. Development mode without one:
+    /// an ephemeral key.
+    pub transport_key: Option<Secret>,
+    /// Directory of the CA hierarchies, one sub-directory per CA
+    /// organization named after its short name in lower case (`zjca`),
+    /// as `mca ca init` writes them.
+    pub ca_dir: String,
+    /// Passphrase of the CA keys in `ca_dir`.
+    pub ca_passphrase: Option<Secret>,
+    /// CJK TrueType font for signatures generated from the name (D4).
+    pub signature_font: String,
+    /// Recovery fee (G1), in fen.
+    pub recovery_fee_fen: i64,
+    /// How often expiry reminders are sent, in seconds.
+    pub reminder_interval_seconds: u64,
     /// Where SMS codes go.
     pub sms: SmsConfig,
 }
@@ -96,6 +116,13 @@ impl Default for Config {
             operator_token: None,
             max_body_bytes: 64 * 1024,
             client_ip_header: None,
+            max_upload_bytes: 16 * 1024 * 1024,
+            transport_key: None,
+            ca_dir: "mca-data/ca".into(),
+            ca_passphrase: None,
+            signature_font: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into(),
+            recovery_fee_fen: 5000,
+            reminder_interval_seconds: 3600,
             sms: SmsConfig {
                 provider: SmsProvider::Dev,
                 aliyun: AliyunConfig {
@@ -185,6 +212,41 @@ pub const ENV_KEYS: &[EnvKey] = &[
     EnvKey {
         var: "CLIENT_IP_HEADER",
         key: "client_ip_header",
+        secret: false,
+    },
+    EnvKey {
+        var: "MAX_UPLOAD_BYTES",
+        key: "max_upload_bytes",
+        secret: false,
+    },
+    EnvKey {
+        var: "TRANSPORT_KEY",
+        key: "transport_key",
+        secret: true,
+    },
+    EnvKey {
+        var: "CA_DIR",
+        key: "ca_dir",
+        secret: false,
+    },
+    EnvKey {
+        var: "CA_PASSPHRASE",
+        key: "ca_passphrase",
+        secret: true,
+    },
+    EnvKey {
+        var: "SIGNATURE_FONT",
+        key: "signature_font",
+        secret: false,
+    },
+    EnvKey {
+        var: "RECOVERY_FEE_FEN",
+        key: "recovery_fee_fen",
+        secret: false,
+    },
+    EnvKey {
+        var: "REMINDER_INTERVAL_SECONDS",
+        key: "reminder_interval_seconds",
         secret: false,
     },
     EnvKey {
@@ -323,12 +385,29 @@ impl Config {
                 ));
             }
         }
+        if let Some(key) = &self.transport_key
+            && transport_secret_key(key).is_none()
+        {
+            return Err(ConfigError::Invalid(
+                "transport_key must be 64 hexadecimal digits (an SM2 private key)".into(),
+            ));
+        }
+        if self.reminder_interval_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "reminder_interval_seconds must be at least 1".into(),
+            ));
+        }
         if self.dev_mode {
             return Ok(());
         }
         if self.key_encryption_key.is_none() {
             return Err(ConfigError::Invalid(
                 "key_encryption_key is required outside development mode".into(),
+            ));
+        }
+        if self.transport_key.is_none() {
+            return Err(ConfigError::Invalid(
+                "transport_key is required outside development mode".into(),
             ));
         }
         if self.sms.provider == SmsProvider::Dev {
@@ -349,12 +428,22 @@ fn env_value(key: &EnvKey, value: &str) -> figment::value::Value {
             Ok(b) => Value::from(b),
             Err(_) => Value::from(value.to_owned()),
         },
-        "max_body_bytes" => match value.parse::<u64>() {
+        "max_body_bytes" | "max_upload_bytes" | "reminder_interval_seconds" => match value.parse::<u64>() {
+            Ok(n) => Value::from(n),
+            Err(_) => Value::from(value.to_owned()),
+        },
+        "recovery_fee_fen" => match value.parse::<i64>() {
             Ok(n) => Value::from(n),
             Err(_) => Value::from(value.to_owned()),
         },
         _ => Value::from(value.to_owned()),
     }
+}
+
+/// The transport key of a `transport_key` setting, if well-formed.
+pub fn transport_secret_key(key: &Secret) -> Option<mca_crypto::sm2::SecretKey> {
+    let bytes = zeroize::Zeroizing::new(hex::decode(key.expose()).ok()?);
+    mca_crypto::sm2::SecretKey::from_bytes(&bytes).ok()
 }
 
 /// The commented example configuration printed by `mca config example`.
@@ -469,8 +558,16 @@ mod tests {
     fn production_refuses_dev_sms() {
         let kek = ("MCA_KEY_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff");
         let err = Config::load(None, env(&[kek])).unwrap_err();
+        assert!(err.to_string().contains("transport_key"), "{err}");
+        let transport = ("MCA_TRANSPORT_KEY", "11".repeat(32));
+        let transport = (transport.0, transport.1.as_str());
+        let err = Config::load(None, env(&[kek, transport])).unwrap_err();
         assert!(err.to_string().contains("development SMS"), "{err}");
-        Config::load(None, env(&[kek, ("MCA_SMS_PROVIDER", "aliyun")])).unwrap();
+        Config::load(None, env(&[kek, transport, ("MCA_SMS_PROVIDER", "aliyun")])).unwrap();
+        // A transport key that is not an SM2 private key is refused.
+        let bad = ("MCA_TRANSPORT_KEY", "00");
+        let err = Config::load(None, env(&[kek, bad, ("MCA_SMS_PROVIDER", "aliyun")])).unwrap_err();
+        assert!(err.to_string().contains("transport_key"), "{err}");
     }
 
     #[test]

@@ -64,15 +64,36 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Signed<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, state.max_body_bytes)
-            .await
-            .map_err(|_| ApiError::body_too_large())?;
-        let caller = authenticate(&parts, &bytes, state).await?;
-        let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        let body = serde_json::from_slice(json).map_err(|e| ApiError::bad_json(e.to_string()))?;
-        Ok(Signed { caller, body })
+        signed(req, state, state.max_body_bytes).await
     }
+}
+
+/// A [`Signed`] request that may carry pictures (base64 in its JSON), so
+/// it may be as large as `max_upload_bytes`.
+#[derive(Debug)]
+pub struct SignedUpload<T>(pub Signed<T>);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for SignedUpload<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        signed(req, state, state.max_upload_bytes).await.map(SignedUpload)
+    }
+}
+
+async fn signed<T: DeserializeOwned>(
+    req: Request,
+    state: &AppState,
+    limit: usize,
+) -> Result<Signed<T>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::body_too_large())?;
+    let caller = authenticate(&parts, &bytes, state).await?;
+    let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+    let body = serde_json::from_slice(json).map_err(|e| ApiError::bad_json(e.to_string()))?;
+    Ok(Signed { caller, body })
 }
 
 async fn authenticate(parts: &Parts, body: &Bytes, state: &AppState) -> Result<Caller, ApiError> {

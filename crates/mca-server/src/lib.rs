@@ -17,11 +17,13 @@
 //! - [`routes`]: one module per group of routes.
 //! - [`openapi`]: the OpenAPI 3.1 document of the app API.
 //! - [`sms`]: SMS gateway adapters (Aliyun).
-//! - [`wiring`]: configuration → providers, key vault, services, state.
+//! - [`wiring`]: configuration → providers, key vault, CAs, services, state.
+//! - [`background`]: issuance recovery at start-up, expiry reminders.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod background;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -49,7 +51,10 @@ pub use error::ApiError;
 pub use extract::Signed;
 pub use state::AppState;
 
-use routes::{accounts, catalogue, dev, devices, health, identity, messages, operator};
+use routes::{
+    accounts, applications, catalogue, certificates, dev, devices, health, identity, keys,
+    messages, operator, pki, review,
+};
 
 /// The documented routes: the app API and the probes.
 fn documented() -> OpenApiRouter<AppState> {
@@ -64,12 +69,38 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(identity::get_identity, identity::submit_identity))
         .routes(routes!(identity::start_face))
         .routes(routes!(identity::complete_face))
-        .routes(routes!(identity::certificates))
         .routes(routes!(devices::list))
         .routes(routes!(devices::remove))
         .routes(routes!(messages::list))
         .routes(routes!(messages::mark_read))
         .routes(routes!(catalogue::get))
+        .routes(routes!(applications::form))
+        .routes(routes!(applications::apply, applications::list))
+        .routes(routes!(applications::get))
+        .routes(routes!(applications::pay))
+        .routes(routes!(applications::resubmit))
+        .routes(routes!(applications::renew))
+        .routes(routes!(keys::list))
+        .routes(routes!(keys::start_download))
+        .routes(routes!(keys::prove_possession))
+        .routes(routes!(keys::complete_download))
+        .routes(routes!(keys::begin_sign))
+        .routes(routes!(keys::finish_sign))
+        .routes(routes!(keys::begin_decrypt))
+        .routes(routes!(keys::finish_decrypt))
+        .routes(routes!(keys::begin_pin_change))
+        .routes(routes!(keys::finish_pin_change))
+        .routes(routes!(keys::start_reverification))
+        .routes(routes!(keys::unlock))
+        .routes(routes!(keys::rekey))
+        .routes(routes!(keys::pay_recovery))
+        .routes(routes!(certificates::list))
+        .routes(routes!(certificates::get))
+        .routes(routes!(certificates::revoke))
+        .routes(routes!(pki::crl))
+        .routes(routes!(pki::ocsp_of))
+        .routes(routes!(pki::ocsp))
+        .routes(routes!(pki::chain))
 }
 
 /// The OpenAPI document of the app API.
@@ -86,7 +117,8 @@ pub fn app(state: AppState) -> Router {
             "/api/openapi.json",
             get(move || async move { axum::Json(api.as_ref().clone()) }),
         )
-        .nest("/api/operator/v1", operator::routes());
+        .nest("/api/operator/v1", operator::routes())
+        .nest("/api/review/v1", review::routes());
     if state.dev.is_some() {
         router = router.nest("/api/dev", dev::routes());
     }

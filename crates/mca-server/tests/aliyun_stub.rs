@@ -145,6 +145,7 @@ async fn start_gateway() -> (String, Shared) {
 fn production_config(endpoint: &str, secret: &str) -> mca_server::Config {
     let mut config = support::config();
     config.dev_mode = false;
+    config.transport_key = Some(Secret::new("11".repeat(32)));
     config.sms.provider = SmsProvider::Aliyun;
     config.sms.aliyun.endpoint = endpoint.to_owned();
     config.sms.aliyun.access_key_id = KEY_ID.into();

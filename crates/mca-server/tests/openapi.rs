@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use support::TestServer;
 
-/// The app API as the issue lists it, plus the gated certificates route
-/// and the probes.
+/// The app API as the issues list it, the CAs' public services and the
+/// probes.
 const EXPECTED: &[(&str, &str)] = &[
     ("get", "/healthz"),
     ("get", "/readyz"),
@@ -28,6 +28,35 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/app/v1/me/messages"),
     ("post", "/api/app/v1/me/messages/{id}/read"),
     ("get", "/api/app/v1/me/certificates"),
+    // Personal certificates (issue 5).
+    ("get", "/api/app/v1/me/application-form"),
+    ("post", "/api/app/v1/me/applications"),
+    ("get", "/api/app/v1/me/applications"),
+    ("get", "/api/app/v1/me/applications/{id}"),
+    ("post", "/api/app/v1/me/applications/{id}/payment"),
+    ("post", "/api/app/v1/me/applications/{id}/resubmission"),
+    ("post", "/api/app/v1/me/applications/{id}/download"),
+    ("post", "/api/app/v1/me/applications/{id}/certificates"),
+    ("get", "/api/app/v1/me/keys"),
+    ("post", "/api/app/v1/me/keys/{id}/possession"),
+    ("post", "/api/app/v1/me/keys/{id}/signatures"),
+    ("post", "/api/app/v1/me/keys/{id}/signatures/finish"),
+    ("post", "/api/app/v1/me/keys/{id}/decryptions"),
+    ("post", "/api/app/v1/me/keys/{id}/decryptions/finish"),
+    ("post", "/api/app/v1/me/keys/{id}/pin-change"),
+    ("post", "/api/app/v1/me/keys/{id}/pin-change/finish"),
+    ("post", "/api/app/v1/me/keys/{id}/unlock"),
+    ("post", "/api/app/v1/me/keys/{id}/rekey"),
+    ("post", "/api/app/v1/me/reverifications"),
+    ("post", "/api/app/v1/me/recovery-orders"),
+    ("get", "/api/app/v1/me/certificates/{id}"),
+    ("post", "/api/app/v1/me/certificates/{id}/revocation"),
+    ("post", "/api/app/v1/me/certificates/{id}/renewal"),
+    // The CAs' public services.
+    ("get", "/crl/{file}"),
+    ("post", "/ocsp/{ca}"),
+    ("post", "/ocsp"),
+    ("get", "/ca/{ca}/chain.pem"),
 ];
 
 #[tokio::test]
@@ -71,6 +100,8 @@ async fn every_route_is_documented_and_served() {
             "{}{}",
             server.base,
             path.replace("{id}", "0190f2a0-0000-7000-8000-000000000000")
+                .replace("{file}", "none.crl")
+                .replace("{ca}", "none")
         );
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let r = http.request(method.clone(), &url).send().await.unwrap();

@@ -187,7 +187,8 @@ async fn health_readiness_and_dev_endpoints_only_in_dev_mode() {
     let mut config = support::config();
     config.dev_mode = false;
     let store = scratch.db.store();
-    let state = mca_server::wiring::state(&config, store);
+    config.transport_key = Some(mca_server::config::Secret::new("11".repeat(32)));
+    let state = mca_server::wiring::state(&config, store).await;
     // Production refuses the development SMS provider outright.
     assert!(state.is_err());
     config.sms.provider = mca_server::config::SmsProvider::Aliyun;
@@ -195,7 +196,9 @@ async fn health_readiness_and_dev_endpoints_only_in_dev_mode() {
     config.sms.aliyun.access_key_secret = Some(mca_server::config::Secret::new("secret"));
     config.sms.aliyun.sign_name = "浙江移动CA".into();
     config.sms.aliyun.template_code = "SMS_1".into();
-    let state = mca_server::wiring::state(&config, scratch.db.store()).unwrap();
+    let state = mca_server::wiring::state(&config, scratch.db.store())
+        .await
+        .unwrap();
     assert!(state.dev.is_none());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -79,7 +79,7 @@ pub async fn open_migrated(config: &Config) -> anyhow::Result<mca_store::Databas
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config, db: mca_store::Database) -> anyhow::Result<()> {
-    let state = mca_server::wiring::state(&config, db.store())?;
+    let state = mca_server::wiring::state(&config, db.store()).await?;
     serve_state(&config, state, db).await
 }
 
@@ -92,6 +92,8 @@ pub async fn serve_state(
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
+    let reminders = std::time::Duration::from_secs(config.reminder_interval_seconds);
+    let background = mca_server::background::start(&state, reminders).await;
     tracing::info!(address = %config.listen, backend = db.backend(), dev_mode = config.dev_mode, "serving");
     mca_server::run(
         listener,
@@ -99,6 +101,7 @@ pub async fn serve_state(
         mca_server::shutdown_signal(),
     )
     .await?;
+    background.abort();
     db.close().await;
     Ok(())
 }

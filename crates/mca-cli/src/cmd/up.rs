@@ -38,14 +38,31 @@ fn secret_file(path: &Path) -> anyhow::Result<Secret> {
         return Ok(Secret::new(text.trim()));
     }
     let value = hex::encode(mca_crypto::rand::bytes::<16>().context("random")?);
+    write_private(path, value.as_bytes())?;
+    Ok(Secret::new(value))
+}
+
+/// The server's SM2 transport key kept in the data directory: read, or
+/// generated once (0600).
+fn transport_key_file(path: &Path) -> anyhow::Result<Secret> {
+    if let Ok(text) = fs::read_to_string(path) {
+        return Ok(Secret::new(text.trim()));
+    }
+    let key = mca_crypto::sm2::SecretKey::generate().context("random")?;
+    let value = zeroize::Zeroizing::new(hex::encode(&key.to_bytes()[..]));
+    write_private(path, value.as_bytes())?;
+    Ok(Secret::new(value.as_str()))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
         .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(value.as_bytes())?;
-    Ok(Secret::new(value))
+    file.write_all(bytes)?;
+    Ok(())
 }
 
 /// The development configuration of `mca up`.
@@ -62,6 +79,9 @@ pub fn config(args: &UpArgs) -> anyhow::Result<Config> {
         ),
         key_encryption_key: Some(secret_file(&args.data_dir.join("kek.hex"))?),
         operator_token: Some(secret_file(&args.data_dir.join("operator-token"))?),
+        transport_key: Some(transport_key_file(&args.data_dir.join("transport.key"))?),
+        ca_dir: args.data_dir.join("ca").display().to_string(),
+        ca_passphrase: Some(secret_file(&args.data_dir.join("ca-passphrase"))?),
         ..Config::default()
     };
     config.validate()?;
@@ -74,15 +94,16 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
     let config = config(&args)?;
     runtime()?.block_on(async {
         let db = open_migrated(&config).await?;
-        let state = mca_server::wiring::state(&config, db.store())?;
-        state
-            .services
-            .catalogue
-            .seed_zhejiang()
-            .await
-            .context("seeding the catalogue")?;
-        let catalogue = state.services.catalogue.all().await.context("reading the catalogue")?;
-        let cas = local_cas(&args, &catalogue.ca_organizations)?;
+        let store = db.store();
+        let catalogue = mca_domain::Catalogue::new(
+            store.clone(),
+            mca_domain::Audit::new(store.clone(), std::sync::Arc::new(mca_domain::SystemClock)),
+        );
+        catalogue.seed_zhejiang().await.context("seeding the catalogue")?;
+        let catalogue = catalogue.all().await.context("reading the catalogue")?;
+        let cas = local_cas(&args, &config, &catalogue.ca_organizations)?;
+        // After the CAs exist, so the server loads them.
+        let state = mca_server::wiring::state(&config, store).await?;
         print_welcome(&args, &cas);
         serve_state(&config, state, db).await
     })
@@ -93,14 +114,18 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
 /// their certificates) on later ones. Returns (organization, directory).
 fn local_cas(
     args: &UpArgs,
+    config: &Config,
     organizations: &[mca_domain::store::CaOrganization],
 ) -> anyhow::Result<Vec<(String, PathBuf)>> {
-    let passphrase = secret_file(&args.data_dir.join("ca-passphrase"))?;
+    let passphrase = config
+        .ca_passphrase
+        .clone()
+        .context("no CA passphrase")?;
     let base = format!("http://{}", args.listen);
     let mut out = Vec::new();
     for org in organizations {
         let short = org.short_name.to_lowercase();
-        let dir = args.data_dir.join("ca").join(&short);
+        let dir = Path::new(&config.ca_dir).join(&short);
         if dir.join("root.pem").exists() {
             CaHierarchy::load(&dir, passphrase.expose().as_bytes())
                 .with_context(|| format!("loading the local CA in {}", dir.display()))?;

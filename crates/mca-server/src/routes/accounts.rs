@@ -22,6 +22,9 @@ pub enum Purpose {
     ResetPassword,
     /// Change the phone number; sent to the new number (I1).
     ChangePhone,
+    /// Certificate-key operations: unlock, forgotten PIN, recovery (I3,
+    /// G1); sent to the account's number.
+    CertificateKey,
 }
 
 impl From<Purpose> for CodePurpose {
@@ -30,6 +33,7 @@ impl From<Purpose> for CodePurpose {
             Purpose::Login => CodePurpose::Login,
             Purpose::ResetPassword => CodePurpose::ResetPassword,
             Purpose::ChangePhone => CodePurpose::ChangePhone,
+            Purpose::CertificateKey => CodePurpose::CertificateKey,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Real-name verification (A3) and the first route it gates.
+//! Real-name verification (A3).
 
 use axum::Json;
 use axum::extract::State;
@@ -116,22 +116,4 @@ pub async fn complete_face(
             .await?
             .into(),
     ))
-}
-
-/// The user's certificates; like every certificate operation, refused with
-/// "尚未实名认证，无法操作" until verified. Issuance comes with the
-/// certificate issue, so the list is empty for now.
-#[utoipa::path(get, path = "/api/app/v1/me/certificates", tag = "certificates", security(("device" = [])),
-    responses((status = 200, body = Vec<serde_json::Value>),
-        (status = 403, description = "尚未实名认证，无法操作", body = Problem, content_type = "application/problem+json")))]
-pub async fn certificates(
-    State(state): State<AppState>,
-    req: Signed<()>,
-) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
-    state
-        .services
-        .identity
-        .require_verified(req.caller.user)
-        .await?;
-    Ok(Json(Vec::new()))
 }

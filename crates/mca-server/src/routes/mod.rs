@@ -3,14 +3,24 @@
 //! - [`health`]: `/healthz`, `/readyz`.
 //! - [`accounts`], [`identity`], [`devices`], [`messages`], [`catalogue`]:
 //!   the app API under `/api/app/v1`, documented in OpenAPI.
+//! - [`applications`], [`keys`], [`certificates`]: personal certificates
+//!   in the app API (issue 5), with the shared shapes in [`views`].
+//! - [`pki`]: CRL, OCSP and CA chains at the URLs in the certificates.
+//! - [`review`]: the CA reviewers' API under `/api/review/v1`.
 //! - [`operator`]: the operator API under `/api/operator/v1`.
 //! - [`dev`]: development endpoints under `/api/dev`, development mode only.
 
 pub mod accounts;
+pub mod applications;
 pub mod catalogue;
+pub mod certificates;
 pub mod dev;
 pub mod devices;
 pub mod health;
 pub mod identity;
+pub mod keys;
 pub mod messages;
 pub mod operator;
+pub mod pki;
+pub mod review;
+pub mod views;

@@ -68,6 +68,58 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/audit", get(audit_entries))
         .route("/audit/verify", get(audit_verify))
+        .route("/reviewers", post(create_reviewer))
+        .route("/certificates/{id}/revocation", post(revoke_certificate))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewReviewer {
+    ca_id: String,
+    username: String,
+    display_name: String,
+    password: String,
+}
+
+/// Creates a reviewer account of a CA organization (M1).
+async fn create_reviewer(
+    _: Operator,
+    State(state): State<AppState>,
+    AppJson(req): AppJson<NewReviewer>,
+) -> Result<(StatusCode, Json<mca_domain::certificates::ReviewerView>), ApiError> {
+    let ca = req
+        .ca_id
+        .parse()
+        .map_err(|_| mca_domain::DomainError::InvalidInput("ca_id"))?;
+    let password = mca_domain::Password::parse(&req.password)?;
+    let reviewer = state
+        .certs
+        .review
+        .create_reviewer(ca, &req.username, &req.display_name, &password)
+        .await?;
+    Ok((StatusCode::CREATED, Json(reviewer)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Revoke {
+    reason: String,
+}
+
+/// Revokes any certificate (a CA decision, e.g. on a court order or a
+/// reported compromise): `key_compromise`, `affiliation_changed`,
+/// `superseded`, `cessation_of_operation` or `unspecified`.
+async fn revoke_certificate(
+    _: Operator,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<Revoke>,
+) -> Result<StatusCode, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    let reason = mca_domain::store::RevocationReason::parse(&req.reason)
+        .ok_or(mca_domain::DomainError::InvalidInput("reason"))?;
+    state.certs.revocation.revoke("operator", id, reason).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn catalogue(

@@ -41,6 +41,44 @@ pub fn config() -> Config {
     }
 }
 
+/// The test servers' transport key.
+pub const TRANSPORT_KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+/// The passphrase of the test CAs' keys.
+const CA_PASSPHRASE: &str = "test-ca-passphrase";
+
+/// [`config`] for certificates: seeds the catalogue into `db`, creates a
+/// CA hierarchy per CA organization under a fresh directory.
+pub async fn certificate_config(db: &Database) -> Config {
+    let store = db.store();
+    let catalogue = mca_domain::Catalogue::new(
+        store.clone(),
+        mca_domain::Audit::new(store.clone(), Arc::new(mca_domain::SystemClock)),
+    );
+    catalogue.seed_zhejiang().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("mca-test-cas-{}", UserId::new()));
+    for org in catalogue.all().await.unwrap().ca_organizations {
+        let short = org.short_name.to_lowercase();
+        let ca = mca_pki::ca::CaHierarchy::create(
+            mca_pki::ca::CaConfig {
+                organization: org.name.clone(),
+                crl_url: Some(format!("http://127.0.0.1/crl/{short}.crl")),
+                ocsp_url: Some(format!("http://127.0.0.1/ocsp/{short}")),
+            },
+            mca_pki::ca::Lifetimes::default(),
+        )
+        .unwrap();
+        ca.save(&dir.join(&short), CA_PASSPHRASE.as_bytes(), 1000)
+            .unwrap();
+    }
+    Config {
+        transport_key: Some(Secret::new(TRANSPORT_KEY)),
+        ca_dir: dir.display().to_string(),
+        ca_passphrase: Some(Secret::new(CA_PASSPHRASE)),
+        ..config()
+    }
+}
+
 fn now() -> Timestamp {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -68,13 +106,22 @@ impl TestServer {
         Self::start_with(db, config()).await
     }
 
+    /// A development server on `db` with the Zhejiang catalogue seeded and
+    /// a CA hierarchy (in a fresh temporary directory) for each of its CA
+    /// organizations: everything personal certificates need.
+    pub async fn start_with_cas(db: &Database) -> Self {
+        Self::start_with(db, certificate_config(db).await).await
+    }
+
     /// Serves `db` with `config`.
     pub async fn start_with(db: &Database, config: Config) -> Self {
         let clock = ManualClock::new(now());
         let store = db.store();
         let state =
             mca_server::wiring::state_with_clock(&config, store.clone(), Arc::new(clock.clone()))
+                .await
                 .unwrap();
+        mca_server::background::start(&state, std::time::Duration::from_secs(3600)).await;
         let dev = state.dev.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
