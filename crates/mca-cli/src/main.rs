@@ -35,8 +35,11 @@ enum Command {
     /// Audit log commands.
     #[command(subcommand)]
     Audit(cmd::server::AuditCommand),
-    /// The command-line phone: log in, verify identity, devices, messages…
+    /// The command-line phone: log in, verify identity, apply for and
+    /// download certificates, sign, decrypt, PIN, recovery…
     Phone(cmd::phone::PhoneArgs),
+    /// CA reviewers (M1): log in, review applications, approve or reject.
+    Review(cmd::review::ReviewArgs),
 }
 
 fn main() {
@@ -49,6 +52,7 @@ fn main() {
         Command::Config(c) => cmd::config::run(c),
         Command::Audit(c) => cmd::server::run_audit(c),
         Command::Phone(args) => cmd::phone::run(args),
+        Command::Review(args) => cmd::review::run(args),
     };
     if let Err(e) = result {
         // One line: the chain of causes joined, as `mca: reason: cause`.

@@ -3,5 +3,7 @@
 pub mod ca;
 pub mod config;
 pub mod phone;
+pub mod phone_certs;
+pub mod review;
 pub mod server;
 pub mod up;

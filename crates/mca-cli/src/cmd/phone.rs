@@ -1,6 +1,7 @@
-//! `mca phone …`: the command-line phone. Its state (device key, session)
-//! lives in `--dir` (default `./mca-phone`), files 0600; every request is
-//! signed by the device key exactly as the app signs it.
+//! `mca phone …`: the command-line phone. Its state (device key, session,
+//! PIN-masked key shares) lives in `--dir` (default `./mca-phone`), files
+//! 0600; every request is signed by the device key exactly as the app
+//! signs it. The certificate commands are in `phone_certs`.
 //!
 //! Secrets (codes, passwords) may be given as options for scripting; when
 //! left out they are read from standard input, so they need not appear in
@@ -134,6 +135,8 @@ pub enum PhoneCommand {
     Certificates,
     /// Show the stored session (never the token).
     Status,
+    #[command(flatten)]
+    Certificate(super::phone_certs::CertCommand),
 }
 
 /// Runs a `mca phone` command.
@@ -151,7 +154,7 @@ fn open(args: &PhoneArgs) -> anyhow::Result<Phone> {
     Ok(Phone::open(&args.dir, &server)?)
 }
 
-fn read_secret(prompt: &str) -> anyhow::Result<String> {
+pub(super) fn read_secret(prompt: &str) -> anyhow::Result<String> {
     eprint!("{prompt}: ");
     let mut line = String::new();
     std::io::stdin()
@@ -184,7 +187,7 @@ async fn code_for(
     read_secret("验证码")
 }
 
-fn print(value: &Value) -> anyhow::Result<()> {
+pub(super) fn print(value: &Value) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
@@ -291,6 +294,7 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
             ),
             None => println!("未登录 (state: {})", args.dir.display()),
         },
+        PhoneCommand::Certificate(command) => super::phone_certs::run(&phone, command).await?,
     }
     Ok(())
 }

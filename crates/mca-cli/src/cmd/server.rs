@@ -89,11 +89,12 @@ pub async fn serve_state(
     state: mca_server::AppState,
     db: mca_store::Database,
 ) -> anyhow::Result<()> {
+    // Interrupted issuances are settled before the first request is taken.
+    let reminders = std::time::Duration::from_secs(config.reminder_interval_seconds);
+    let background = mca_server::background::start(&state, reminders).await;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
-    let reminders = std::time::Duration::from_secs(config.reminder_interval_seconds);
-    let background = mca_server::background::start(&state, reminders).await;
     tracing::info!(address = %config.listen, backend = db.backend(), dev_mode = config.dev_mode, "serving");
     mca_server::run(
         listener,

@@ -1,0 +1,428 @@
+//! `mca phone …` for personal certificates (issue 5): apply, pay,
+//! resubmit, download, sign, decrypt, PIN, unlock, forgotten PIN, recovery,
+//! renewal, revocation.
+//!
+//! PINs, like passwords, may be given as options for scripting; left out
+//! they are read from standard input.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use mca_phone::phone::Purpose;
+use mca_phone::{CertificateInfo, Phone};
+use serde_json::{Value, json};
+
+use super::phone::{print, read_secret};
+
+/// The certificate commands of the phone.
+#[derive(Subcommand)]
+pub enum CertCommand {
+    /// Download the application form (申请表) filled in for a CA and
+    /// validity, to print, sign and photograph (D4).
+    ApplicationForm {
+        #[command(flatten)]
+        choice: Choice,
+        /// Where to write the PDF.
+        #[arg(long, default_value = "application-form.pdf")]
+        out: PathBuf,
+    },
+    /// Apply for a personal certificate (D4): the photographed signed
+    /// form and a handwritten signature (PNG; generated from the name if
+    /// left out). Pay with `pay`.
+    Apply {
+        #[command(flatten)]
+        choice: Choice,
+        /// Photo of the signed application form (JPEG or PNG).
+        #[arg(long)]
+        form_photo: PathBuf,
+        /// Handwritten signature (PNG).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+    },
+    /// List the applications and their state.
+    Applications,
+    /// Pay an application's order; paid, it goes to CA review.
+    Pay {
+        /// Application id.
+        id: String,
+    },
+    /// After "证书申请失败": new pictures, submitted again (no new fee).
+    Resubmit {
+        /// Application id.
+        id: String,
+        /// Photo of the signed application form.
+        #[arg(long)]
+        form_photo: PathBuf,
+        /// Handwritten signature (PNG).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+    },
+    /// Download an approved application's certificates over the air (M6)
+    /// and set the certificate PIN.
+    Download {
+        /// Application id.
+        id: String,
+        /// The new PIN (standard input if omitted).
+        #[arg(long)]
+        pin: Option<String>,
+    },
+    /// The keys on this phone and at the server.
+    Keys,
+    /// One certificate with its issuing CA.
+    Certificate {
+        /// Certificate id (see `certificates`).
+        id: String,
+        /// Also write the certificate (PEM) here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Sign with a key (two-party SM2, standard ID); prints the DER
+    /// signature in hex.
+    Sign {
+        /// Key id (see `keys`).
+        #[arg(long)]
+        key: String,
+        /// The text to sign.
+        #[arg(long, conflicts_with = "input")]
+        message: Option<String>,
+        /// A file to sign.
+        #[arg(long = "in")]
+        input: Option<PathBuf>,
+        /// Also write the DER signature here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The PIN (standard input if omitted).
+        #[arg(long)]
+        pin: Option<String>,
+    },
+    /// Open a GM/T 0010 digital envelope (EnvelopedData, DER) addressed to
+    /// the key's encryption certificate (blinded two-party decryption).
+    Decrypt {
+        /// Key id.
+        #[arg(long)]
+        key: String,
+        /// The envelope.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// Where to write the content (standard output if omitted).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The PIN (standard input if omitted).
+        #[arg(long)]
+        pin: Option<String>,
+    },
+    /// Change the certificate PIN (I3).
+    ChangePin {
+        /// Key id.
+        #[arg(long)]
+        key: String,
+        /// Current PIN.
+        #[arg(long)]
+        old: String,
+        /// New PIN.
+        #[arg(long)]
+        new: String,
+    },
+    /// Unlock a key locked by 5 wrong PINs: SMS code + face check (§4).
+    Unlock {
+        /// Key id.
+        #[arg(long)]
+        key: String,
+        #[command(flatten)]
+        check: Reverify,
+    },
+    /// Forgot the PIN (I3): SMS code + face check, new keys under a new
+    /// PIN; the encryption key is re-split, old envelopes still open.
+    ForgotPin {
+        /// Key id.
+        #[arg(long)]
+        key: String,
+        /// The new PIN.
+        #[arg(long)]
+        new_pin: Option<String>,
+        #[command(flatten)]
+        check: Reverify,
+    },
+    /// Recover a certificate on this (new) phone (G1): pay, SMS code,
+    /// face check; the old phone's keys are reported lost and revoked.
+    Recover {
+        /// The key id on the old phone (see `keys`).
+        #[arg(long)]
+        key: String,
+        /// The PIN on this phone.
+        #[arg(long)]
+        pin: Option<String>,
+        #[command(flatten)]
+        check: Reverify,
+    },
+    /// Renew a signing certificate near its end (D6), or apply again after
+    /// it expired (D8): a new application to pay and review.
+    Renew {
+        /// Signing certificate id.
+        id: String,
+        /// Validity in years of the new certificate.
+        #[arg(long, default_value_t = 1)]
+        years: u64,
+    },
+    /// Revoke a certificate.
+    Revoke {
+        /// Certificate id.
+        id: String,
+        /// cessation_of_operation (default), key_compromise or
+        /// affiliation_changed.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+/// Which certificate: a CA of the catalogue and a validity.
+#[derive(clap::Args)]
+pub struct Choice {
+    /// The CA's short name (e.g. ZJCA; see `catalogue`).
+    #[arg(long)]
+    ca: String,
+    /// Validity in years.
+    #[arg(long, default_value_t = 1)]
+    years: u64,
+    /// The trading platform's id (default: the catalogue's first platform).
+    #[arg(long)]
+    platform_id: Option<String>,
+}
+
+/// An SMS code and a fresh face check.
+#[derive(clap::Args)]
+pub struct Reverify {
+    /// The SMS code, if already received.
+    #[arg(long)]
+    code: Option<String>,
+    /// Development servers only: fetch the code from /api/dev.
+    #[arg(long)]
+    dev_code: bool,
+    /// Development servers only: make the face check pass or fail.
+    #[arg(long, value_parser = ["pass", "fail"])]
+    dev_face: Option<String>,
+}
+
+fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+fn pin(given: Option<String>, prompt: &str) -> anyhow::Result<String> {
+    match given {
+        Some(p) => Ok(p),
+        None => read_secret(prompt),
+    }
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_default()
+}
+
+/// The catalogue ids of a choice.
+async fn resolve(phone: &Phone, choice: &Choice) -> anyhow::Result<CertificateInfo> {
+    let catalogue = phone.catalogue().await?;
+    let list = |key: &str| catalogue[key].as_array().cloned().unwrap_or_default();
+    let ca = list("ca_organizations")
+        .into_iter()
+        .find(|c| str_of(c, "short_name").eq_ignore_ascii_case(&choice.ca))
+        .with_context(|| format!("no CA {} in the catalogue", choice.ca))?;
+    let option = list("validity_options")
+        .into_iter()
+        .find(|v| v["ca_id"] == ca["id"] && v["years"].as_u64() == Some(choice.years))
+        .with_context(|| format!("{} offers no {}-year certificate", choice.ca, choice.years))?;
+    let platform = list("platforms")
+        .into_iter()
+        .find(|p| choice.platform_id.as_deref().is_none_or(|id| str_of(p, "id") == id))
+        .context("no such trading platform in the catalogue")?;
+    Ok(CertificateInfo {
+        province_id: str_of(&platform, "province_id").to_owned(),
+        platform_id: str_of(&platform, "id").to_owned(),
+        ca_id: str_of(&ca, "id").to_owned(),
+        validity_option_id: str_of(&option, "id").to_owned(),
+    })
+}
+
+/// An SMS code (certificate-key purpose) and a passed face check: the
+/// reverification id and the code.
+async fn reverify(phone: &Phone, check: Reverify) -> anyhow::Result<(String, String)> {
+    let number = phone
+        .session()
+        .map(|s| s.phone.clone())
+        .context("not logged in: run `mca phone login` first")?;
+    let reverification = match check.dev_face.as_deref() {
+        Some(outcome) => phone.reverify(Some(outcome == "pass")).await?,
+        None => {
+            let id = phone.reverify(None).await?;
+            read_secret("请在手机上完成人脸识别，完成后按回车继续（输入 y）")?;
+            id
+        }
+    };
+    let code = match check.code {
+        Some(code) => code,
+        None => {
+            phone.send_code(&number, Purpose::CertificateKey).await?;
+            eprintln!("验证码已发送至 {number}");
+            if check.dev_code {
+                phone.dev_code(&number).await?
+            } else {
+                read_secret("验证码")?
+            }
+        }
+    };
+    Ok((reverification, code))
+}
+
+fn print_key(key: &mca_phone::StoredKey) -> anyhow::Result<()> {
+    let serial = |pem: &Option<String>| {
+        pem.as_deref()
+            .and_then(|p| mca_pki::cert::Certificate::from_pem(p).ok())
+            .map(|c| hex::encode(c.serial()))
+    };
+    print(&json!({
+        "key_id": key.key_id,
+        "application_id": key.application_id,
+        "signing_certificate_serial": serial(&key.signing_certificate),
+        "encryption_certificate_serial": serial(&key.encryption_certificate),
+    }))
+}
+
+/// Runs a certificate command.
+pub async fn run(phone: &Phone, command: CertCommand) -> anyhow::Result<()> {
+    match command {
+        CertCommand::ApplicationForm { choice, out } => {
+            let info = resolve(phone, &choice).await?;
+            write_file(&out, &phone.application_form(&info).await?)?;
+            println!("申请表已保存到 {}，请打印、签字并拍照上传", out.display());
+        }
+        CertCommand::Apply {
+            choice,
+            form_photo,
+            signature,
+        } => {
+            let info = resolve(phone, &choice).await?;
+            let photo = read_file(&form_photo)?;
+            let signature = signature.as_deref().map(read_file).transpose()?;
+            print(&phone.apply(&info, &photo, signature.as_deref()).await?)?;
+        }
+        CertCommand::Applications => print(&phone.applications().await?)?,
+        CertCommand::Pay { id } => print(&phone.pay(&id).await?)?,
+        CertCommand::Resubmit {
+            id,
+            form_photo,
+            signature,
+        } => {
+            let photo = read_file(&form_photo)?;
+            let signature = signature.as_deref().map(read_file).transpose()?;
+            print(&phone.resubmit(&id, &photo, signature.as_deref()).await?)?;
+        }
+        CertCommand::Download { id, pin: given } => {
+            let pin = pin(given, "设置证书PIN码")?;
+            let key = phone.download(&id, &pin).await?;
+            print_key(&key)?;
+        }
+        CertCommand::Keys => {
+            let local: Vec<Value> = phone
+                .state_dir()
+                .keys()?
+                .iter()
+                .map(|k| json!({"key_id": k.key_id, "application_id": k.application_id}))
+                .collect();
+            print(&json!({ "on_this_phone": local, "at_server": phone.keys().await? }))?;
+        }
+        CertCommand::Certificate { id, out } => {
+            let detail = phone.certificate(&id).await?;
+            if let Some(out) = out {
+                write_file(&out, str_of(&detail, "pem").as_bytes())?;
+            }
+            print(&detail)?;
+        }
+        CertCommand::Sign {
+            key,
+            message,
+            input,
+            out,
+            pin: given,
+        } => {
+            let data = match (message, input) {
+                (Some(m), None) => m.into_bytes(),
+                (None, Some(path)) => read_file(&path)?,
+                _ => bail!("give --message or --in"),
+            };
+            let pin = pin(given, "证书PIN码")?;
+            let signature = phone.sign(&key, &pin, &data).await?;
+            if let Some(out) = out {
+                write_file(&out, &signature)?;
+            }
+            println!("{}", hex::encode(signature));
+        }
+        CertCommand::Decrypt {
+            key,
+            input,
+            out,
+            pin: given,
+        } => {
+            let envelope = read_file(&input)?;
+            let pin = pin(given, "证书PIN码")?;
+            let content = phone.open_envelope(&key, &pin, &envelope).await?;
+            match out {
+                Some(out) => write_file(&out, &content)?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&content)?;
+                }
+            }
+        }
+        CertCommand::ChangePin { key, old, new } => {
+            phone.change_pin(&key, &old, &new).await?;
+            println!("证书PIN码已修改");
+        }
+        CertCommand::Unlock { key, check } => {
+            let (reverification, code) = reverify(phone, check).await?;
+            phone.unlock(&key, &reverification, &code).await?;
+            println!("证书密钥已解锁");
+        }
+        CertCommand::ForgotPin {
+            key,
+            new_pin,
+            check,
+        } => {
+            let (reverification, code) = reverify(phone, check).await?;
+            let pin = pin(new_pin, "新的证书PIN码")?;
+            let key = phone.rekey(&key, &reverification, &code, None, &pin).await?;
+            print_key(&key)?;
+        }
+        CertCommand::Recover {
+            key,
+            pin: given,
+            check,
+        } => {
+            let order = phone.pay_recovery().await?;
+            let (reverification, code) = reverify(phone, check).await?;
+            let pin = pin(given, "证书PIN码")?;
+            let key = phone
+                .rekey(&key, &reverification, &code, Some(&order), &pin)
+                .await?;
+            print_key(&key)?;
+        }
+        CertCommand::Renew { id, years } => {
+            let detail = phone.certificate(&id).await?;
+            let catalogue = phone.catalogue().await?;
+            let option = catalogue["validity_options"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|v| v["ca_id"] == detail["ca_id"] && v["years"].as_u64() == Some(years))
+                .with_context(|| format!("the CA offers no {years}-year certificate"))?;
+            print(&phone.renew(&id, str_of(option, "id")).await?)?;
+        }
+        CertCommand::Revoke { id, reason } => {
+            print(&phone.revoke(&id, reason.as_deref()).await?)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Personal certificates with the built `mca` binary (issue 5): `mca up`,
+//! the command-line phone applies, the reviewer CLI rejects and approves,
+//! and the server process is killed (SIGKILL) in the middle of an
+//! issuance — after the serials are reserved, before the CA signed.
+//! Restarted, it completes the issuance once: nothing is lost, nothing is
+//! issued twice. Then the phone signs (OpenSSL verifies) and decrypts with
+//! the CLI.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const MCA: &str = env!("CARGO_BIN_EXE_mca");
+const NUMBER: &str = "13900139000";
+const PIN: &str = "112233";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mca-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn mca(dir: &Path) -> Command {
+    let mut cmd = Command::new(MCA);
+    cmd.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("MCA_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+fn json(out: Output) -> Value {
+    serde_json::from_slice(&ok(out).stdout).unwrap()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn up(dir: &Path, port: u16) -> Server {
+    let mut cmd = mca(dir);
+    cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let server = Server(cmd.spawn().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+fn png(path: &Path, w: u32, h: u32, rgba: [u8; 4]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(file, w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().unwrap();
+    let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
+    writer.write_image_data(&data).unwrap();
+}
+
+#[test]
+fn apply_review_crash_in_issuance_restart_sign_decrypt() {
+    let dir = temp_dir("certificates");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = up(&dir, port);
+    let phone = |args: &[&str]| {
+        mca(&dir)
+            .args(["phone", "--dir", "phone", "--server", &url])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let reviewer = |args: &[&str]| {
+        mca(&dir)
+            .args(["review", "--dir", "review", "--server", &url])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    ok(phone(&["login", "--phone", NUMBER, "--dev-code"]));
+    ok(phone(&[
+        "verify-identity",
+        "--name",
+        "王五",
+        "--id-number",
+        "11010519491231002X",
+        "--dev-face",
+        "pass",
+    ]));
+    ok(phone(&["application-form", "--ca", "ZJCA", "--out", "form.pdf"]));
+    assert!(std::fs::read(dir.join("form.pdf")).unwrap().starts_with(b"%PDF-"));
+    png(&dir.join("photo.png"), 600, 800, [235, 235, 220, 255]);
+    png(&dir.join("sig.png"), 200, 60, [20, 20, 40, 255]);
+    let app = json(phone(&[
+        "apply", "--ca", "ZJCA", "--form-photo", "photo.png", "--signature", "sig.png",
+    ]));
+    let app_id = app["id"].as_str().unwrap().to_owned();
+    assert_eq!(json(phone(&["pay", &app_id]))["state"], "submitted");
+
+    // The reviewer CLI: account by the operator, login, list, look, decide.
+    ok(reviewer(&[
+        "add-reviewer",
+        "--ca",
+        "zjca",
+        "--username",
+        "reviewer1",
+        "--display-name",
+        "赵审核",
+        "--password",
+        "Review-2026",
+        "--operator-token-file",
+        "mca-data/operator-token",
+    ]));
+    ok(reviewer(&["login", "--username", "reviewer1", "--password", "Review-2026"]));
+    let pending = json(reviewer(&["list"]));
+    assert_eq!(pending[0]["id"], app_id.as_str());
+    ok(reviewer(&["show", &app_id, "--save", "pictures"]));
+    assert_eq!(
+        std::fs::read(dir.join("pictures/form-photo.png")).unwrap(),
+        std::fs::read(dir.join("photo.png")).unwrap()
+    );
+    ok(reviewer(&["reject", &app_id, "--reason", "签名与身份证姓名不符"]));
+    let out = phone(&["download", &app_id, "--pin", PIN]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("申请当前状态不允许此操作"), "{}", text(&out.stderr));
+    ok(phone(&["resubmit", &app_id, "--form-photo", "photo.png"]));
+    ok(reviewer(&["approve", &app_id]));
+
+    // Steps 1–2 of the download by the phone library on the same state
+    // directory: keys generated, possession proven, serials reserved.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let lib_phone = mca_phone::Phone::open(dir.join("phone"), &url).unwrap();
+    let mut key = rt.block_on(lib_phone.begin_download(&app_id, PIN)).unwrap();
+    assert!(key.signing_certificate.is_none());
+
+    // Kill the server before the CA signs; start it again.
+    Command::new("kill")
+        .args(["-KILL", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    server.0.wait().unwrap();
+    drop(server);
+    let _server = up(&dir, port);
+
+    // The restart completed the issuance before taking requests…
+    let certs = json(phone(&["certificates"]));
+    assert_eq!(certs.as_array().unwrap().len(), 2, "{certs}");
+    // …the phone fetches the result, twice (a lost answer), and there is
+    // still exactly one pair.
+    rt.block_on(lib_phone.complete_download(&mut key, PIN)).unwrap();
+    rt.block_on(lib_phone.complete_download(&mut key, PIN)).unwrap();
+    let certs = json(phone(&["certificates"]));
+    let certs = certs.as_array().unwrap();
+    assert_eq!(certs.len(), 2, "{certs:?}");
+    let usages: Vec<_> = certs.iter().map(|c| c["usage"].as_str().unwrap()).collect();
+    assert_eq!(usages, ["signing", "encryption"]);
+
+    // Sign with the CLI; OpenSSL verifies against the certificate.
+    let signing_id = certs[0]["id"].as_str().unwrap();
+    ok(phone(&["certificate", signing_id, "--out", "signing.pem"]));
+    std::fs::write(dir.join("bid.txt"), "投标函".as_bytes()).unwrap();
+    ok(phone(&[
+        "sign", "--key", &key.key_id, "--in", "bid.txt", "--out", "bid.sig", "--pin", PIN,
+    ]));
+    let run = |args: &[&str]| Command::new("openssl").args(args).current_dir(&dir).output().unwrap();
+    ok(run(&["x509", "-in", "signing.pem", "-pubkey", "-noout", "-out", "signing.pub"]));
+    let verified = ok(run(&[
+        "dgst", "-sm3", "-verify", "signing.pub", "-sigopt", "distid:1234567812345678",
+        "-signature", "bid.sig", "bid.txt",
+    ]));
+    assert!(text(&verified.stdout).contains("Verified OK"));
+
+    // Decrypt an envelope made to the encryption certificate.
+    let encryption = certs[1]["pem"].as_str().unwrap();
+    let encryption = mca_pki::cert::Certificate::from_pem(encryption).unwrap();
+    let envelope = mca_pki::gmt0010::enveloped::seal("开标一览表".as_bytes(), &[&encryption]).unwrap();
+    std::fs::write(dir.join("bid.env"), envelope).unwrap();
+    ok(phone(&[
+        "decrypt", "--key", &key.key_id, "--in", "bid.env", "--out", "bid.out", "--pin", PIN,
+    ]));
+    assert_eq!(std::fs::read(dir.join("bid.out")).unwrap(), "开标一览表".as_bytes());
+
+    // A wrong PIN: one line, non-zero.
+    let out = phone(&["sign", "--key", &key.key_id, "--message", "x", "--pin", "000000"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("mca: ") && stderr.contains("wrong_pin"), "{stderr}");
+}
