@@ -186,11 +186,21 @@ SMS codes are not sent: they are printed in this log and readable at
   mca phone set-password --password 'Abc123!@'
   mca phone certificates                 # 尚未实名认证，无法操作
   mca phone verify-identity --name 张三 --id-number 330106199003071236 --dev-face pass
-  mca phone certificates
-  mca phone messages
-  mca phone devices
   mca phone catalogue
-  mca ca show --dir {data}/ca/zjca       # the local CA's certificates
+
+A personal certificate (D4, M1, M6) — the form photo is any JPEG/PNG:
+  mca phone application-form --ca ZJCA --out form.pdf
+  mca phone apply --ca ZJCA --form-photo photo.jpg      # prints the application id
+  mca phone pay <application-id>
+  mca review add-reviewer --ca ZJCA --username reviewer1 --display-name 审核员 \
+      --password Review-2026 --operator-token-file {data}/operator-token
+  mca review login --username reviewer1 --password Review-2026
+  mca review list
+  mca review approve <application-id>                    # or: reject <id> --reason …
+  mca phone download <application-id> --pin 123456      # prints the key id
+  mca phone sign --key <key-id> --message 投标函 --pin 123456
+  mca phone certificates
+  curl -s {base}/crl/zjca.crl | openssl crl -inform DER -noout -text
 
 Stop with Ctrl-C."
     );
