@@ -61,6 +61,26 @@ fn signed_data_attached_and_detached_round_trip_with_two_party_signer() {
 }
 
 #[test]
+fn detached_signed_data_from_a_digest_verifies_over_the_content() {
+    let ca = test_ca();
+    let signer = TwoPartySigner::generate();
+    let cert = issue_for(&ca, enterprise(), signer.public_key(), Usage::Signing);
+    let t = mca_pki::algorithm::now().unwrap();
+    let digest = mca_crypto::sm3::sm3(BID);
+    let prepared = signed::prepare_for_digest(&digest, &cert, t).unwrap();
+    let from_content = signed::prepare(BID, &cert, false, t).unwrap();
+    assert_eq!(
+        mca_pki::signer::ToBeSigned::message(&prepared),
+        mca_pki::signer::ToBeSigned::message(&from_content),
+        "the same signed attributes as from the content"
+    );
+    let der = sign_with(prepared, &signer).unwrap();
+    let issuers = [ca.issuing().clone()];
+    assert_eq!(signed::verify(&der, Some(BID), &[], &issuers).unwrap().content, BID);
+    assert!(signed::verify(&der, Some(&digest), &[], &issuers).is_err());
+}
+
+#[test]
 fn signed_data_from_other_implementations_shapes_verifies() {
     // Other implementations put sm2-with-sm3 (…501) instead of sm2-1 in
     // digestEncryptionAlgorithm, use the PKCS#7 OIDs, or sign the content

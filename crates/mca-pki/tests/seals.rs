@@ -64,6 +64,20 @@ fn real_ses_signature_from_an_ofd_verifies() {
     ));
 }
 
+#[test]
+fn a_seal_signature_over_a_digest_verifies_over_the_document() {
+    let Fixture {
+        signer, cert, seal, ..
+    } = fixture();
+    let doc = "开标记录表".as_bytes();
+    let digest = mca_crypto::sm3::sm3(doc);
+    let now = mca_pki::algorithm::now().unwrap();
+    let prepared = v4::prepare_signature_for_digest(&seal, &digest, "x", &cert, now).unwrap();
+    let sig = sign_with(prepared, &signer).unwrap();
+    assert_eq!(v4::verify_signature(&sig, doc).unwrap().signer, cert);
+    assert!(v4::verify_signature(&sig, &digest).is_err());
+}
+
 struct Fixture {
     ca: mca_pki::ca::CaHierarchy,
     signer: TwoPartySigner,

@@ -83,6 +83,19 @@ pub fn prepare(
     signing_time: DateTime,
 ) -> Result<PreparedSignedData> {
     let digest = mca_crypto::sm3::sm3(content);
+    let mut prepared = prepare_for_digest(&digest, signer, signing_time)?;
+    prepared.content = attached.then(|| content.to_vec());
+    Ok(prepared)
+}
+
+/// Step 1 of a detached SignedData when only the content's SM3 digest is
+/// known (a relying party sends the digest of a large file, not the file).
+/// Verifies with [`verify`] given the content itself.
+pub fn prepare_for_digest(
+    digest: &[u8; 32],
+    signer: &Certificate,
+    signing_time: DateTime,
+) -> Result<PreparedSignedData> {
     // UTCTime through 2049, GeneralizedTime after (RFC 5652 §11.3).
     let time = algorithm::x509_time(signing_time);
     let attrs = SetOf::sorted(vec![
@@ -98,7 +111,7 @@ pub fn prepare(
     Ok(PreparedSignedData {
         signed_attrs,
         attrs,
-        content: attached.then(|| content.to_vec()),
+        content: None,
         signer: signer.clone(),
     })
 }

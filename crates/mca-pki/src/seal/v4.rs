@@ -292,6 +292,20 @@ pub fn prepare_signature(
     signer: &Certificate,
     now: DateTime,
 ) -> Result<PreparedSignature> {
+    let digest = mca_crypto::sm3::sm3(document);
+    prepare_signature_for_digest(seal, &digest, property_info, signer, now)
+}
+
+/// Step 1 of signing under a seal when only the document's SM3 digest is
+/// known: `dataHash` is `digest`, so [`verify_signature`] accepts the
+/// result over the document itself.
+pub fn prepare_signature_for_digest(
+    seal: &Seal,
+    digest: &[u8; 32],
+    property_info: &str,
+    signer: &Certificate,
+    now: DateTime,
+) -> Result<PreparedSignature> {
     if !seal.allows(signer) {
         return Err(Error::InvalidRequest("签章证书不在印章的证书列表中".into()));
     }
@@ -299,7 +313,7 @@ pub fn prepare_signature(
         version: 4,
         eseal: Any::from_der(seal.to_der()).map_err(malformed("SES_Seal"))?,
         time_info: GeneralizedTime::from_date_time(now),
-        data_hash: BitString::from_bytes(&mca_crypto::sm3::sm3(document))
+        data_hash: BitString::from_bytes(digest)
             .map_err(malformed("dataHash"))?,
         property_info: ia5(property_info)?,
         ext_datas: None,
