@@ -1,11 +1,12 @@
 //! [`AppState`]: what every handler can reach — the domain services, the
 //! certificate services, the development providers (only in development
-//! mode) and the few settings the HTTP layer itself needs.
+//! mode), the relying-party services and the few settings the HTTP layer itself needs.
 
 use std::sync::Arc;
 
 use mca_crypto::sm2::SecretKey;
 use mca_domain::certificates::Certificates;
+use mca_domain::relying_parties::RelyingParties;
 use mca_domain::store::Store;
 use mca_domain::{DevProviders, Services};
 
@@ -18,6 +19,9 @@ pub struct AppState {
     pub services: Services,
     /// The certificate services (issue 5).
     pub certs: Certificates,
+    /// The relying-party services (issue 6): registry, request
+    /// authentication, QR sessions.
+    pub rp: RelyingParties,
     /// The store, for the readiness probe only; handlers go through services.
     pub store: Arc<dyn Store>,
     /// The development providers; `Some` exactly in development mode, and

@@ -1,6 +1,7 @@
 //! From a [`Config`] and an opened store to an [`AppState`]: the SMS
 //! provider, the face provider, the payment provider, the key vault, the
-//! transport key, the CA hierarchies and the services.
+//! transport key, the CA hierarchies and the services (relying parties
+//! included).
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use async_trait::async_trait;
 use mca_crypto::sm2::SecretKey;
 use mca_domain::certificates::{Authorities, Certificates};
 use mca_domain::error::ProviderError;
+use mca_domain::relying_parties::{NoAuthorizations, RelyingParties};
 use mca_domain::providers::{
     FaceOutcome, FaceSession, FaceVerifier, PaymentOutcome, PaymentProvider, SmsSender,
 };
@@ -180,7 +182,15 @@ pub async fn state_with_clock(
             }
         };
     let cas = Arc::new(authorities(config, store.as_ref()).await?);
-    let certs = Certificates::new(&services, store.clone(), vault, face, payments, cas);
+    let certs = Certificates::new(&services, store.clone(), vault.clone(), face, payments, cas);
+    // No enterprise staff authorizations exist yet (D2): every enterprise
+    // certificate is refused for relying-party sessions until they do.
+    let rp = RelyingParties::new(
+        &services,
+        store.clone(),
+        vault,
+        Arc::new(NoAuthorizations),
+    );
     let signature_font = match std::fs::read(&config.signature_font) {
         Ok(bytes) => Some(Arc::new(bytes)),
         Err(e) => {
@@ -191,6 +201,7 @@ pub async fn state_with_clock(
     Ok(AppState {
         services,
         certs,
+        rp,
         store,
         dev: if config.dev_mode { dev } else { None },
         transport: Arc::new(transport_key(config)?),
