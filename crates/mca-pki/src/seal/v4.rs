@@ -384,6 +384,12 @@ pub fn parse_signature(der: &[u8]) -> Result<(TbsSign, Seal, Certificate)> {
 /// `TBS_Sign`, `dataHash` = SM3(document), the embedded seal's maker
 /// signature, and that the signer's certificate is in the seal's list.
 pub fn verify_signature(der: &[u8], document: &[u8]) -> Result<VerifiedSignature> {
+    verify_signature_for_digest(der, &mca_crypto::sm3::sm3(document))
+}
+
+/// [`verify_signature`] when only the document's SM3 digest is known (a
+/// relying party that sealed a digest, `prepare_signature_for_digest`).
+pub fn verify_signature_for_digest(der: &[u8], digest: &[u8; 32]) -> Result<VerifiedSignature> {
     let raw = RawSignature::from_der(der).map_err(malformed("SES_Signature"))?;
     let (tbs, seal, signer) = parse_signature(der)?;
     if tbs.version != 4 {
@@ -397,7 +403,7 @@ pub fn verify_signature(der: &[u8], document: &[u8]) -> Result<VerifiedSignature
         .public_key()
         .verify(&signed, &signature_from_bits(&raw.signature)?)
         .map_err(|_| Error::BadSignature("SES_Signature"))?;
-    if tbs.data_hash.as_bytes() != Some(&mca_crypto::sm3::sm3(document)[..]) {
+    if tbs.data_hash.as_bytes() != Some(&digest[..]) {
         return Err(Error::BadSignature("dataHash does not match the document"));
     }
     seal.verify()?;
