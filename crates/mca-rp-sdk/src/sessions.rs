@@ -518,4 +518,26 @@ mod tests {
         assert_eq!(later.result, Some(EndResult::Other));
         assert!(later.ok_completion().is_none());
     }
+
+    #[test]
+    fn created_sessions_hide_their_secret_and_make_frames() {
+        let created = Created {
+            session_id: "s-1".into(),
+            public_token: "0f1e2d3c4b5a69788796a5b4c3d2e1f0".into(),
+            qr_secret: QrSecret::from_bytes([0xCD; 32]),
+            state: SessionState::Created,
+            claim_deadline: 1_180,
+            expires_at: 1_300,
+            received_at: 1_000,
+            replayed: false,
+        };
+        let printed = format!("{created:?}");
+        assert!(
+            !printed.contains("cdcd") && printed.contains("redacted"),
+            "{printed}"
+        );
+        let frame = created.frames().unwrap().frame_at(1_003);
+        assert_eq!(frame.elapsed_seconds(), 3);
+        assert!(frame.verify(&[0xCD; 32]));
+    }
 }

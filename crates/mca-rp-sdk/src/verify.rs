@@ -273,7 +273,17 @@ impl Verifier {
     /// signature and certificate, the embedded seal made by a trusted seal
     /// maker and within its validity, the signer on the seal's list.
     pub fn verify_seal(&self, der: &[u8], document: &[u8]) -> Result<UserCertificate> {
-        let verified = v4::verify_signature(der, document)
+        self.verify_seal_digest(der, &mca_crypto::sm3::sm3(document))
+    }
+
+    /// [`Verifier::verify_seal`] when only the document's SM3 digest is
+    /// at hand.
+    pub fn verify_seal_digest(
+        &self,
+        der: &[u8],
+        document_sm3: &[u8; 32],
+    ) -> Result<UserCertificate> {
+        let verified = v4::verify_signature_for_digest(der, document_sm3)
             .map_err(|e| Error::verification(format!("seal signature: {e}")))?;
         verified
             .seal

@@ -401,6 +401,16 @@ fn signed_data_and_seals_verify_over_the_relying_partys_own_bytes() {
     swapped.items.swap(1, 3);
     assert!(v.verify_sign(&swapped, &items).is_err());
     assert!(v.verify_sign(&done, &items[..3]).is_err());
+    assert_eq!(
+        v.verify_seal_digest(&sealed, &digest)
+            .unwrap()
+            .certificate(),
+        &f.signing
+    );
+    assert!(
+        v.verify_seal_digest(&sealed, &mca_crypto::sm3::sm3(b"other"))
+            .is_err()
+    );
 
     // A platform trusting another CA accepts none of it.
     let foreign: String = ca("别的CA机构")
