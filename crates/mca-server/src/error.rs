@@ -138,6 +138,13 @@ impl From<DomainError> for ApiError {
             }
             _ => return ApiError::internal(&e),
         };
+        // A collected session past retention is gone for good, not "never
+        // existed": 410, so a relying party stops polling.
+        let status = if matches!(e, DomainError::SessionGone) {
+            StatusCode::GONE
+        } else {
+            status
+        };
         let error = ApiError::new(status, e.code(), e.message());
         match e {
             DomainError::RateLimited { retry_after } => ApiError {

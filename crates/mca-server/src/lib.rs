@@ -15,10 +15,12 @@
 //!   extractor ([`Signed`]), the client address.
 //! - [`state`]: the router's shared [`AppState`].
 //! - [`routes`]: one module per group of routes.
-//! - [`openapi`]: the OpenAPI 3.1 document of the app API.
+//! - [`openapi`]: the OpenAPI 3.1 documents of the app API and of the
+//!   relying-party API.
 //! - [`sms`]: SMS gateway adapters (Aliyun).
 //! - [`wiring`]: configuration → providers, key vault, CAs, services, state.
 //! - [`background`]: issuance recovery at start-up, expiry reminders.
+//! - [`webhooks`]: relying-party webhook delivery.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -31,6 +33,7 @@ pub mod openapi;
 pub mod routes;
 pub mod sms;
 pub mod state;
+pub mod webhooks;
 pub mod wiring;
 
 use std::future::Future;
@@ -53,7 +56,7 @@ pub use state::AppState;
 
 use routes::{
     accounts, applications, catalogue, certificates, dev, devices, health, identity, keys,
-    messages, operator, pki, review,
+    messages, operator, pki, review, rp,
 };
 
 /// The documented routes: the app API and the probes.
@@ -108,14 +111,38 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     documented().split_for_parts().1
 }
 
+/// The relying-party API, documented apart from the app API (relying
+/// parties generate clients from it).
+fn rp_documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::RpApiDoc::openapi())
+        .routes(routes!(rp::create))
+        .routes(routes!(rp::get))
+        .routes(routes!(rp::cancel))
+        .routes(routes!(rp::verify_signature))
+        .routes(routes!(rp::verify_signed_data))
+        .routes(routes!(rp::verify_seal))
+}
+
+/// The OpenAPI document of the relying-party API.
+pub fn rp_openapi() -> utoipa::openapi::OpenApi {
+    rp_documented().split_for_parts().1
+}
+
 /// The whole router on `state`.
 pub fn app(state: AppState) -> Router {
     let (router, api) = documented().split_for_parts();
     let api = Arc::new(api);
+    let (rp_router, rp_api) = rp_documented().split_for_parts();
+    let rp_api = Arc::new(rp_api);
     let mut router = router
+        .merge(rp_router)
         .route(
             "/api/openapi.json",
             get(move || async move { axum::Json(api.as_ref().clone()) }),
+        )
+        .route(
+            "/api/rp/openapi.json",
+            get(move || async move { axum::Json(rp_api.as_ref().clone()) }),
         )
         .nest("/api/operator/v1", operator::routes())
         .nest("/api/review/v1", review::routes());

@@ -1,6 +1,7 @@
-//! The OpenAPI 3.1 document of the app API, generated from the handlers'
+//! The OpenAPI 3.1 documents, generated from the handlers'
 //! `#[utoipa::path]` annotations as they are mounted (so a route cannot be
-//! served without being documented), served at `/api/openapi.json`.
+//! served without being documented): the app API at `/api/openapi.json`,
+//! the relying-party API at `/api/rp/openapi.json`.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -54,6 +55,54 @@ x-mca-nonce and x-mca-signature headers",
             "x-mca-timestamp",
             "x-mca-nonce",
             "x-mca-signature",
+        ] {
+            components.add_security_scheme(
+                header,
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(header))),
+            );
+        }
+    }
+}
+
+/// The fixed parts of the relying-party API document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Mobile CA relying-party API",
+        description = "The API business systems (trading platforms, bid-file tools, bid-opening halls) \
+use to create QR sessions, collect their results and verify signatures. Every request carries \
+`x-mca-rp-key` (key id), `x-mca-rp-timestamp` (Unix seconds, ±300 s), `x-mca-rp-nonce` \
+(16–64 of [A-Za-z0-9_-], single use) and `x-mca-rp-signature` (lower-case hex of HMAC-SM3 under \
+the API secret over `MCA-RP-REQUEST-V1\\n{METHOD}\\n{path and query}\\n{timestamp}\\n{nonce}\\n{hex SM3(body)}`). \
+Binary values are lower-case hex, times Unix seconds. Errors are RFC 9457 problem documents \
+(`application/problem+json`) with a stable `code`; clients ignore unknown fields."
+    ),
+    modifiers(&RpSecurity),
+    tags(
+        (name = "sessions", description = "QR sessions: create, long-poll, cancel"),
+        (name = "verification", description = "M7: signatures, SignedData, seals"),
+    )
+)]
+pub struct RpApiDoc;
+
+/// Declares the `rp` security requirement: the four `x-mca-rp-…` headers.
+struct RpSecurity;
+
+impl Modify for RpSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "rp",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-mca-rp-key",
+                "Key id; with x-mca-rp-timestamp, x-mca-rp-nonce and x-mca-rp-signature \
+(HMAC-SM3 of the request, see the description)",
+            ))),
+        );
+        for header in [
+            "x-mca-rp-timestamp",
+            "x-mca-rp-nonce",
+            "x-mca-rp-signature",
         ] {
             components.add_security_scheme(
                 header,

@@ -15,6 +15,8 @@
 //!   re-keying (forgotten PIN, recovery).
 //! - [`revocation`]: [`Revocation`], revoking, CRLs and OCSP answers.
 //! - [`reminders`]: [`Reminders`], expiry reminders (D6/D8).
+//! - [`verification`]: [`Verification`], M7 checks of signatures,
+//!   SignedData and seals for relying parties.
 //!
 //! [`Certificates`] wires them all on the store and services of
 //! [`Services`].
@@ -31,6 +33,7 @@ pub mod keys;
 pub mod reminders;
 pub mod review;
 pub mod revocation;
+pub mod verification;
 
 pub use applications::{Applications, CertificateInfo, Uploads};
 pub use authorities::Authorities;
@@ -39,6 +42,7 @@ pub use keys::{Keys, SignBegun, SignFinished};
 pub use reminders::Reminders;
 pub use review::{PendingApplication, Review, ReviewerView};
 pub use revocation::Revocation;
+pub use verification::{Verification, VerificationReport};
 
 /// Every certificate service, wired on one store.
 #[derive(Clone)]
@@ -55,6 +59,8 @@ pub struct Certificates {
     pub revocation: Revocation,
     /// Expiry reminders.
     pub reminders: Reminders,
+    /// M7 verification for relying parties.
+    pub verification: Verification,
 }
 
 impl Certificates {
@@ -105,7 +111,8 @@ impl Certificates {
                 keys.clone(),
                 cas.clone(),
             ),
-            revocation: Revocation::new(store.clone(), clock.clone(), audit, cas),
+            revocation: Revocation::new(store.clone(), clock.clone(), audit, cas.clone()),
+            verification: Verification::new(store.clone(), clock.clone(), cas),
             reminders: Reminders::new(store, clock, services.messages.clone()),
             keys,
         }

@@ -7,6 +7,8 @@
 //!   in the app API (issue 5), with the shared shapes in [`views`].
 //! - [`pki`]: CRL, OCSP and CA chains at the URLs in the certificates.
 //! - [`review`]: the CA reviewers' API under `/api/review/v1`.
+//! - [`rp`]: the relying-party API under `/api/rp/v1`, with its own
+//!   OpenAPI document.
 //! - [`operator`]: the operator API under `/api/operator/v1`.
 //! - [`dev`]: development endpoints under `/api/dev`, development mode only.
 
@@ -23,4 +25,5 @@ pub mod messages;
 pub mod operator;
 pub mod pki;
 pub mod review;
+pub mod rp;
 pub mod views;
