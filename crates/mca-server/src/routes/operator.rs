@@ -1,5 +1,7 @@
-//! The operator API (`/api/operator/v1/…`): catalogue editing (M2) and the
-//! audit view (M4), authenticated by the operator token from configuration.
+//! The operator API (`/api/operator/v1/…`): catalogue editing (M2), the
+//! audit view (M4), reviewer accounts and revocation (M1), and the register
+//! of relying parties (issue 6), authenticated by the operator token from
+//! configuration.
 //!
 //! Catalogue entries are sent as the domain's JSON without `id`: the server
 //! assigns ids on create and takes them from the path on update.
@@ -12,8 +14,10 @@ use axum::http::request::Parts;
 use axum::routing::{get, post, put};
 use mca_domain::audit::ChainReport;
 use mca_domain::catalogue::CatalogueView;
-use mca_domain::store::AuditEntry;
-use serde::Deserialize;
+use mca_domain::DomainError;
+use mca_domain::relying_parties::{IssuedCredential, NewRelyingParty};
+use mca_domain::store::{AuditEntry, RelyingPartyRecord, RpOperation};
+use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use subtle::ConstantTimeEq;
@@ -70,6 +74,143 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/verify", get(audit_verify))
         .route("/reviewers", post(create_reviewer))
         .route("/certificates/{id}/revocation", post(revoke_certificate))
+        .route(
+            "/relying-parties",
+            post(register_relying_party).get(relying_parties),
+        )
+        .route("/relying-parties/{id}/rotation", post(rotate_rp_key))
+        .route("/relying-parties/{id}/disable", post(disable_relying_party))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRelyingPartyRequest {
+    display_name: String,
+    platform_id: Option<String>,
+    operations: Vec<String>,
+    #[serde(default)]
+    callback_urls: Vec<String>,
+}
+
+/// A registered relying party (never its secret).
+#[derive(Serialize)]
+struct RelyingPartyView {
+    id: String,
+    display_name: String,
+    platform_id: Option<String>,
+    operations: Vec<&'static str>,
+    callback_urls: Vec<String>,
+    created_at: i64,
+    disabled_at: Option<i64>,
+}
+
+impl From<&RelyingPartyRecord> for RelyingPartyView {
+    fn from(r: &RelyingPartyRecord) -> Self {
+        RelyingPartyView {
+            id: r.id.to_string(),
+            display_name: r.display_name.clone(),
+            platform_id: r.platform_id.map(|p| p.to_string()),
+            operations: r.allowed_operations.iter().map(|o| o.as_str()).collect(),
+            callback_urls: r.callback_urls.clone(),
+            created_at: r.created_at.secs(),
+            disabled_at: r.disabled_at.map(|t| t.secs()),
+        }
+    }
+}
+
+/// A credential as handed out, once: at registration and rotation.
+#[derive(Serialize)]
+struct CredentialView {
+    key_id: String,
+    /// Hex of the 32-byte HMAC-SM3 key; not stored in the clear, never
+    /// shown again.
+    secret: String,
+}
+
+impl From<&IssuedCredential> for CredentialView {
+    fn from(c: &IssuedCredential) -> Self {
+        CredentialView {
+            key_id: c.key_id.to_string(),
+            secret: c.secret.expose_hex().to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RegisteredView {
+    #[serde(flatten)]
+    relying_party: RelyingPartyView,
+    #[serde(flatten)]
+    credential: CredentialView,
+}
+
+/// Registers a relying party; its key id and secret are in this answer
+/// only.
+async fn register_relying_party(
+    _: Operator,
+    State(state): State<AppState>,
+    AppJson(req): AppJson<NewRelyingPartyRequest>,
+) -> Result<(StatusCode, Json<RegisteredView>), ApiError> {
+    let platform_id = req
+        .platform_id
+        .as_deref()
+        .map(|p| p.parse().map_err(|_| DomainError::InvalidInput("platform_id")))
+        .transpose()?;
+    let allowed_operations = req
+        .operations
+        .iter()
+        .map(|o| RpOperation::parse(o).ok_or(DomainError::InvalidInput("operations")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (rp, credential) = state
+        .rp
+        .registry
+        .create(&NewRelyingParty {
+            display_name: req.display_name,
+            platform_id,
+            allowed_operations,
+            callback_urls: req.callback_urls,
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisteredView {
+            relying_party: RelyingPartyView::from(&rp),
+            credential: CredentialView::from(&credential),
+        }),
+    ))
+}
+
+/// Every relying party, oldest first.
+async fn relying_parties(
+    _: Operator,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<RelyingPartyView>>, ApiError> {
+    let all = state.rp.registry.list().await?;
+    Ok(Json(all.iter().map(RelyingPartyView::from).collect()))
+}
+
+/// A new key id and secret; the previous keys keep working for a day.
+async fn rotate_rp_key(
+    _: Operator,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CredentialView>, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    let credential = state.rp.registry.rotate(id).await?;
+    Ok(Json(CredentialView::from(&credential)))
+}
+
+/// Disables a relying party: its requests and its sessions' scans are
+/// refused from now on.
+async fn disable_relying_party(
+    _: Operator,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RelyingPartyView>, ApiError> {
+    let id = id.parse().map_err(|_| ApiError::not_found())?;
+    state.rp.registry.disable(id).await?;
+    let rp = state.rp.registry.get(id).await?;
+    Ok(Json(RelyingPartyView::from(&rp)))
 }
 
 #[derive(Deserialize)]
