@@ -178,6 +178,9 @@ pub enum DomainError {
     /// The certificate is revoked or not usable.
     #[error("certificate revoked")]
     CertificateRevoked,
+    /// The certificate's validity has ended.
+    #[error("certificate expired")]
+    CertificateExpired,
     /// Unlocking needs a passed, unused real-name re-verification.
     #[error("re-verification required")]
     ReverificationRequired,
@@ -275,6 +278,7 @@ impl DomainError {
             CloneDetected => "clone_detected",
             BadKeyProof => "bad_key_proof",
             CertificateRevoked => "certificate_revoked",
+            CertificateExpired => "certificate_expired",
             ReverificationRequired => "reverification_required",
             RelyingPartyDisabled => "relying_party_disabled",
             OperationNotAllowed => "operation_not_allowed",
@@ -338,6 +342,7 @@ impl DomainError {
             CloneDetected => "检测到证书密钥被复制使用，已锁定",
             BadKeyProof => "密钥证明无效",
             CertificateRevoked => "证书已吊销",
+            CertificateExpired => "证书已过期",
             ReverificationRequired => "请先完成实名认证复核",
             RelyingPartyDisabled => "业务系统已停用",
             OperationNotAllowed => "业务系统无权发起此操作",
@@ -367,7 +372,8 @@ impl DomainError {
             KeyLocked | WrongPin { .. } | CloneDetected | ReverificationRequired => {
                 ErrorKind::Forbidden
             }
-            ApplicationState | NotPaid | SessionOutstanding | CertificateRevoked => {
+            ApplicationState | NotPaid | SessionOutstanding | CertificateRevoked
+            | CertificateExpired => {
                 ErrorKind::Conflict
             }
             WrongCredentials | Unauthenticated | WrongDevice | BadSignature | StaleRequest

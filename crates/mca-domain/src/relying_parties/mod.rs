@@ -11,6 +11,9 @@
 //!   back ([`Completion`]).
 //! - [`sessions`]: [`Sessions`], the QR session state machine.
 //! - [`authorization`]: the D2 rule for enterprise certificates.
+//! - [`approvals`]: [`Approvals`], the phone's steps with the user's key
+//!   that complete a claimed session (it needs the key services, so the
+//!   server wires it next to [`RelyingParties`]).
 //!
 //! [`RelyingParties`] wires them on the store and services of [`Services`];
 //! the HTTP routes and the phone's key operations call them.
@@ -19,12 +22,14 @@ use std::sync::Arc;
 
 use crate::{KeyVault, Services, Store};
 
+pub mod approvals;
 pub mod authorization;
 pub mod content;
 pub mod registry;
 pub mod requests;
 pub mod sessions;
 
+pub use approvals::{Approvals, SignStepFinished, Step, StepKind};
 pub use authorization::{ActingFor, NoAuthorizations, PlatformAuthorizations};
 pub use content::{
     AuthPurpose, Completion, Envelope, EnvelopeKind, ItemResult, SessionContent, SignItem,

@@ -16,7 +16,8 @@
 //! orders, applications), [`KeyStore`] (two-party keys, escrow, shares,
 //! signing sessions) and [`IssuanceStore`] (intents, certificates, CRL
 //! numbers). Relying parties (issue 6) add [`RelyingPartyStore`] (registry,
-//! credentials, nonces, QR sessions). Later aggregates (enterprises) get
+//! credentials, nonces, QR sessions) and [`RpStepStore`] (the steps of
+//! approving a session with the user's key). Later aggregates (enterprises) get
 //! their own traits next to these.
 
 mod applications;
@@ -29,6 +30,7 @@ mod issuance;
 mod keys;
 mod messages;
 mod relying_parties;
+mod rp_steps;
 mod users;
 
 pub use applications::{
@@ -52,6 +54,7 @@ pub use relying_parties::{
     RelyingPartyRecord, RelyingPartyStore, RpCredentialRecord, RpEndResult, RpFinish, RpOperation,
     RpSessionRecord, RpSessionState,
 };
+pub use rp_steps::{RpStepRecord, RpStepState, RpStepStore};
 pub use users::{User, UserStore};
 
 /// Every store trait at once; what the services hold (`Arc<dyn Store>`).
@@ -67,6 +70,7 @@ pub trait Store:
     + KeyStore
     + IssuanceStore
     + RelyingPartyStore
+    + RpStepStore
 {
 }
 
@@ -81,7 +85,8 @@ impl<T> Store for T where
         + ApplicationStore
         + KeyStore
         + IssuanceStore
-    + RelyingPartyStore
+        + RelyingPartyStore
+        + RpStepStore
 {
 }
 

@@ -17,6 +17,7 @@ pub(crate) mod issuance;
 pub(crate) mod keys;
 pub(crate) mod messages;
 pub(crate) mod relying_parties;
+pub(crate) mod rp_steps;
 
 macro_rules! impl_store_traits {
     ($store:ty, $db:ty, $migrations:literal) => {
@@ -78,6 +79,7 @@ macro_rules! impl_store_traits {
         crate::queries::keys::impl_key_store!($store);
         crate::queries::issuance::impl_issuance_store!($store);
         crate::queries::relying_parties::impl_relying_party_store!($store);
+        crate::queries::rp_steps::impl_rp_step_store!($store);
     };
 }
 
