@@ -89,12 +89,15 @@
 //! - [`verify`]: [`Verifier`], [`UserCertificate`], [`open_content_key`].
 //! - [`report`]: [`VerificationReport`] of the server's M7 services.
 //! - [`webhook`]: [`verify_webhook`] and the event it checks.
+//! - [`envelope`]: GM/T 0010 bid-file envelopes (K3) and opening them with
+//!   a returned content key (L2).
 //! - [`secret`]: [`ApiSecret`], [`QrSecret`] (never printed, wiped on drop).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod envelope;
 mod error;
 pub mod frames;
 pub mod report;
