@@ -73,6 +73,7 @@ fn free_port() -> u16 {
 fn up(dir: &Path, port: u16) -> Server {
     let mut cmd = mca(dir);
     cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--demo-listen", &format!("127.0.0.1:{}", free_port())])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let server = Server(cmd.spawn().unwrap());

@@ -256,6 +256,7 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
     let port = free_port();
     let mut cmd = mca(&dir);
     cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--demo-listen", &format!("127.0.0.1:{}", free_port())])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut server = start(cmd, port);
@@ -302,6 +303,7 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
     let port = free_port();
     let mut cmd = mca(&dir);
     cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--demo-listen", &format!("127.0.0.1:{}", free_port())])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let _again = start(cmd, port);

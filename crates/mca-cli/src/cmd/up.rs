@@ -30,6 +30,9 @@ pub struct UpArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Address of the demo e-tendering platform (a relying party).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub demo_listen: SocketAddr,
 }
 
 /// A secret kept in the data directory: read, or generated once (0600).
@@ -104,9 +107,67 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         let cas = local_cas(&args, &config, &catalogue.ca_organizations)?;
         // After the CAs exist, so the server loads them.
         let state = mca_server::wiring::state(&config, store).await?;
+        let demo = demo_platform(&args, &state, &catalogue.ca_organizations).await?;
+        let demo_listener = tokio::net::TcpListener::bind(args.demo_listen)
+            .await
+            .with_context(|| format!("listening on {}", args.demo_listen))?;
+        tokio::spawn(mca_demo::run(demo, demo_listener, mca_server::shutdown_signal()));
         print_welcome(&args, &cas);
         serve_state(&config, state, db).await
     })
+}
+
+/// The demo platform's relying-party registration, kept in
+/// `<data>/demo-rp.json` (0600): registered on the first run, reused after.
+async fn demo_platform(
+    args: &UpArgs,
+    state: &mca_server::AppState,
+    organizations: &[mca_domain::store::CaOrganization],
+) -> anyhow::Result<mca_demo::Demo> {
+    use mca_domain::relying_parties::NewRelyingParty;
+    use mca_domain::store::RpOperation;
+    let path = args.data_dir.join("demo-rp.json");
+    let (rp_id, key_id, secret) = match fs::read(&path) {
+        Ok(bytes) => {
+            let v: serde_json::Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is corrupt", path.display()))?;
+            let field = |k: &str| v[k].as_str().map(str::to_owned).context("demo-rp.json field");
+            (field("rp_id")?, field("key_id")?, field("secret")?)
+        }
+        Err(_) => {
+            let new = NewRelyingParty {
+                display_name: "浙江省公共资源交易平台（演示）".into(),
+                platform_id: None,
+                allowed_operations: vec![
+                    RpOperation::Auth,
+                    RpOperation::Sign,
+                    RpOperation::Cert,
+                    RpOperation::Decrypt,
+                    RpOperation::Confirm,
+                ],
+                callback_urls: Vec::new(),
+            };
+            let (rp, issued) = state
+                .rp
+                .registry
+                .create(&new)
+                .await
+                .context("registering the demo platform")?;
+            let secret = issued.secret.expose_hex().to_string();
+            let json = serde_json::json!({
+                "rp_id": rp.id.to_string(), "key_id": issued.key_id.to_string(), "secret": secret,
+            });
+            write_private(&path, json.to_string().as_bytes())?;
+            (rp.id.to_string(), issued.key_id.to_string(), secret)
+        }
+    };
+    Ok(mca_demo::Demo::new(mca_demo::DemoConfig {
+        server: format!("http://{}", args.listen),
+        rp_id,
+        key_id,
+        secret_hex: secret,
+        cas: organizations.iter().map(|o| o.short_name.to_lowercase()).collect(),
+    })?)
 }
 
 /// One local CA hierarchy per CA organization, in `<data>/ca/<short name>`:
@@ -161,6 +222,7 @@ fn mca_command() -> String {
 
 fn print_welcome(args: &UpArgs, cas: &[(String, PathBuf)]) {
     let base = format!("http://{}", args.listen);
+    let demo = args.demo_listen;
     let data = args.data_dir.display();
     let mca = mca_command();
     let cas: String = cas
@@ -171,6 +233,7 @@ fn print_welcome(args: &UpArgs, cas: &[(String, PathBuf)]) {
         "\
 Mobile CA (移动CA) is running in development mode.
 
+  Demo platform  http://{demo}/   (浙江省公共资源交易平台（演示）: scan-login, sealing, bids)
   App API        {base}/api/app/v1/
   OpenAPI        {base}/api/openapi.json
   Health         {base}/healthz  {base}/readyz
@@ -201,6 +264,10 @@ A personal certificate (D4, M1, M6) — the form photo is any JPEG/PNG:
   mca phone sign --key <key-id> --message 投标函 --pin 123456
   mca phone certificates
   curl -s {base}/crl/zjca.crl | openssl crl -inform DER -noout -text
+
+Scan with the command-line phone: open http://{demo}/login, copy the QR's
+link (the page's frame at /scan/<id>/frame shows it), then
+  mca phone scan --link '<mca://qr?…>' --approve --key <key-id> --pin 123456
 
 Stop with Ctrl-C."
     );
