@@ -56,20 +56,20 @@ impl CertificateInfo {
     }
 }
 
-fn protocol(what: &str) -> PhoneError {
+pub(crate) fn protocol(what: &str) -> PhoneError {
     PhoneError::State(format!("unexpected answer from the server: {what}"))
 }
 
-fn field<T: DeserializeOwned>(v: &Value, name: &str) -> Result<T, PhoneError> {
+pub(crate) fn field<T: DeserializeOwned>(v: &Value, name: &str) -> Result<T, PhoneError> {
     serde_json::from_value(v.get(name).cloned().unwrap_or(Value::Null))
         .map_err(|_| protocol(name))
 }
 
-fn text(v: &Value, name: &str) -> Result<String, PhoneError> {
+pub(crate) fn text(v: &Value, name: &str) -> Result<String, PhoneError> {
     field(v, name)
 }
 
-fn crypto(e: mca_crypto::Error) -> PhoneError {
+pub(crate) fn crypto(e: mca_crypto::Error) -> PhoneError {
     PhoneError::State(format!("key operation failed: {e}"))
 }
 
@@ -82,20 +82,20 @@ fn reply_key() -> Result<SecretKey, PhoneError> {
     SecretKey::generate().map_err(crypto)
 }
 
-fn open<M: SealedMessage>(key: &SecretKey, context: &str, v: &Value, name: &str) -> Result<M, PhoneError> {
+pub(crate) fn open<M: SealedMessage>(key: &SecretKey, context: &str, v: &Value, name: &str) -> Result<M, PhoneError> {
     let sealed: Sealed = field(v, name)?;
     transport::open(key, context, &sealed).map_err(|_| protocol(name))
 }
 
 /// A challenge answer: the session, Q_s and message, the transport key.
-struct Challenge {
-    session_id: String,
-    challenge: SignChallenge,
-    transport_key: Point,
+pub(crate) struct Challenge {
+    pub(crate) session_id: String,
+    pub(crate) challenge: SignChallenge,
+    pub(crate) transport_key: Point,
 }
 
 impl Challenge {
-    fn from(v: &Value) -> Result<Self, PhoneError> {
+    pub(crate) fn from(v: &Value) -> Result<Self, PhoneError> {
         Ok(Challenge {
             session_id: text(v, "session_id")?,
             challenge: field(v, "challenge")?,
@@ -105,7 +105,7 @@ impl Challenge {
 }
 
 impl Phone {
-    fn unmask(&self, masked: &MaskedShare, pin: &str) -> Result<Share, PhoneError> {
+    pub(crate) fn unmask(&self, masked: &MaskedShare, pin: &str) -> Result<Share, PhoneError> {
         let secret = self.state_dir().pin_secret()?;
         masked.unmask(pin.as_bytes(), &secret).map_err(crypto)
     }
@@ -132,7 +132,7 @@ impl Phone {
 
     /// Finishes a two-party step: sends the sealed s1 and the reply key;
     /// applies and stores the refresh the answer carries.
-    async fn finish(
+    pub(crate) async fn finish(
         &self,
         key: &mut StoredKey,
         path: &str,

@@ -14,6 +14,8 @@
 //!   in, set a password, verify identity, devices, messages, …).
 //! - [`certificates`]: the personal-certificate operations of [`Phone`]
 //!   (apply, download, sign, decrypt, PIN, unlock, re-key, recovery).
+//! - [`rp`]: relying-party sessions of [`Phone`] (scan a QR frame,
+//!   approve with a key and PIN, refuse).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -21,11 +23,13 @@
 pub mod certificates;
 pub mod client;
 pub mod phone;
+pub mod rp;
 pub mod state;
 
 pub use client::{Client, Reply, Tamper};
 pub use phone::Phone;
 pub use certificates::CertificateInfo;
+pub use rp::{Approved, Scanned, ScannedItem};
 pub use state::{Session, StateDir, StoredKey};
 
 /// Why a phone operation failed. Never holds a token, code or password.

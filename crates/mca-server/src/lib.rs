@@ -56,7 +56,7 @@ pub use state::AppState;
 
 use routes::{
     accounts, applications, catalogue, certificates, dev, devices, health, identity, keys,
-    messages, operator, pki, review, rp,
+    messages, operator, pki, review, rp, rp_app,
 };
 
 /// The documented routes: the app API and the probes.
@@ -104,6 +104,11 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(pki::ocsp_of))
         .routes(routes!(pki::ocsp))
         .routes(routes!(pki::chain))
+        .routes(routes!(rp_app::scan))
+        .routes(routes!(rp_app::refuse))
+        .routes(routes!(rp_app::begin_step))
+        .routes(routes!(rp_app::finish_step))
+        .routes(routes!(rp_app::content_key))
 }
 
 /// The OpenAPI document of the app API.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mca_crypto::sm2::SecretKey;
 use mca_domain::certificates::Certificates;
-use mca_domain::relying_parties::RelyingParties;
+use mca_domain::relying_parties::{Approvals, RelyingParties};
 use mca_domain::store::Store;
 use mca_domain::{DevProviders, Services};
 
@@ -22,6 +22,8 @@ pub struct AppState {
     /// The relying-party services (issue 6): registry, request
     /// authentication, QR sessions.
     pub rp: RelyingParties,
+    /// The phone's approval of relying-party sessions with its keys.
+    pub approvals: Approvals,
     /// The store, for the readiness probe only; handlers go through services.
     pub store: Arc<dyn Store>,
     /// The development providers; `Some` exactly in development mode, and

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use mca_crypto::sm2::SecretKey;
 use mca_domain::certificates::{Authorities, Certificates};
 use mca_domain::error::ProviderError;
-use mca_domain::relying_parties::{NoAuthorizations, RelyingParties};
+use mca_domain::relying_parties::{Approvals, NoAuthorizations, RelyingParties};
 use mca_domain::providers::{
     FaceOutcome, FaceSession, FaceVerifier, PaymentOutcome, PaymentProvider, SmsSender,
 };
@@ -182,7 +182,14 @@ pub async fn state_with_clock(
             }
         };
     let cas = Arc::new(authorities(config, store.as_ref()).await?);
-    let certs = Certificates::new(&services, store.clone(), vault.clone(), face, payments, cas);
+    let certs = Certificates::new(
+        &services,
+        store.clone(),
+        vault.clone(),
+        face,
+        payments,
+        cas.clone(),
+    );
     // No enterprise staff authorizations exist yet (D2): every enterprise
     // certificate is refused for relying-party sessions until they do.
     let rp = RelyingParties::new(
@@ -190,6 +197,13 @@ pub async fn state_with_clock(
         store.clone(),
         vault,
         Arc::new(NoAuthorizations),
+    );
+    let approvals = Approvals::new(
+        store.clone(),
+        services.clock.clone(),
+        rp.sessions.clone(),
+        certs.keys.clone(),
+        cas,
     );
     let signature_font = match std::fs::read(&config.signature_font) {
         Ok(bytes) => Some(Arc::new(bytes)),
@@ -202,6 +216,7 @@ pub async fn state_with_clock(
         services,
         certs,
         rp,
+        approvals,
         store,
         dev: if config.dev_mode { dev } else { None },
         transport: Arc::new(transport_key(config)?),

@@ -52,6 +52,12 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/app/v1/me/certificates/{id}"),
     ("post", "/api/app/v1/me/certificates/{id}/revocation"),
     ("post", "/api/app/v1/me/certificates/{id}/renewal"),
+    // Relying-party sessions on the phone (issue 6).
+    ("post", "/api/app/v1/rp-sessions/scan"),
+    ("post", "/api/app/v1/rp-sessions/{id}/refusal"),
+    ("post", "/api/app/v1/rp-sessions/{id}/steps"),
+    ("post", "/api/app/v1/rp-sessions/{id}/steps/{n}/finish"),
+    ("post", "/api/app/v1/rp-sessions/{id}/steps/{n}/content-key"),
     // The CAs' public services.
     ("get", "/crl/{file}"),
     ("post", "/ocsp/{ca}"),

@@ -33,7 +33,7 @@ use crate::state::AppState;
 
 /// Opens s1 sealed to the transport key for `context`; a value sealed for
 /// another step, key or session is refused like a bad proof.
-fn open_partial(
+pub(crate) fn open_partial(
     state: &AppState,
     context: &str,
     sealed: &Sealed,
@@ -43,7 +43,7 @@ fn open_partial(
 }
 
 /// Seals a message to the phone's reply key.
-fn seal_reply<M: SealedMessage>(
+pub(crate) fn seal_reply<M: SealedMessage>(
     reply_key: &Point,
     context: &str,
     message: &M,
@@ -65,7 +65,7 @@ pub struct ChallengeView {
 }
 
 impl ChallengeView {
-    fn new(state: &AppState, begun: &SignBegun) -> Self {
+    pub(crate) fn new(state: &AppState, begun: &SignBegun) -> Self {
         ChallengeView {
             session_id: begun.session_id.to_string(),
             challenge: begun.challenge.clone(),

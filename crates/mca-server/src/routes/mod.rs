@@ -9,6 +9,8 @@
 //! - [`review`]: the CA reviewers' API under `/api/review/v1`.
 //! - [`rp`]: the relying-party API under `/api/rp/v1`, with its own
 //!   OpenAPI document.
+//! - [`rp_app`]: the phone's side of relying-party sessions in the app
+//!   API (scan, refuse, approve step by step).
 //! - [`operator`]: the operator API under `/api/operator/v1`.
 //! - [`dev`]: development endpoints under `/api/dev`, development mode only.
 
@@ -26,4 +28,5 @@ pub mod operator;
 pub mod pki;
 pub mod review;
 pub mod rp;
+pub mod rp_app;
 pub mod views;
