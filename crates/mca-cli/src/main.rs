@@ -40,6 +40,8 @@ enum Command {
     Phone(cmd::phone::PhoneArgs),
     /// CA reviewers (M1): log in, review applications, approve or reject.
     Review(cmd::review::ReviewArgs),
+    /// Operator: relying parties (business systems) — add, list, rotate, disable.
+    Rp(cmd::rp::RpArgs),
 }
 
 fn main() {
@@ -53,6 +55,7 @@ fn main() {
         Command::Audit(c) => cmd::server::run_audit(c),
         Command::Phone(args) => cmd::phone::run(args),
         Command::Review(args) => cmd::review::run(args),
+        Command::Rp(args) => cmd::rp::run(args),
     };
     if let Err(e) = result {
         // One line: the chain of causes joined, as `mca: reason: cause`.

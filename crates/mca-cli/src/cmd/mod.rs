@@ -5,5 +5,6 @@ pub mod config;
 pub mod phone;
 pub mod phone_certs;
 pub mod review;
+pub mod rp;
 pub mod server;
 pub mod up;
