@@ -135,6 +135,25 @@ pub enum PhoneCommand {
     Certificates,
     /// Show the stored session (never the token).
     Status,
+    /// Scan a relying party's QR code (the link text): shows who asks
+    /// what; then approve with a key and its PIN, or refuse.
+    Scan {
+        /// The QR text (`mca://qr?…`).
+        #[arg(long)]
+        link: String,
+        /// Approve with `--key` (and `--pin`, or type it).
+        #[arg(long, requires = "key", conflicts_with = "refuse")]
+        approve: bool,
+        /// Refuse: the session ends `user_refused`.
+        #[arg(long)]
+        refuse: bool,
+        /// Key id (see `keys`).
+        #[arg(long)]
+        key: Option<String>,
+        /// The certificate PIN (prompted when missing).
+        #[arg(long)]
+        pin: Option<String>,
+    },
     #[command(flatten)]
     Certificate(super::phone_certs::CertCommand),
 }
@@ -287,6 +306,13 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
         PhoneCommand::ReadMessage { id } => phone.read_message(&id).await?,
         PhoneCommand::Catalogue => print(&phone.catalogue().await?)?,
         PhoneCommand::Certificates => print(&phone.certificates().await?)?,
+        PhoneCommand::Scan {
+            link,
+            approve,
+            refuse,
+            key,
+            pin,
+        } => scan(&phone, &link, approve, refuse, key, pin).await?,
         PhoneCommand::Status => match phone.session() {
             Some(s) => println!(
                 "server {}\nphone {}\nuser {}\ndevice {}",
@@ -296,5 +322,56 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
         },
         PhoneCommand::Certificate(command) => super::phone_certs::run(&phone, command).await?,
     }
+    Ok(())
+}
+
+/// `mca phone scan`: what the session asks, then the user's answer.
+async fn scan(
+    phone: &Phone,
+    link: &str,
+    approve: bool,
+    refuse: bool,
+    key: Option<String>,
+    pin: Option<String>,
+) -> anyhow::Result<()> {
+    let s = phone.scan(link).await?;
+    let operation = match (s.operation.as_str(), s.purpose.as_deref()) {
+        ("auth", Some("bind")) => "扫码绑定",
+        ("auth", _) => "扫码登录",
+        ("sign", _) => "签名",
+        ("cert", _) => "提供加密证书",
+        ("decrypt", _) => "开标解密",
+        ("confirm", _) => "确认上传回执",
+        _ => "未知操作",
+    };
+    println!("业务系统: {}", s.relying_party);
+    println!("操作: {operation}");
+    for (i, item) in s.items.iter().chain(&s.envelopes).enumerate() {
+        println!("  {}. {} ({})", i + 1, item.label, item.kind);
+    }
+    if let (Some(name), Some(receipt)) = (&s.file_name, &s.receipt_number) {
+        println!("  文件: {name}  回执号: {receipt}");
+    }
+    if let Some(ip) = &s.end_user_ip {
+        println!("  请求来自: {ip}");
+    }
+    let done = if refuse {
+        phone.refuse(&s.session_id).await?
+    } else if approve {
+        let key = key.context("--approve needs --key")?;
+        let pin = match pin {
+            Some(p) => p,
+            None => read_secret("证书PIN码")?,
+        };
+        phone.approve(&s, &key, &pin).await?
+    } else {
+        println!("会话: {} (用 --approve --key <id> 或 --refuse 答复)", s.session_id);
+        return Ok(());
+    };
+    println!(
+        "结果: {} {}",
+        done.state,
+        done.result.as_deref().unwrap_or_default()
+    );
     Ok(())
 }

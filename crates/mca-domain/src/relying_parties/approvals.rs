@@ -213,9 +213,9 @@ impl Approvals {
             .ok_or(DomainError::NotFound("encryption certificate"))
     }
 
-    /// The checks before any key use: the key is the caller's device's and
-    /// not locked, its certificate neither revoked nor expired, the D2
-    /// rule holds. A failed check ends the session.
+    /// The checks before any key use: the key is the caller's device's,
+    /// its certificate neither revoked nor expired, the key not locked, the
+    /// D2 rule holds. A failed check ends the session.
     async fn check_key(
         &self,
         caller: Caller,
@@ -224,11 +224,8 @@ impl Approvals {
     ) -> Result<CertificateRecord> {
         self.sessions.claimed(caller, id).await?;
         let rec = self.keys.key_of(caller, key).await?;
-        if rec.state == KeyState::Locked {
-            return self
-                .end(caller, id, RpEndResult::PinLocked, DomainError::KeyLocked)
-                .await;
-        }
+        // The certificate first: a revoked or expired one is the lasting
+        // reason, whatever the key's lock says.
         let cert = self.signing_certificate(caller, key).await?;
         if cert.revoked_at.is_some() {
             return self
@@ -248,6 +245,11 @@ impl Approvals {
                     RpEndResult::CertificateExpired,
                     DomainError::CertificateExpired,
                 )
+                .await;
+        }
+        if rec.state == KeyState::Locked {
+            return self
+                .end(caller, id, RpEndResult::PinLocked, DomainError::KeyLocked)
                 .await;
         }
         // Only personal certificates exist so far; enterprise ones will
