@@ -1025,3 +1025,54 @@ async fn enterprise_certificates_need_an_authorization_for_the_platform() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn approval_steps_advance_once_and_a_done_step_is_never_replaced() {
+    use mca_domain::store::{RpStepRecord, RpStepState};
+    on_each_backend(|scratch| async move {
+        let (w, _) = world(&scratch).await;
+        let (_, cred) = register_rp(&w, all_operations()).await;
+        let rp = rp_caller(&w, &cred).await;
+        let s = create(&w, &rp, seal_content(1), None).await.unwrap();
+        let id = s.session.id;
+        let store = scratch.db.store();
+        let key = SigningKeyId::new();
+        let step = |signing: SigningSessionId| RpStepRecord {
+            session_id: id,
+            index: 0,
+            key_id: key,
+            signing_session_id: signing,
+            state: RpStepState::Begun,
+            prepared_at: T0,
+            prepared: Some(vec![0x30, 0]),
+            result: None,
+        };
+        let (first, second) = (SigningSessionId::new(), SigningSessionId::new());
+        assert!(store.put_rp_step(&step(first)).await.unwrap());
+        // Begun again (the phone lost the answer): replaced.
+        assert!(store.put_rp_step(&step(second)).await.unwrap());
+        let stored = store.rp_steps(id).await.unwrap();
+        assert_eq!(stored, vec![step(second)]);
+        // Only the current signing session, only from the expected state,
+        // only once.
+        let advance = |signing, from| {
+            let store = store.clone();
+            async move {
+                store
+                    .advance_rp_step(id, 0, signing, from, RpStepState::Done, Some(b"{}"))
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(!advance(first, RpStepState::Begun).await);
+        assert!(!advance(second, RpStepState::Signed).await);
+        assert!(advance(second, RpStepState::Begun).await);
+        assert!(!advance(second, RpStepState::Begun).await);
+        // A done step is never replaced.
+        assert!(!store.put_rp_step(&step(SigningSessionId::new())).await.unwrap());
+        let done = &store.rp_steps(id).await.unwrap()[0];
+        assert_eq!((done.state, done.result.as_deref()), (RpStepState::Done, Some(&b"{}"[..])));
+        assert!(store.rp_steps(RpSessionId::new()).await.unwrap().is_empty());
+    })
+    .await;
+}
