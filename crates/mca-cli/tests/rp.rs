@@ -124,7 +124,13 @@ fn operator_registers_lists_rotates_and_disables_relying_parties() {
     std::fs::write(dir.join("operator-token"), format!("{OPERATOR_TOKEN}\n")).unwrap();
     let rp = |args: &[&str]| {
         mca(&dir)
-            .args(["rp", "--server", &url, "--operator-token-file", "operator-token"])
+            .args([
+                "rp",
+                "--server",
+                &url,
+                "--operator-token-file",
+                "operator-token",
+            ])
             .args(args)
             .output()
             .unwrap()
@@ -142,12 +148,19 @@ fn operator_registers_lists_rotates_and_disables_relying_parties() {
     let added = json_of(&out);
     assert!(text(&out.stderr).contains("仅显示这一次"));
     assert_eq!(added["display_name"], "浙江省公共资源交易平台");
-    assert_eq!(added["operations"], serde_json::json!(["auth", "sign", "confirm"]));
+    assert_eq!(
+        added["operations"],
+        serde_json::json!(["auth", "sign", "confirm"])
+    );
     let id = added["id"].as_str().unwrap().to_owned();
     let key_id = added["key_id"].as_str().unwrap().to_owned();
     let secret = hex::decode(added["secret"].as_str().unwrap()).unwrap();
     assert_eq!(secret.len(), 32);
-    assert_eq!(rp_get_status(&url, &key_id, &secret), 404, "the printed secret authenticates");
+    assert_eq!(
+        rp_get_status(&url, &key_id, &secret),
+        404,
+        "the printed secret authenticates"
+    );
     assert_eq!(rp_get_status(&url, &key_id, &[0u8; 32]), 401);
 
     // The list (token from the environment this time) shows no secret.
@@ -177,14 +190,31 @@ fn operator_registers_lists_rotates_and_disables_relying_parties() {
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("mca: ") && stderr.contains("operations"), "{stderr}");
+    assert!(
+        stderr.starts_with("mca: ") && stderr.contains("operations"),
+        "{stderr}"
+    );
     std::fs::write(dir.join("wrong-token"), "not-the-token").unwrap();
     let out = mca(&dir)
-        .args(["rp", "--server", &url, "--operator-token-file", "wrong-token", "list"])
+        .args([
+            "rp",
+            "--server",
+            &url,
+            "--operator-token-file",
+            "wrong-token",
+            "list",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("HTTP 401"), "{}", text(&out.stderr));
-    let out = mca(&dir).args(["rp", "--server", &url, "list"]).output().unwrap();
+    assert!(
+        text(&out.stderr).contains("HTTP 401"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = mca(&dir)
+        .args(["rp", "--server", &url, "list"])
+        .output()
+        .unwrap();
     assert!(text(&out.stderr).contains("MCA_OPERATOR_TOKEN"));
 }

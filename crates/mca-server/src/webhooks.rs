@@ -124,8 +124,12 @@ async fn deliver(state: &AppState, caller: &RpCaller, url: &str, event: &Webhook
             .await;
         match sent {
             Ok(r) if r.status().is_success() => return,
-            Ok(r) => tracing::warn!(event = %event.event_id, status = %r.status(), attempt, "webhook refused"),
-            Err(e) => tracing::warn!(event = %event.event_id, error = %e, attempt, "webhook not delivered"),
+            Ok(r) => {
+                tracing::warn!(event = %event.event_id, status = %r.status(), attempt, "webhook refused")
+            }
+            Err(e) => {
+                tracing::warn!(event = %event.event_id, error = %e, attempt, "webhook not delivered")
+            }
         }
         if attempt < ATTEMPTS {
             tokio::time::sleep(backoff).await;

@@ -52,8 +52,16 @@ fn nonce() -> String {
 }
 
 impl Rp {
-    async fn request(&self, method: Method, path: &str, body: Option<&Value>, how: Sent<'_>) -> (u16, Value) {
-        let body = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        how: Sent<'_>,
+    ) -> (u16, Value) {
+        let body = body
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .unwrap_or_default();
         let ts = self.clock.now().secs() + how.skew;
         let nonce = how.nonce.map(str::to_owned).unwrap_or_else(nonce);
         let mut mac = request_mac(&self.secret, method.as_str(), path, ts, &nonce, &body);
@@ -81,13 +89,23 @@ impl Rp {
     }
 
     async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        self.request(Method::POST, &format!("/api/rp/v1{path}"), Some(body), Sent::default())
-            .await
+        self.request(
+            Method::POST,
+            &format!("/api/rp/v1{path}"),
+            Some(body),
+            Sent::default(),
+        )
+        .await
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
-        self.request(Method::GET, &format!("/api/rp/v1{path}"), None, Sent::default())
-            .await
+        self.request(
+            Method::GET,
+            &format!("/api/rp/v1{path}"),
+            None,
+            Sent::default(),
+        )
+        .await
     }
 
     fn rp_id(&self) -> RelyingPartyId {
@@ -139,7 +157,10 @@ async fn start(scratch: &Scratch) -> (TestServer, AppState, Config) {
 /// A registered, verified user's phone and its caller identity.
 async fn verified_user(server: &TestServer) -> (Phone, Caller) {
     let phone = server.registered(NUMBER).await;
-    phone.submit_identity("张三", "11010519491231002X").await.unwrap();
+    phone
+        .submit_identity("张三", "11010519491231002X")
+        .await
+        .unwrap();
     phone.verify_face(Some(true)).await.unwrap();
     let user = server
         .store
@@ -148,7 +169,13 @@ async fn verified_user(server: &TestServer) -> (Phone, Caller) {
         .unwrap()
         .unwrap();
     let device = server.store.devices_of(user.id).await.unwrap()[0].id;
-    (phone, Caller { user: user.id, device })
+    (
+        phone,
+        Caller {
+            user: user.id,
+            device,
+        },
+    )
 }
 
 /// The current QR frame of a created session, as the relying party's back
@@ -197,7 +224,9 @@ async fn sessions_story(scratch: Scratch) {
         assert_eq!(status, 201, "{body}: {created}");
         assert_eq!(created["state"], "created");
         assert_eq!(created["qr_secret"].as_str().unwrap().len(), 64);
-        assert!(created["claim_deadline"].as_i64().unwrap() < created["expires_at"].as_i64().unwrap());
+        assert!(
+            created["claim_deadline"].as_i64().unwrap() < created["expires_at"].as_i64().unwrap()
+        );
         let id = created["session_id"].as_str().unwrap();
         let (status, view) = rp.get(&format!("/sessions/{id}")).await;
         assert_eq!(status, 200);
@@ -205,58 +234,108 @@ async fn sessions_story(scratch: Scratch) {
         assert_eq!(view["state"], "created");
         assert_eq!(view["result"], Value::Null);
         assert_eq!(view["hint"]["code"], "outstanding");
-        let signs_bytes = ["auth", "cert", "confirm"].contains(&body["operation"].as_str().unwrap());
+        let signs_bytes =
+            ["auth", "cert", "confirm"].contains(&body["operation"].as_str().unwrap());
         assert_eq!(view["signed_bytes"].is_string(), signs_bytes, "{view}");
     }
 
     // Digest items are refused: a chosen e could be another's challenge.
     let digest = json!({"operation": "sign", "items": [{"label": "摘要", "kind": "digest", "data": hex::encode([4u8; 32])}]});
     let (status, problem) = rp.post("/sessions", &digest).await;
-    assert_eq!((status, problem["code"].as_str()), (422, Some("unsupported_item")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("unsupported_item"))
+    );
 
     // Idempotent creation: the same session, the same secret; another
     // request under the same key is refused.
     let body = &every_kind()[0];
-    let once = Sent { idempotency_key: Some("order-2026-0001"), ..Sent::default() };
-    let (s1, first) = rp.request(Method::POST, "/api/rp/v1/sessions", Some(body), once).await;
-    let again = Sent { idempotency_key: Some("order-2026-0001"), ..Sent::default() };
-    let (s2, second) = rp.request(Method::POST, "/api/rp/v1/sessions", Some(body), again).await;
+    let once = Sent {
+        idempotency_key: Some("order-2026-0001"),
+        ..Sent::default()
+    };
+    let (s1, first) = rp
+        .request(Method::POST, "/api/rp/v1/sessions", Some(body), once)
+        .await;
+    let again = Sent {
+        idempotency_key: Some("order-2026-0001"),
+        ..Sent::default()
+    };
+    let (s2, second) = rp
+        .request(Method::POST, "/api/rp/v1/sessions", Some(body), again)
+        .await;
     assert_eq!((s1, s2), (201, 200));
     assert_eq!(first["session_id"], second["session_id"]);
     assert_eq!(first["qr_secret"], second["qr_secret"]);
-    let reused = Sent { idempotency_key: Some("order-2026-0001"), ..Sent::default() };
+    let reused = Sent {
+        idempotency_key: Some("order-2026-0001"),
+        ..Sent::default()
+    };
     let (s3, problem) = rp
-        .request(Method::POST, "/api/rp/v1/sessions", Some(&every_kind()[3]), reused)
+        .request(
+            Method::POST,
+            "/api/rp/v1/sessions",
+            Some(&every_kind()[3]),
+            reused,
+        )
         .await;
-    assert_eq!((s3, problem["code"].as_str()), (409, Some("idempotency_key_reused")));
+    assert_eq!(
+        (s3, problem["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
 
     // Long poll: a poll waiting on `created` returns when the phone scans
     // (another task, another instance).
     let id = first["session_id"].as_str().unwrap().to_owned();
     let poll = {
-        let rp = Rp { base: rp.base.clone(), id: rp.id.clone(), key_id: rp.key_id.clone(), secret: rp.secret.clone(), clock: rp.clock.clone() };
+        let rp = Rp {
+            base: rp.base.clone(),
+            id: rp.id.clone(),
+            key_id: rp.key_id.clone(),
+            secret: rp.secret.clone(),
+            clock: rp.clock.clone(),
+        };
         let id = id.clone();
-        tokio::spawn(async move { rp.get(&format!("/sessions/{id}?wait=60&state=created")).await })
+        tokio::spawn(async move {
+            rp.get(&format!("/sessions/{id}?wait=60&state=created"))
+                .await
+        })
     };
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let scanned = other.rp.sessions.resolve_frame(caller, &frame(&rp, &first)).await.unwrap();
+    let scanned = other
+        .rp
+        .sessions
+        .resolve_frame(caller, &frame(&rp, &first))
+        .await
+        .unwrap();
     assert_eq!(scanned.relying_party, "浙江省公共资源交易平台");
     let (status, view) = poll.await.unwrap();
     assert_eq!(status, 200);
     assert_eq!(view["state"], "scanned");
     assert_eq!(view["hint"]["message"], "已扫描，请在手机上确认");
     // No change: the poll ends after `wait` with the same state.
-    let (status, view) = rp.get(&format!("/sessions/{id}?wait=1&state=scanned")).await;
+    let (status, view) = rp
+        .get(&format!("/sessions/{id}?wait=1&state=scanned"))
+        .await;
     assert_eq!((status, view["state"].as_str()), (200, Some("scanned")));
 
     // Cancel: terminal; cancelling again answers it unchanged.
-    let (status, view) = rp.post(&format!("/sessions/{id}/cancel"), &Value::Null).await;
+    let (status, view) = rp
+        .post(&format!("/sessions/{id}/cancel"), &Value::Null)
+        .await;
     assert_eq!(status, 200);
-    assert_eq!((view["state"].as_str(), view["result"].as_str()), (Some("complete"), Some("cancelled")));
-    let (status, again) = rp.post(&format!("/sessions/{id}/cancel"), &Value::Null).await;
+    assert_eq!(
+        (view["state"].as_str(), view["result"].as_str()),
+        (Some("complete"), Some("cancelled"))
+    );
+    let (status, again) = rp
+        .post(&format!("/sessions/{id}/cancel"), &Value::Null)
+        .await;
     assert_eq!((status, again["result"].as_str()), (200, Some("cancelled")));
     // A complete session answers at once whatever `state` says.
-    let (_, view) = rp.get(&format!("/sessions/{id}?wait=60&state=complete")).await;
+    let (_, view) = rp
+        .get(&format!("/sessions/{id}?wait=60&state=complete"))
+        .await;
     assert_eq!(view["result"], "cancelled");
 
     // Another relying party cannot see it.
@@ -267,7 +346,10 @@ async fn sessions_story(scratch: Scratch) {
     // Retention over: gone.
     server.clock.advance(RETENTION_SECS + 1);
     let (status, problem) = rp.get(&format!("/sessions/{id}")).await;
-    assert_eq!((status, problem["code"].as_str()), (410, Some("session_gone")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (410, Some("session_gone"))
+    );
 
     server.finish(scratch).await;
 }
@@ -295,30 +377,82 @@ async fn unauthenticated_requests_are_refused_and_store_nothing() {
     let path = "/api/rp/v1/sessions";
 
     let cases = [
-        ("bad-mac", Sent { tamper_mac: true, ..Sent::default() }, "bad_signature"),
-        ("old-ts", Sent { skew: -301, ..Sent::default() }, "stale_request"),
+        (
+            "bad-mac",
+            Sent {
+                tamper_mac: true,
+                ..Sent::default()
+            },
+            "bad_signature",
+        ),
+        (
+            "old-ts",
+            Sent {
+                skew: -301,
+                ..Sent::default()
+            },
+            "stale_request",
+        ),
     ];
     for (key, mut how, code) in cases {
         how.idempotency_key = Some(key);
         let (status, problem) = rp.request(Method::POST, path, Some(body), how).await;
-        assert_eq!((status, problem["code"].as_str()), (401, Some(code)), "{key}");
-        let stored = server.store.rp_session_by_idempotency_key(rp.rp_id(), key).await.unwrap();
-        assert!(stored.is_none(), "{key}: a refused request stored a session");
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (401, Some(code)),
+            "{key}"
+        );
+        let stored = server
+            .store
+            .rp_session_by_idempotency_key(rp.rp_id(), key)
+            .await
+            .unwrap();
+        assert!(
+            stored.is_none(),
+            "{key}: a refused request stored a session"
+        );
     }
 
     // A replayed nonce: the first request works, its replay does not.
     let n = nonce();
-    let first = Sent { nonce: Some(&n), idempotency_key: Some("nonce-1"), ..Sent::default() };
-    assert_eq!(rp.request(Method::POST, path, Some(body), first).await.0, 201);
-    let replay = Sent { nonce: Some(&n), idempotency_key: Some("nonce-2"), ..Sent::default() };
+    let first = Sent {
+        nonce: Some(&n),
+        idempotency_key: Some("nonce-1"),
+        ..Sent::default()
+    };
+    assert_eq!(
+        rp.request(Method::POST, path, Some(body), first).await.0,
+        201
+    );
+    let replay = Sent {
+        nonce: Some(&n),
+        idempotency_key: Some("nonce-2"),
+        ..Sent::default()
+    };
     let (status, problem) = rp.request(Method::POST, path, Some(body), replay).await;
     assert_eq!((status, problem["code"].as_str()), (401, Some("replay")));
-    assert!(server.store.rp_session_by_idempotency_key(rp.rp_id(), "nonce-2").await.unwrap().is_none());
+    assert!(
+        server
+            .store
+            .rp_session_by_idempotency_key(rp.rp_id(), "nonce-2")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // No headers at all; an unknown key.
-    let r = server.http().post(format!("{}{path}", server.base)).json(body).send().await.unwrap();
+    let r = server
+        .http()
+        .post(format!("{}{path}", server.base))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let unknown = Rp { key_id: mca_domain::RpKeyId::new().to_string(), ..rp };
+    let unknown = Rp {
+        key_id: mca_domain::RpKeyId::new().to_string(),
+        ..rp
+    };
     assert_eq!(unknown.post("/sessions", body).await.0, 401);
 
     // A disabled relying party is refused; a rotated key keeps working
@@ -326,7 +460,10 @@ async fn unauthenticated_requests_are_refused_and_store_nothing() {
     let rp = register(&server, "某投标工具", &[]).await;
     let r = server
         .http()
-        .post(format!("{}/api/operator/v1/relying-parties/{}/rotation", server.base, rp.id))
+        .post(format!(
+            "{}/api/operator/v1/relying-parties/{}/rotation",
+            server.base, rp.id
+        ))
         .bearer_auth(OPERATOR_TOKEN)
         .send()
         .await
@@ -334,17 +471,27 @@ async fn unauthenticated_requests_are_refused_and_store_nothing() {
     assert_eq!(r.status(), 200);
     let rotated: Value = r.json().await.unwrap();
     assert_ne!(rotated["key_id"].as_str(), Some(rp.key_id.as_str()));
-    assert_eq!(rp.post("/sessions", body).await.0, 201, "the old key in its grace period");
+    assert_eq!(
+        rp.post("/sessions", body).await.0,
+        201,
+        "the old key in its grace period"
+    );
     let r = server
         .http()
-        .post(format!("{}/api/operator/v1/relying-parties/{}/disable", server.base, rp.id))
+        .post(format!(
+            "{}/api/operator/v1/relying-parties/{}/disable",
+            server.base, rp.id
+        ))
         .bearer_auth(OPERATOR_TOKEN)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
     let (status, problem) = rp.post("/sessions", body).await;
-    assert_eq!((status, problem["code"].as_str()), (403, Some("relying_party_disabled")));
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("relying_party_disabled"))
+    );
     server.finish(scratch).await;
 }
 
@@ -357,13 +504,15 @@ async fn webhooks_are_signed_with_the_relying_partys_key() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(axum::http::HeaderMap, Vec<u8>)>();
     let receiver = axum::Router::new().route(
         "/cb",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
-            let tx = tx.clone();
-            async move {
-                let _ = tx.send((headers, body.to_vec()));
-                axum::http::StatusCode::NO_CONTENT
-            }
-        }),
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let tx = tx.clone();
+                async move {
+                    let _ = tx.send((headers, body.to_vec()));
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            },
+        ),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/cb", listener.local_addr().unwrap());
@@ -373,13 +522,22 @@ async fn webhooks_are_signed_with_the_relying_partys_key() {
     let mut body = every_kind()[0].clone();
     body["callback_url"] = json!("https://elsewhere.example.cn/cb");
     let (status, problem) = rp.post("/sessions", &body).await;
-    assert_eq!((status, problem["code"].as_str()), (422, Some("invalid_input")), "only a registered URL");
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("invalid_input")),
+        "only a registered URL"
+    );
 
     body["callback_url"] = json!(url);
     let (status, created) = rp.post("/sessions", &body).await;
     assert_eq!(status, 201);
     let id = created["session_id"].as_str().unwrap();
-    assert_eq!(rp.post(&format!("/sessions/{id}/cancel"), &Value::Null).await.0, 200);
+    assert_eq!(
+        rp.post(&format!("/sessions/{id}/cancel"), &Value::Null)
+            .await
+            .0,
+        200
+    );
 
     let (headers, delivered) = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
         .await
@@ -387,9 +545,16 @@ async fn webhooks_are_signed_with_the_relying_partys_key() {
         .unwrap();
     let event: Value = serde_json::from_slice(&delivered).unwrap();
     assert_eq!(event["session_id"], id);
-    assert_eq!((event["state"].as_str(), event["result"].as_str()), (Some("complete"), Some("cancelled")));
+    assert_eq!(
+        (event["state"].as_str(), event["result"].as_str()),
+        (Some("complete"), Some("cancelled"))
+    );
     assert!(event["event_id"].is_string());
-    let ts: i64 = headers["x-mca-webhook-timestamp"].to_str().unwrap().parse().unwrap();
+    let ts: i64 = headers["x-mca-webhook-timestamp"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let mac = hex::decode(headers["x-mca-webhook-signature"].to_str().unwrap()).unwrap();
     assert!(verify_webhook_mac(&rp.secret, ts, &delivered, &mac));
     let mut tampered = delivered.clone();
@@ -418,7 +583,12 @@ fn png(w: u32, h: u32, rgba: [u8; 4]) -> Vec<u8> {
 /// ZJCA's 1-year option on the first platform of its province.
 async fn zjca(phone: &Phone) -> CertificateInfo {
     let cat = phone.catalogue().await.unwrap();
-    let ca = cat["ca_organizations"].as_array().unwrap().iter().find(|c| c["short_name"] == "ZJCA").unwrap();
+    let ca = cat["ca_organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["short_name"] == "ZJCA")
+        .unwrap();
     let option = cat["validity_options"]
         .as_array()
         .unwrap()
@@ -438,7 +608,10 @@ async fn zjca(phone: &Phone) -> CertificateInfo {
 /// signing certificate.
 async fn issued(server: &TestServer, phone: &Phone) -> (String, Certificate) {
     let info = zjca(phone).await;
-    let app = phone.apply(&info, &png(600, 800, [240, 200, 240, 255]), None).await.unwrap();
+    let app = phone
+        .apply(&info, &png(600, 800, [240, 200, 240, 255]), None)
+        .await
+        .unwrap();
     let app_id = app["id"].as_str().unwrap().to_owned();
     phone.pay(&app_id).await.unwrap();
     let http = server.http();
@@ -460,7 +633,10 @@ async fn issued(server: &TestServer, phone: &Phone) -> (String, Certificate) {
         .await
         .unwrap();
     let r = http
-        .post(format!("{}/api/review/v1/applications/{app_id}/approval", server.base))
+        .post(format!(
+            "{}/api/review/v1/applications/{app_id}/approval",
+            server.base
+        ))
         .bearer_auth(login["token"].as_str().unwrap())
         .send()
         .await
@@ -495,19 +671,40 @@ async fn verification_of_signatures_signed_data_and_seals() {
     let request = json!({"certificate": hex::encode(cert.to_der()), "data": hex::encode(data), "signature": hex::encode(sig.to_der())});
     let (status, v) = rp.post("/verify/signature", &request).await;
     assert_eq!(status, 200, "{v}");
-    assert_eq!((v["valid"].as_bool(), v["status"].as_str(), v["chain_valid"].as_bool()), (Some(true), Some("good"), Some(true)), "{v}");
+    assert_eq!(
+        (
+            v["valid"].as_bool(),
+            v["status"].as_str(),
+            v["chain_valid"].as_bool()
+        ),
+        (Some(true), Some("good"), Some(true)),
+        "{v}"
+    );
     assert_eq!(v["reason"], Value::Null);
     assert_eq!(v["certificate"]["serial"], hex::encode(cert.serial()));
-    assert!(v["certificate"]["subject"].as_str().unwrap().contains("张三"), "{v}");
+    assert!(
+        v["certificate"]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("张三"),
+        "{v}"
+    );
     let mut other = request.clone();
     other["data"] = json!(hex::encode(b"another bid"));
     let (_, v) = rp.post("/verify/signature", &other).await;
-    assert_eq!((v["valid"].as_bool(), v["reason"].as_str()), (Some(false), Some("signature_invalid")));
+    assert_eq!(
+        (v["valid"].as_bool(), v["reason"].as_str()),
+        (Some(false), Some("signature_invalid"))
+    );
 
     // A certificate of a CA that is not ours.
     let stranger = {
         let ca = mca_pki::ca::CaHierarchy::create(
-            mca_pki::ca::CaConfig { organization: "某外部CA".into(), crl_url: None, ocsp_url: None },
+            mca_pki::ca::CaConfig {
+                organization: "某外部CA".into(),
+                crl_url: None,
+                ocsp_url: None,
+            },
             mca_pki::ca::Lifetimes::default(),
         )
         .unwrap();
@@ -531,15 +728,29 @@ async fn verification_of_signatures_signed_data_and_seals() {
     let sd = json!({"signed_data": hex::encode(&signed_data), "content": hex::encode(data)});
     let (status, v) = rp.post("/verify/signed-data", &sd).await;
     assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
-    let (_, v) = rp.post("/verify/signed-data", &json!({"signed_data": hex::encode(&signed_data), "content": "00"})).await;
+    let (_, v) = rp
+        .post(
+            "/verify/signed-data",
+            &json!({"signed_data": hex::encode(&signed_data), "content": "00"}),
+        )
+        .await;
     assert_eq!(v["reason"], "signature_invalid");
-    let (status, _) = rp.post("/verify/signed-data", &json!({"signed_data": hex::encode(&signed_data)})).await;
+    let (status, _) = rp
+        .post(
+            "/verify/signed-data",
+            &json!({"signed_data": hex::encode(&signed_data)}),
+        )
+        .await;
     assert_eq!(status, 422, "detached without content");
 
     // A seal made by our CA's seal maker for the certificate, signed over a
     // document digest.
     let dir = std::path::Path::new(&config.ca_dir).join("zjca");
-    let ca = mca_pki::ca::CaHierarchy::load(&dir, config.ca_passphrase.as_ref().unwrap().expose().as_bytes()).unwrap();
+    let ca = mca_pki::ca::CaHierarchy::load(
+        &dir,
+        config.ca_passphrase.as_ref().unwrap().expose().as_bytes(),
+    )
+    .unwrap();
     let (start, end) = cert.validity();
     let spec = v4::SealSpec {
         es_id: "test-seal-1".into(),
@@ -552,16 +763,34 @@ async fn verification_of_signatures_signed_data_and_seals() {
         picture: v4_picture(),
         size_mm: (40, 40),
     };
-    let seal = mca_pki::signer::sign_with(v4::prepare_seal(&spec, ca.seal_maker(), now).unwrap(), ca.seal_signer()).unwrap();
+    let seal = mca_pki::signer::sign_with(
+        v4::prepare_seal(&spec, ca.seal_maker(), now).unwrap(),
+        ca.seal_signer(),
+    )
+    .unwrap();
     let document = mca_crypto::sm3::sm3("开标记录表".as_bytes());
-    let prepared = v4::prepare_signature_for_digest(&seal, &document, "/Doc_0/kaibiao.pdf", &cert, now).unwrap();
+    let prepared =
+        v4::prepare_signature_for_digest(&seal, &document, "/Doc_0/kaibiao.pdf", &cert, now)
+            .unwrap();
     let sig = sign(&phone, &key_id, prepared.message()).await;
     let sealed = prepared.assemble(&sig).unwrap();
-    let (status, v) = rp.post("/verify/seal", &json!({"seal": hex::encode(&sealed), "document_sm3": hex::encode(document)})).await;
+    let (status, v) = rp
+        .post(
+            "/verify/seal",
+            &json!({"seal": hex::encode(&sealed), "document_sm3": hex::encode(document)}),
+        )
+        .await;
     assert_eq!((status, v["valid"].as_bool()), (200, Some(true)), "{v}");
-    let (_, v) = rp.post("/verify/seal", &json!({"seal": hex::encode(&sealed), "document_sm3": hex::encode([0u8; 32])})).await;
+    let (_, v) = rp
+        .post(
+            "/verify/seal",
+            &json!({"seal": hex::encode(&sealed), "document_sm3": hex::encode([0u8; 32])}),
+        )
+        .await;
     assert_eq!(v["reason"], "signature_invalid");
-    let (_, v) = rp.post("/verify/seal", &json!({"seal": hex::encode(&sealed)})).await;
+    let (_, v) = rp
+        .post("/verify/seal", &json!({"seal": hex::encode(&sealed)}))
+        .await;
     assert_eq!(v["valid"], true, "over the digest the signature names");
 
     // Revoked: every verification says so.
@@ -574,14 +803,27 @@ async fn verification_of_signatures_signed_data_and_seals() {
         .and_then(|c| c["id"].as_str())
         .unwrap()
         .to_owned();
-    phone.revoke(&cert_id, Some("key_compromise")).await.unwrap();
+    phone
+        .revoke(&cert_id, Some("key_compromise"))
+        .await
+        .unwrap();
     let (_, v) = rp.post("/verify/signature", &request).await;
-    assert_eq!((v["valid"].as_bool(), v["status"].as_str(), v["reason"].as_str()), (Some(false), Some("revoked"), Some("certificate_revoked")), "{v}");
+    assert_eq!(
+        (
+            v["valid"].as_bool(),
+            v["status"].as_str(),
+            v["reason"].as_str()
+        ),
+        (Some(false), Some("revoked"), Some("certificate_revoked")),
+        "{v}"
+    );
     assert!(v["revoked_at"].is_i64());
     assert_eq!(v["chain_valid"], true);
     let (_, v) = rp.post("/verify/signed-data", &sd).await;
     assert_eq!(v["status"], "revoked");
-    let (_, v) = rp.post("/verify/seal", &json!({"seal": hex::encode(&sealed)})).await;
+    let (_, v) = rp
+        .post("/verify/seal", &json!({"seal": hex::encode(&sealed)}))
+        .await;
     assert_eq!(v["status"], "revoked");
     server.finish(scratch).await;
 }

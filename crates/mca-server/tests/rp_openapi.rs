@@ -32,7 +32,11 @@ async fn every_rp_route_is_documented_and_served() {
         .json()
         .await
         .unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     assert!(doc["components"]["securitySchemes"]["rp"].is_object());
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert!(doc["components"]["schemas"]["SessionView"].is_object());
@@ -41,14 +45,20 @@ async fn every_rp_route_is_documented_and_served() {
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             documented.insert((method.clone(), path.clone()));
-            assert!(op["security"].is_array(), "{method} {path} lacks its security requirement");
+            assert!(
+                op["security"].is_array(),
+                "{method} {path} lacks its security requirement"
+            );
         }
     }
     let expected: BTreeSet<_> = EXPECTED
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
-    assert_eq!(documented, expected, "documented operations differ from the RP API");
+    assert_eq!(
+        documented, expected,
+        "documented operations differ from the RP API"
+    );
 
     // Each documented operation reaches a handler: unsigned, it is refused
     // by the authentication (401 problem), not by the router.
@@ -80,7 +90,13 @@ async fn every_rp_route_is_documented_and_served() {
         .unwrap();
     let app_paths = app["paths"].as_object().unwrap();
     assert!(app_paths.keys().all(|p| !p.starts_with("/api/rp/")));
-    assert!(doc["paths"].as_object().unwrap().keys().all(|p| p.starts_with("/api/rp/v1/")));
+    assert!(
+        doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|p| p.starts_with("/api/rp/v1/"))
+    );
 
     // The library's document is the served one.
     assert_eq!(serde_json::to_value(mca_server::rp_openapi()).unwrap(), doc);

@@ -65,8 +65,9 @@ pub enum RpCommand {
 
 fn operator_token(file: Option<&PathBuf>) -> anyhow::Result<String> {
     let token = match file {
-        Some(path) => std::fs::read_to_string(path)
-            .with_context(|| format!("reading {}", path.display()))?,
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+        }
         None => std::env::var("MCA_OPERATOR_TOKEN")
             .context("give --operator-token-file or MCA_OPERATOR_TOKEN")?,
     };
@@ -79,8 +80,15 @@ fn operator_token(file: Option<&PathBuf>) -> anyhow::Result<String> {
 
 /// One operator request; the JSON on success, the problem's title and
 /// detail as the error otherwise.
-async fn request(method: Method, url: &str, token: &str, body: Option<Value>) -> anyhow::Result<Value> {
-    let mut req = reqwest::Client::new().request(method, url).bearer_auth(token);
+async fn request(
+    method: Method,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    let mut req = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(token);
     if let Some(b) = body {
         req = req.json(&b);
     }

@@ -187,8 +187,8 @@ impl Verification {
         data: &[u8],
         signature: &[u8],
     ) -> Result<VerificationReport> {
-        let cert =
-            Certificate::from_der(certificate).map_err(|_| DomainError::InvalidInput("certificate"))?;
+        let cert = Certificate::from_der(certificate)
+            .map_err(|_| DomainError::InvalidInput("certificate"))?;
         let ok = Signature::from_der(signature)
             .is_ok_and(|sig| cert.public_key().verify(data, &sig).is_ok());
         self.report(&cert, (!ok).then_some(Failure::SignatureInvalid), None)
@@ -209,16 +209,22 @@ impl Verification {
         }
         let mut carried = Vec::new();
         for c in sd.certificates.iter().flat_map(|s| s.0.iter()) {
-            let der = der::Encode::to_der(c).map_err(|_| DomainError::InvalidInput("signed_data"))?;
+            let der =
+                der::Encode::to_der(c).map_err(|_| DomainError::InvalidInput("signed_data"))?;
             carried.push(
-                Certificate::from_der(&der).map_err(|_| DomainError::InvalidInput("signed_data"))?,
+                Certificate::from_der(&der)
+                    .map_err(|_| DomainError::InvalidInput("signed_data"))?,
             );
         }
         let signers: Vec<&Certificate> = sd
             .signer_infos
             .0
             .iter()
-            .filter_map(|si| carried.iter().find(|c| si.issuer_and_serial_number.names(c)))
+            .filter_map(|si| {
+                carried
+                    .iter()
+                    .find(|c| si.issuer_and_serial_number.names(c))
+            })
             .collect();
         if signers.is_empty() || signers.len() != sd.signer_infos.0.len() {
             // Without the signer's certificate nothing can be said of it.

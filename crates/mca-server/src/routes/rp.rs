@@ -52,8 +52,9 @@ pub struct CreateSessionRequest {
     pub callback_url: Option<String>,
 }
 
-/// A new session, with the QR frame secret (only here).
-#[derive(Debug, Serialize, ToSchema)]
+/// A new session, with the QR frame secret (only here; no `Debug`, so it
+/// cannot reach a log).
+#[derive(Serialize, ToSchema)]
 pub struct CreatedView {
     /// The session.
     pub session_id: String,
