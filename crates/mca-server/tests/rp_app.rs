@@ -81,7 +81,9 @@ impl Rp {
 
     async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
         let path = format!("/api/rp/v1{path}");
-        let body = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+        let body = body
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .unwrap_or_default();
         let ts = self.clock.now().secs();
         let nonce = mca_domain::UserId::new().to_string().replace('-', "");
         let mac = request_mac(&self.secret, method.as_str(), &path, ts, &nonce, &body);
@@ -109,7 +111,9 @@ impl Rp {
     /// The session as the relying party collects it.
     async fn view(&self, created: &Value) -> Value {
         let id = created["session_id"].as_str().unwrap();
-        let (status, view) = self.request(Method::GET, &format!("/sessions/{id}"), None).await;
+        let (status, view) = self
+            .request(Method::GET, &format!("/sessions/{id}"), None)
+            .await;
         assert_eq!(status, 200, "{view}");
         view
     }
@@ -157,7 +161,10 @@ async fn zjca(phone: &Phone) -> CertificateInfo {
 /// by a reviewer (operator and review APIs), downloaded with [`PIN`].
 async fn certified_user(server: &TestServer) -> (Phone, StoredKey) {
     let phone = server.registered(NUMBER).await;
-    phone.submit_identity("张三", "11010519491231002X").await.unwrap();
+    phone
+        .submit_identity("张三", "11010519491231002X")
+        .await
+        .unwrap();
     phone.verify_face(Some(true)).await.unwrap();
     let info = zjca(&phone).await;
     let app = phone.apply(&info, &png(600, 800), None).await.unwrap();
@@ -182,7 +189,10 @@ async fn certified_user(server: &TestServer) -> (Phone, StoredKey) {
         .await
         .unwrap();
     let r = http
-        .post(format!("{}/api/review/v1/applications/{app_id}/approval", server.base))
+        .post(format!(
+            "{}/api/review/v1/applications/{app_id}/approval",
+            server.base
+        ))
         .bearer_auth(login["token"].as_str().unwrap())
         .send()
         .await
@@ -219,7 +229,10 @@ async fn story(scratch: Scratch) {
     let encryption = cert(&key.encryption_certificate);
     let issuer = {
         let listed = phone.certificates().await.unwrap();
-        let id = listed.as_array().unwrap()[0]["id"].as_str().unwrap().to_owned();
+        let id = listed.as_array().unwrap()[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let detail = phone.certificate(&id).await.unwrap();
         Certificate::from_pem(detail["issuer_pem"].as_str().unwrap()).unwrap()
     };
@@ -234,20 +247,32 @@ async fn story(scratch: Scratch) {
         .await;
     let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
     assert_eq!(scanned.relying_party, RP_NAME);
-    assert_eq!((scanned.operation.as_str(), scanned.purpose.as_deref()), ("auth", Some("login")));
+    assert_eq!(
+        (scanned.operation.as_str(), scanned.purpose.as_deref()),
+        ("auth", Some("login"))
+    );
     assert_eq!(scanned.end_user_ip.as_deref(), Some("203.0.113.7"));
     assert_eq!(rp.view(&created).await["state"], "scanned");
     let done = phone.approve(&scanned, &key_id, PIN).await.unwrap();
-    assert_eq!((done.state.as_str(), done.result.as_deref()), ("complete", Some("ok")));
+    assert_eq!(
+        (done.state.as_str(), done.result.as_deref()),
+        ("complete", Some("ok"))
+    );
     let view = rp.view(&created).await;
     ended(&view, "ok");
     let session_id = created["session_id"].as_str().unwrap();
     let expected = auth_challenge(&rp.id, session_id, &challenge, "auth:login");
     assert_eq!(view["signed_bytes"], hex::encode(&expected));
-    assert_eq!(view["completion"]["certificates"][0], hex::encode(signing.to_der()));
+    assert_eq!(
+        view["completion"]["certificates"][0],
+        hex::encode(signing.to_der())
+    );
     let sig = Signature::from_der(&item(&view, 0, "signature")).unwrap();
     pk.verify(&expected, &sig).unwrap();
-    assert!(pk.verify(&challenge, &sig).is_err(), "not a signature of the raw challenge");
+    assert!(
+        pk.verify(&challenge, &sig).is_err(),
+        "not a signature of the raw challenge"
+    );
     // Replayed as a document signature (a SignedData over the challenge,
     // or over the auth bytes as content), it does not verify.
     for content in [&challenge[..], &expected[..]] {
@@ -263,7 +288,11 @@ async fn story(scratch: Scratch) {
 
     // A frame older than a few seconds is refused (photographed or
     // forwarded QR codes die).
-    let created = rp.create(json!({"operation": "auth", "purpose": "bind", "challenge": hex::encode([1u8; 16])})).await;
+    let created = rp
+        .create(
+            json!({"operation": "auth", "purpose": "bind", "challenge": hex::encode([1u8; 16])}),
+        )
+        .await;
     let old_frame = rp.frame(&created);
     server.clock.advance(10);
     assert_eq!(refusal(phone.scan(&old_frame).await), "qr_expired");
@@ -272,13 +301,22 @@ async fn story(scratch: Scratch) {
     // A second device cannot claim a claimed session; the user refuses.
     let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
     let other = server.registered(OTHER_NUMBER).await;
-    other.submit_identity("李四", "330106199003071236").await.unwrap();
+    other
+        .submit_identity("李四", "330106199003071236")
+        .await
+        .unwrap();
     other.verify_face(Some(true)).await.unwrap();
-    assert_eq!(refusal(other.scan(&rp.frame(&created)).await), "session_claimed");
+    assert_eq!(
+        refusal(other.scan(&rp.frame(&created)).await),
+        "session_claimed"
+    );
     let refused = phone.refuse(&scanned.session_id).await.unwrap();
     assert_eq!(refused.result.as_deref(), Some("user_refused"));
     ended(&rp.view(&created).await, "user_refused");
-    assert_eq!(refusal(phone.approve(&scanned, &key_id, PIN).await), "session_finished");
+    assert_eq!(
+        refusal(phone.approve(&scanned, &key_id, PIN).await),
+        "session_finished"
+    );
 
     // Sign a batch: raw data, detached and attached SignedData, a seal;
     // each verifies with the PKI verifiers (and the raw data with OpenSSL's
@@ -314,10 +352,17 @@ async fn story(scratch: Scratch) {
     assert_eq!(v.seal.info.property.name, "张三");
     assert!(v4::verify_signature(&seal, bid).is_err());
     let attached = item(&view, 3, "signed_data");
-    assert_eq!(signed::verify(&attached, None, &[], &issuers).unwrap().content, notice);
+    assert_eq!(
+        signed::verify(&attached, None, &[], &issuers)
+            .unwrap()
+            .content,
+        notice
+    );
 
     // Cert: both certificates and a signature over the cert bytes.
-    let created = rp.create(json!({"operation": "cert", "challenge": hex::encode([9u8; 32])})).await;
+    let created = rp
+        .create(json!({"operation": "cert", "challenge": hex::encode([9u8; 32])}))
+        .await;
     let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
     phone.approve(&scanned, &key_id, PIN).await.unwrap();
     let view = rp.view(&created).await;
@@ -326,7 +371,12 @@ async fn story(scratch: Scratch) {
     assert_eq!(certs[0], hex::encode(signing.to_der()));
     assert_eq!(certs[1], hex::encode(encryption.to_der()));
     let sig = Signature::from_der(&item(&view, 0, "signature")).unwrap();
-    let bytes = auth_challenge(&rp.id, created["session_id"].as_str().unwrap(), &[9u8; 32], "cert");
+    let bytes = auth_challenge(
+        &rp.id,
+        created["session_id"].as_str().unwrap(),
+        &[9u8; 32],
+        "cert",
+    );
     pk.verify(&bytes, &sig).unwrap();
 
     // Confirm an upload receipt.
@@ -340,7 +390,13 @@ async fn story(scratch: Scratch) {
     let view = rp.view(&created).await;
     ended(&view, "ok");
     let sig = Signature::from_der(&item(&view, 0, "signature")).unwrap();
-    let bytes = confirm_payload(&rp.id, created["session_id"].as_str().unwrap(), "投标文件.zip", &file_hash, "R-2026-0001");
+    let bytes = confirm_payload(
+        &rp.id,
+        created["session_id"].as_str().unwrap(),
+        "投标文件.zip",
+        &file_hash,
+        "R-2026-0001",
+    );
     pk.verify(&bytes, &sig).unwrap();
 
     // Decrypt inside the opening window: an SM2 ciphertext and an
@@ -348,7 +404,9 @@ async fn story(scratch: Scratch) {
     // ephemeral key (the server only relays ciphertext).
     let rp_key = SecretKey::generate().unwrap();
     let content_key = [0x42u8; 16];
-    let sm2_envelope = mca_crypto::sm2::encrypt(encryption.public_key(), &content_key).unwrap().to_der();
+    let sm2_envelope = mca_crypto::sm2::encrypt(encryption.public_key(), &content_key)
+        .unwrap()
+        .to_der();
     let bid_envelope = enveloped::seal(bid, &[&encryption]).unwrap();
     let now = server.clock.now().secs();
     let decrypt = |not_before: i64| {
@@ -374,25 +432,45 @@ async fn story(scratch: Scratch) {
     assert_eq!(parsed.decrypt_content(&key2).unwrap(), bid);
     // Outside the window (opening not yet started): refused.
     let created = rp.create(decrypt(now + 600)).await;
-    assert_eq!(refusal(phone.scan(&rp.frame(&created)).await), "outside_opening_window");
+    assert_eq!(
+        refusal(phone.scan(&rp.frame(&created)).await),
+        "outside_opening_window"
+    );
     assert_eq!(rp.view(&created).await["state"], "created");
 
     // Five wrong PINs: each counted, the fifth locks the key and ends the
     // session pin_locked.
-    let created = rp.create(json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([3u8; 16])})).await;
+    let created = rp
+        .create(
+            json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([3u8; 16])}),
+        )
+        .await;
     let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
     for _ in 0..4 {
-        assert_eq!(refusal(phone.approve(&scanned, &key_id, "000000").await), "wrong_pin");
+        assert_eq!(
+            refusal(phone.approve(&scanned, &key_id, "000000").await),
+            "wrong_pin"
+        );
         assert_eq!(rp.view(&created).await["state"], "confirming");
     }
-    assert_eq!(refusal(phone.approve(&scanned, &key_id, "000000").await), "key_locked");
+    assert_eq!(
+        refusal(phone.approve(&scanned, &key_id, "000000").await),
+        "key_locked"
+    );
     let view = rp.view(&created).await;
     ended(&view, "pin_locked");
     assert_eq!(view["completion"], Value::Null);
     // A locked key ends the next session at its first step.
-    let created = rp.create(json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([4u8; 16])})).await;
+    let created = rp
+        .create(
+            json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([4u8; 16])}),
+        )
+        .await;
     let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
-    assert_eq!(refusal(phone.approve(&scanned, &key_id, PIN).await), "key_locked");
+    assert_eq!(
+        refusal(phone.approve(&scanned, &key_id, PIN).await),
+        "key_locked"
+    );
     ended(&rp.view(&created).await, "pin_locked");
 
     // A revoked certificate ends the session certificate_revoked.
@@ -407,9 +485,16 @@ async fn story(scratch: Scratch) {
         .unwrap()
         .to_owned();
     phone.revoke(&signing_id, None).await.unwrap();
-    let created = rp.create(json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([5u8; 16])})).await;
+    let created = rp
+        .create(
+            json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([5u8; 16])}),
+        )
+        .await;
     let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
-    assert_eq!(refusal(phone.approve(&scanned, &key_id, PIN).await), "certificate_revoked");
+    assert_eq!(
+        refusal(phone.approve(&scanned, &key_id, PIN).await),
+        "certificate_revoked"
+    );
     ended(&rp.view(&created).await, "certificate_revoked");
 
     let verify = server.operator_get("/audit/verify").await;
@@ -425,7 +510,9 @@ async fn phone_approves_relying_party_sessions_on_sqlite() {
 #[tokio::test]
 async fn phone_approves_relying_party_sessions_on_postgres() {
     let Some(scratch) = Scratch::postgres_from_env().await.unwrap() else {
-        eprintln!("SKIPPED phone_approves_relying_party_sessions_on_postgres: {POSTGRES_URL_VAR} is not set");
+        eprintln!(
+            "SKIPPED phone_approves_relying_party_sessions_on_postgres: {POSTGRES_URL_VAR} is not set"
+        );
         return;
     };
     story(scratch).await;

@@ -36,10 +36,12 @@ use super::sessions::{RpSession, Sessions};
 use crate::certificates::issuance::der_time;
 use crate::certificates::{Authorities, Keys, SignBegun};
 use crate::store::{
-    CertUsage, CertificateRecord, KeyState, RpEndResult, RpSessionState, RpStepRecord,
-    RpStepState, Store,
+    CertUsage, CertificateRecord, KeyState, RpEndResult, RpSessionState, RpStepRecord, RpStepState,
+    Store,
 };
-use crate::{Caller, Clock, DomainError, Result, RpSessionId, SigningKeyId, SigningSessionId, Timestamp};
+use crate::{
+    Caller, Clock, DomainError, Result, RpSessionId, SigningKeyId, SigningSessionId, Timestamp,
+};
 
 /// What a step does with the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,7 +97,9 @@ impl Prepared {
         let failed = |_| DomainError::Internal("assemble signed structure");
         Ok(match self {
             Prepared::Plain(_) => ItemResult::Signature(signature.to_der()),
-            Prepared::SignedData(p) => ItemResult::SignedData(p.assemble(signature).map_err(failed)?),
+            Prepared::SignedData(p) => {
+                ItemResult::SignedData(p.assemble(signature).map_err(failed)?)
+            }
             Prepared::Seal(p) => ItemResult::Seal(p.assemble(signature).map_err(failed)?),
         })
     }
@@ -112,7 +116,8 @@ pub fn step_count(content: &SessionContent) -> u32 {
 }
 
 fn digest32(data: &[u8]) -> Result<[u8; 32]> {
-    data.try_into().map_err(|_| DomainError::InvalidInput("data"))
+    data.try_into()
+        .map_err(|_| DomainError::InvalidInput("data"))
 }
 
 fn pki(_: mca_pki::Error) -> DomainError {
@@ -150,7 +155,9 @@ impl Approvals {
 
     /// The user refuses on the phone: the session ends `user_refused`.
     pub async fn refuse(&self, caller: Caller, id: RpSessionId) -> Result<RpSession> {
-        self.sessions.fail(caller, id, RpEndResult::UserRefused).await
+        self.sessions
+            .fail(caller, id, RpEndResult::UserRefused)
+            .await
     }
 
     /// Ends the session with `result` and answers `error` (also when a
@@ -392,7 +399,10 @@ impl Approvals {
                     .map_err(|_| DomainError::Internal("stored certificate"))?;
                 let seal = if is_seal {
                     let es_id = format!("MCA-P-{id}-{index}");
-                    Some(self.personal_seal(caller, &cert_rec, &cert, es_id, now).await?)
+                    Some(
+                        self.personal_seal(caller, &cert_rec, &cert, es_id, now)
+                            .await?,
+                    )
                 } else {
                     None
                 };
@@ -628,10 +638,14 @@ impl Approvals {
         }
         let done = self
             .sessions
-            .complete_ok(caller, s.id, Completion {
-                certificates,
-                items,
-            })
+            .complete_ok(
+                caller,
+                s.id,
+                Completion {
+                    certificates,
+                    items,
+                },
+            )
             .await?;
         Ok(Some(done))
     }

@@ -313,7 +313,10 @@ pub async fn scan(
         .sessions
         .resolve_frame(req.caller, &req.body.link)
         .await?;
-    Ok(Json(ScannedView::new(&scanned.session, scanned.relying_party)))
+    Ok(Json(ScannedView::new(
+        &scanned.session,
+        scanned.relying_party,
+    )))
 }
 
 /// The user refuses: the session ends `user_refused`.
@@ -351,7 +354,13 @@ pub async fn begin_step(
     let key: SigningKeyId = body_id(&req.body.key_id, "key_id")?;
     let step = state
         .approvals
-        .begin_step(req.caller, id, key, req.body.blinded.as_ref(), req.body.index)
+        .begin_step(
+            req.caller,
+            id,
+            key,
+            req.body.blinded.as_ref(),
+            req.body.index,
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(StepView::new(&state, &step))))
 }
