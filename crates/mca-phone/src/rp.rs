@@ -13,6 +13,7 @@ use mca_crypto::sm2::{Ciphertext, Point};
 use mca_crypto::twoparty::messages::{BlindedPoint, BlindedResult};
 use mca_crypto::twoparty::phone::Decryption;
 use reqwest::Method;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::PhoneError;
@@ -20,7 +21,7 @@ use crate::certificates::{Challenge, crypto, field, open, protocol, text};
 use crate::phone::{APP, Phone};
 
 /// One item or envelope of a scanned session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScannedItem {
     /// Its label.
     pub label: String,
@@ -32,8 +33,10 @@ pub struct ScannedItem {
     pub data: Option<Vec<u8>>,
 }
 
-/// A scanned session, claimed by this phone: what the user is shown.
-#[derive(Debug, Clone)]
+/// A scanned session, claimed by this phone: what the user is shown. It
+/// serializes so a phone can keep it while the user decides (the claimed
+/// session cannot be fetched again without a fresh QR frame).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scanned {
     /// The session.
     pub session_id: String,

@@ -154,6 +154,17 @@ pub enum PhoneCommand {
         #[arg(long)]
         pin: Option<String>,
     },
+    /// Approve the session of the last `scan` (no new QR needed).
+    Approve {
+        /// Key id (see `keys`).
+        #[arg(long)]
+        key: String,
+        /// The certificate PIN (prompted when missing).
+        #[arg(long)]
+        pin: Option<String>,
+    },
+    /// Refuse the session of the last `scan`.
+    Refuse,
     #[command(flatten)]
     Certificate(super::phone_certs::CertCommand),
 }
@@ -313,6 +324,18 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
             key,
             pin,
         } => scan(&phone, &link, approve, refuse, key, pin).await?,
+        PhoneCommand::Approve { key, pin } => {
+            let s = last_scan(&phone)?;
+            let pin = match pin {
+                Some(p) => p,
+                None => read_secret("证书PIN码")?,
+            };
+            print_done(&phone.approve(&s, &key, &pin).await?);
+        }
+        PhoneCommand::Refuse => {
+            let s = last_scan(&phone)?;
+            print_done(&phone.refuse(&s.session_id).await?);
+        }
         PhoneCommand::Status => match phone.session() {
             Some(s) => println!(
                 "server {}\nphone {}\nuser {}\ndevice {}",
@@ -365,13 +388,32 @@ async fn scan(
         };
         phone.approve(&s, &key, &pin).await?
     } else {
-        println!("会话: {} (用 --approve --key <id> 或 --refuse 答复)", s.session_id);
+        let path = phone.state_dir().path().join(LAST_SCAN);
+        std::fs::write(&path, serde_json::to_vec(&s)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("会话: {} (用 `mca phone approve --key <id>` 或 `mca phone refuse` 答复)", s.session_id);
         return Ok(());
     };
+    print_done(&done);
+    Ok(())
+}
+
+/// The claimed session a plain `scan` kept for `approve` / `refuse`.
+const LAST_SCAN: &str = "last-scan.json";
+
+fn last_scan(phone: &Phone) -> anyhow::Result<mca_phone::rp::Scanned> {
+    let path = phone.state_dir().path().join(LAST_SCAN);
+    let bytes = std::fs::read(&path).context("no scanned session: run `mca phone scan --link …` first")?;
+    let scanned = serde_json::from_slice(&bytes).with_context(|| format!("{} is corrupt", path.display()))?;
+    // One answer per scan.
+    let _ = std::fs::remove_file(&path);
+    Ok(scanned)
+}
+
+fn print_done(done: &mca_phone::rp::Approved) {
     println!(
         "结果: {} {}",
         done.state,
         done.result.as_deref().unwrap_or_default()
     );
-    Ok(())
 }

@@ -1,0 +1,254 @@
+//! Every flow of the demo e-tendering platform end to end over HTTP (issue
+//! 6): `mca up` serves Mobile CA and the demo platform; a browser is a
+//! cookie-keeping HTTP client; the command-line phone scans each QR (it
+//! takes the link the platform's frame endpoint serves, as the widget
+//! draws it) and approves with its PIN. J2 scan-login, J1 scan-bind, J3
+//! tender seal, K1 bidder authentication with the encryption certificate,
+//! K2+K3 sealed and enveloped bid, K4 upload receipt, L1 hall login, L2
+//! opening the bid in the window; and a refusal.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const MCA: &str = env!("CARGO_BIN_EXE_mca");
+const NUMBER: &str = "13500135000";
+const PIN: &str = "778899";
+const BID: &str = "投标报价：人民币玖拾捌万元整；工期：150日历天。";
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mca-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn mca(dir: &Path) -> Command {
+    let mut cmd = Command::new(MCA);
+    cmd.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("MCA_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn json(out: Output) -> Value {
+    serde_json::from_slice(&ok(out).stdout).unwrap()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn png(path: &Path, w: u32, h: u32, rgba: [u8; 4]) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(file, w, h);
+    enc.set_color(png::ColorType::Rgba);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut writer = enc.write_header().unwrap();
+    let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
+    writer.write_image_data(&data).unwrap();
+}
+
+/// A browser: one cookie, redirects followed.
+struct Browser {
+    http: reqwest::blocking::Client,
+    base: String,
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        // The platform sets its cookie on the first page; a fixed one here
+        // is the same to it (32 hex digits) and keeps the client simple.
+        let cookie = format!("mca_demo={}", hex::encode(mca_crypto::rand::bytes::<16>().unwrap()));
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+        Browser {
+            http: reqwest::blocking::Client::builder()
+                .default_headers(headers)
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
+    fn get(&self, path: &str) -> String {
+        let r = self.http.get(format!("{}{path}", self.base)).send().unwrap();
+        r.text().unwrap()
+    }
+
+    fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .unwrap();
+        r.text().unwrap()
+    }
+
+    /// The current QR link of the scan on `page`, as the widget gets it.
+    fn link(&self, page: &str) -> (String, String) {
+        let id = page
+            .split("data-scan=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no scan on the page: {page}"))
+            .to_owned();
+        let frame: Value = serde_json::from_str(&self.get(&format!("/scan/{id}/frame"))).unwrap();
+        assert_eq!(frame["state"], "created", "{frame}");
+        (id, frame["link"].as_str().unwrap().to_owned())
+    }
+}
+
+#[test]
+fn every_demo_flow_with_the_command_line_phone() {
+    let dir = temp_dir("demo");
+    let (port, demo_port) = (free_port(), free_port());
+    let url = format!("http://127.0.0.1:{port}");
+    let mut cmd = mca(&dir);
+    cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--demo-listen", &format!("127.0.0.1:{demo_port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _server = Server(cmd.spawn().unwrap());
+    wait_listening(port);
+    wait_listening(demo_port);
+    let phone = |args: &[&str]| {
+        mca(&dir)
+            .args(["phone", "--dir", "phone", "--server", &url])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let review = |args: &[&str]| {
+        mca(&dir)
+            .args(["review", "--dir", "review", "--server", &url])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    // A bidder with a certificate on the command-line phone.
+    ok(phone(&["login", "--phone", NUMBER, "--dev-code"]));
+    ok(phone(&[
+        "verify-identity", "--name", "赵六", "--id-number", "11010519491231002X", "--dev-face", "pass",
+    ]));
+    png(&dir.join("photo.png"), 600, 800, [228, 228, 228, 255]);
+    let app = json(phone(&["apply", "--ca", "ZJCA", "--form-photo", "photo.png"]));
+    let app_id = app["id"].as_str().unwrap();
+    ok(phone(&["pay", app_id]));
+    ok(review(&[
+        "add-reviewer", "--ca", "ZJCA", "--username", "demo-reviewer", "--display-name", "审核员",
+        "--password", "Review-2026", "--operator-token-file", "mca-data/operator-token",
+    ]));
+    ok(review(&["login", "--username", "demo-reviewer", "--password", "Review-2026"]));
+    ok(review(&["approve", app_id]));
+    let key = json(phone(&["download", app_id, "--pin", PIN]));
+    let key_id = key["key_id"].as_str().unwrap().to_owned();
+
+    let approve = |link: &str| {
+        let out = phone(&["scan", "--link", link, "--approve", "--key", &key_id, "--pin", PIN]);
+        ok(out);
+    };
+    let demo = format!("http://127.0.0.1:{demo_port}");
+
+    // J2: scan-login creates the platform account of the holder.
+    let browser = Browser::new(&demo);
+    let (scan, link) = browser.link(&browser.get("/login"));
+    approve(&link);
+    let dashboard = browser.get(&format!("/scan/{scan}/done"));
+    assert!(dashboard.contains("赵六 已扫码登录"), "{dashboard}");
+
+    // J1: a password account binds the certificate by scan.
+    let other = Browser::new(&demo);
+    let page = other.post("/login", &[("username", "bidder1"), ("password", "Demo-2026")]);
+    assert!(page.contains("尚未绑定证书"), "{page}");
+    let (scan, link) = other.link(&other.get("/bind"));
+    approve(&link);
+    let page = other.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains("已绑定"), "{page}");
+
+    // J3: a tender announcement sealed (the seal verified by the SDK).
+    let page = other.post("/tender/seal", &[("text", "某某学校改造工程招标公告")]);
+    let (scan, link) = other.link(&page);
+    approve(&link);
+    let page = other.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains("加盖电子签章，签章已验证"), "{page}");
+
+    // K1: the bid-file tool authenticates the bidder, gets the encryption
+    // certificate.
+    let tool = Browser::new(&demo);
+    let (scan, link) = tool.link(&tool.get("/bidtool"));
+    approve(&link);
+    let page = tool.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains("已获取加密证书"), "{page}");
+
+    // K2 + K3: sealed, signed, enveloped and uploaded.
+    let page = tool.post("/bidtool/bid", &[("file_name", "赵六投标文件.txt"), ("document", BID)]);
+    let (scan, link) = tool.link(&page);
+    approve(&link);
+    let page = tool.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains("投标文件已签章、加密并上传"), "{page}");
+
+    // K4: the upload receipt confirmed by scan.
+    let (scan, link) = tool.link(&tool.get("/bidtool/confirm/0"));
+    approve(&link);
+    let page = tool.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains("已确认"), "{page}");
+    assert!(!page.contains("扫码确认上传回执"), "confirmed once: {page}");
+
+    // A refusal on the phone ends the session; the platform says so.
+    let hall = Browser::new(&demo);
+    let (scan, link) = hall.link(&hall.get("/hall"));
+    ok(phone(&["scan", "--link", &link, "--refuse"]));
+    let page = hall.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains("拒绝"), "{page}");
+
+    // L1 + L2: the hall login, then the bid opened in the window.
+    let (scan, link) = hall.link(&hall.get("/hall"));
+    approve(&link);
+    let page = hall.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains("赵六投标文件.txt"), "{page}");
+    let (scan, link) = hall.link(&hall.get("/hall/open/0"));
+    approve(&link);
+    let page = hall.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains(BID) && page.contains("id=\"opened\""), "the bid opened: {page}");
+}
