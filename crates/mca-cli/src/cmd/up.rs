@@ -161,13 +161,13 @@ async fn demo_platform(
             (rp.id.to_string(), issued.key_id.to_string(), secret)
         }
     };
-    Ok(mca_demo::Demo::new(mca_demo::DemoConfig {
+    mca_demo::Demo::new(mca_demo::DemoConfig {
         server: format!("http://{}", args.listen),
         rp_id,
         key_id,
         secret_hex: secret,
         cas: organizations.iter().map(|o| o.short_name.to_lowercase()).collect(),
-    })?)
+    })
 }
 
 /// One local CA hierarchy per CA organization, in `<data>/ca/<short name>`:
