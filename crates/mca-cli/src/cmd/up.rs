@@ -265,9 +265,11 @@ A personal certificate (D4, M1, M6) — the form photo is any JPEG/PNG:
   mca phone certificates
   curl -s {base}/crl/zjca.crl | openssl crl -inform DER -noout -text
 
-Scan with the command-line phone: open http://{demo}/login, copy the QR's
-link (the page's frame at /scan/<id>/frame shows it), then
-  mca phone scan --link '<mca://qr?…>' --approve --key <key-id> --pin 123456
+Scan with the command-line phone: open http://{demo}/login, read the QR's
+text with any QR reader (or from the browser's network panel: the page polls
+/scan/<id>/frame), and within a few seconds
+  mca phone scan --link '<mca://qr?…>'                 # shows who asks what
+  mca phone approve --key <key-id> --pin 123456        # or: mca phone refuse
 
 Stop with Ctrl-C."
     );
