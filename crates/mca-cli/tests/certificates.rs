@@ -6,101 +6,21 @@
 //! issued twice. Then the phone signs (OpenSSL verifies) and decrypts with
 //! the CLI.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-use serde_json::Value;
+use std::process::Command;
 
-const MCA: &str = env!("CARGO_BIN_EXE_mca");
+use support::*;
+
 const NUMBER: &str = "13900139000";
 const PIN: &str = "112233";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mca-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn mca(dir: &Path) -> Command {
-    let mut cmd = Command::new(MCA);
-    cmd.current_dir(dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("MCA_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
-fn json(out: Output) -> Value {
-    serde_json::from_slice(&ok(out).stdout).unwrap()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn up(dir: &Path, port: u16) -> Server {
-    let mut cmd = mca(dir);
-    cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--demo-listen", &format!("127.0.0.1:{}", free_port())])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let server = Server(cmd.spawn().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
-}
-
-fn png(path: &Path, w: u32, h: u32, rgba: [u8; 4]) {
-    let file = std::fs::File::create(path).unwrap();
-    let mut enc = png::Encoder::new(file, w, h);
-    enc.set_color(png::ColorType::Rgba);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut writer = enc.write_header().unwrap();
-    let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
-    writer.write_image_data(&data).unwrap();
-}
 
 #[test]
 fn apply_review_crash_in_issuance_restart_sign_decrypt() {
     let dir = temp_dir("certificates");
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let mut server = up(&dir, port);
+    let mut server = up(&dir, port, free_port());
     let phone = |args: &[&str]| {
         mca(&dir)
             .args(["phone", "--dir", "phone", "--server", &url])
@@ -179,7 +99,7 @@ fn apply_review_crash_in_issuance_restart_sign_decrypt() {
         .unwrap();
     server.0.wait().unwrap();
     drop(server);
-    let _server = up(&dir, port);
+    let _server = up(&dir, port, free_port());
 
     // The restart completed the issuance before taking requests…
     let certs = json(phone(&["certificates"]));

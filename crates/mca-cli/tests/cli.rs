@@ -2,44 +2,11 @@
 //! `phone login` against it, `audit verify`, graceful shutdown on SIGTERM,
 //! and bad input (non-zero exit, one-line reason on stderr).
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod support;
 
-const MCA: &str = env!("CARGO_BIN_EXE_mca");
+use std::process::{Command, Output, Stdio};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mca-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// `mca` with a clean `MCA_…` environment, in `dir`.
-fn mca(dir: &Path) -> Command {
-    let mut cmd = Command::new(MCA);
-    cmd.current_dir(dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("MCA_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
+use support::*;
 
 /// Non-zero exit and exactly one line on stderr containing `reason`.
 fn assert_fails_with(out: &Output, reason: &str) {
@@ -106,15 +73,6 @@ fn migrate_twice_and_bad_configuration() {
     assert_fails_with(&out, "missing.toml");
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts `cmd` (a server listening on `port`) and waits until it listens.
 fn start(mut cmd: Command, port: u16) -> Server {
     let server = Server(cmd.spawn().unwrap());
@@ -134,22 +92,6 @@ fn terminate(server: &mut Server) {
     );
     let status = server.0.wait().unwrap();
     assert!(status.success(), "{status:?}");
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

@@ -7,84 +7,17 @@
 //! K2+K3 sealed and enveloped bid, K4 upload receipt, L1 hall login, L2
 //! opening the bid in the window; and a refusal.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
+
+use support::*;
 
 use serde_json::Value;
 
-const MCA: &str = env!("CARGO_BIN_EXE_mca");
 const NUMBER: &str = "13500135000";
 const PIN: &str = "778899";
 const BID: &str = "投标报价：人民币玖拾捌万元整；工期：150日历天。";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mca-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn mca(dir: &Path) -> Command {
-    let mut cmd = Command::new(MCA);
-    cmd.current_dir(dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("MCA_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn json(out: Output) -> Value {
-    serde_json::from_slice(&ok(out).stdout).unwrap()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn png(path: &Path, w: u32, h: u32, rgba: [u8; 4]) {
-    let file = std::fs::File::create(path).unwrap();
-    let mut enc = png::Encoder::new(file, w, h);
-    enc.set_color(png::ColorType::Rgba);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut writer = enc.write_header().unwrap();
-    let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
-    writer.write_image_data(&data).unwrap();
-}
 
 /// A browser: one cookie, redirects followed.
 struct Browser {
@@ -143,14 +76,7 @@ fn every_demo_flow_with_the_command_line_phone() {
     let dir = temp_dir("demo");
     let (port, demo_port) = (free_port(), free_port());
     let url = format!("http://127.0.0.1:{port}");
-    let mut cmd = mca(&dir);
-    cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--demo-listen", &format!("127.0.0.1:{demo_port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let _server = Server(cmd.spawn().unwrap());
-    wait_listening(port);
-    wait_listening(demo_port);
+    let _server = up(&dir, port, demo_port);
     let phone = |args: &[&str]| {
         mca(&dir)
             .args(["phone", "--dir", "phone", "--server", &url])

@@ -4,38 +4,15 @@
 //! refuses the relying party, and a wrong operator token is one line on
 //! stderr.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
+use std::process::{Output, Stdio};
+
+use support::*;
 
 use serde_json::Value;
 
-const MCA: &str = env!("CARGO_BIN_EXE_mca");
 const OPERATOR_TOKEN: &str = "cli-rp-operator-token";
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mca-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// `mca` with a clean `MCA_…` environment, in `dir`.
-fn mca(dir: &Path) -> Command {
-    let mut cmd = Command::new(MCA);
-    cmd.current_dir(dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("MCA_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn json_of(out: &Output) -> Value {
     assert!(
@@ -45,31 +22,6 @@ fn json_of(out: &Output) -> Value {
         text(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// A signed relying-party GET of a session that does not exist: 404 when

@@ -31,17 +31,6 @@ use crate::error::{ApiError, Problem};
 use crate::extract::Signed;
 use crate::state::AppState;
 
-/// Opens s1 sealed to the transport key for `context`; a value sealed for
-/// another step, key or session is refused like a bad proof.
-pub(crate) fn open_partial(
-    state: &AppState,
-    context: &str,
-    sealed: &Sealed,
-) -> Result<PartialSignature, ApiError> {
-    transport::open(&state.transport, context, sealed)
-        .map_err(|_| DomainError::BadKeyProof.into())
-}
-
 /// Seals a message to the phone's reply key.
 pub(crate) fn seal_reply<M: SealedMessage>(
     reply_key: &Point,
@@ -129,6 +118,31 @@ pub struct FinishRequest {
     /// secrets are sealed to it.
     #[schema(value_type = String)]
     pub reply_key: Point,
+}
+
+/// A finishing request opened: the signing session, the sealing context
+/// (the session id) and s1.
+pub(crate) struct Opened {
+    pub session: SigningSessionId,
+    pub context: String,
+    pub partial: PartialSignature,
+}
+
+impl FinishRequest {
+    /// Parses the session and opens s1 sealed to the transport key for
+    /// it; a value sealed for another step, key or session is refused
+    /// like a bad proof.
+    pub(crate) fn open(&self, state: &AppState) -> Result<Opened, ApiError> {
+        let session: SigningSessionId = body_id(&self.session_id, "session_id")?;
+        let context = session.to_string();
+        let partial = transport::open(&state.transport, &context, &self.partial)
+            .map_err(|_| ApiError::from(DomainError::BadKeyProof))?;
+        Ok(Opened {
+            session,
+            context,
+            partial,
+        })
+    }
 }
 
 /// The share refresh ρ, sealed to the reply key (§6).
@@ -250,10 +264,6 @@ pub struct RekeyRequest {
     pub recovery_order_id: Option<String>,
 }
 
-fn session_id(text: &str) -> Result<SigningSessionId, ApiError> {
-    body_id(text, "session_id")
-}
-
 fn code(text: &str) -> Result<SmsCode, ApiError> {
     Ok(SmsCode::parse(text)?)
 }
@@ -309,9 +319,11 @@ pub async fn prove_possession(
     req: Signed<FinishRequest>,
 ) -> Result<Json<RefreshView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
-    let session = session_id(&req.body.session_id)?;
-    let context = session.to_string();
-    let partial = open_partial(&state, &context, &req.body.partial)?;
+    let Opened {
+        session,
+        context,
+        partial,
+    } = req.body.open(&state)?;
     let refresh = state
         .certs
         .issuance
@@ -365,8 +377,15 @@ pub async fn begin_sign(
     if message.is_empty() || message.len() > 16 * 1024 {
         return Err(DomainError::InvalidInput("message").into());
     }
-    let begun = state.certs.keys.begin_sign(req.caller, key, &message).await?;
-    Ok((StatusCode::CREATED, Json(ChallengeView::new(&state, &begun))))
+    let begun = state
+        .certs
+        .keys
+        .begin_sign(req.caller, key, &message)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ChallengeView::new(&state, &begun)),
+    ))
 }
 
 /// Signing, step 2: the server finalizes and verifies; a wrong PIN is
@@ -381,9 +400,11 @@ pub async fn finish_sign(
     req: Signed<FinishRequest>,
 ) -> Result<Json<SignatureView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
-    let session = session_id(&req.body.session_id)?;
-    let context = session.to_string();
-    let partial = open_partial(&state, &context, &req.body.partial)?;
+    let Opened {
+        session,
+        context,
+        partial,
+    } = req.body.open(&state)?;
     let done = state
         .certs
         .keys
@@ -411,7 +432,10 @@ pub async fn begin_decrypt(
         .keys
         .begin_decrypt(req.caller, key, &req.body.blinded)
         .await?;
-    Ok((StatusCode::CREATED, Json(ChallengeView::new(&state, &begun))))
+    Ok((
+        StatusCode::CREATED,
+        Json(ChallengeView::new(&state, &begun)),
+    ))
 }
 
 /// Decryption, step 2: only with a verified signature on the
@@ -428,9 +452,11 @@ pub async fn finish_decrypt(
 ) -> Result<Json<DecryptedView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
     let finish = &req.body.finish;
-    let session = session_id(&finish.session_id)?;
-    let context = session.to_string();
-    let partial = open_partial(&state, &context, &finish.partial)?;
+    let Opened {
+        session,
+        context,
+        partial,
+    } = finish.open(&state)?;
     let (t2, refresh) = state
         .certs
         .keys
@@ -453,7 +479,10 @@ pub async fn begin_pin_change(
 ) -> Result<(StatusCode, Json<ChallengeView>), ApiError> {
     let key: SigningKeyId = path_id(&id)?;
     let begun = state.certs.keys.begin_pin_change(req.caller, key).await?;
-    Ok((StatusCode::CREATED, Json(ChallengeView::new(&state, &begun))))
+    Ok((
+        StatusCode::CREATED,
+        Json(ChallengeView::new(&state, &begun)),
+    ))
 }
 
 /// Change PIN, step 2: the old PIN proven by a server-verified signature
@@ -468,9 +497,11 @@ pub async fn finish_pin_change(
     req: Signed<FinishRequest>,
 ) -> Result<Json<RefreshView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
-    let session = session_id(&req.body.session_id)?;
-    let context = session.to_string();
-    let partial = open_partial(&state, &context, &req.body.partial)?;
+    let Opened {
+        session,
+        context,
+        partial,
+    } = req.body.open(&state)?;
     let refresh = state
         .certs
         .keys

@@ -15,11 +15,11 @@ use mca_crypto::twoparty::messages::BlindedPoint;
 use mca_domain::relying_parties::{
     AuthPurpose, RpSession, SessionContent, SignItemKind, Step, StepKind,
 };
-use mca_domain::{RpSessionId, SigningKeyId, SigningSessionId};
+use mca_domain::{RpSessionId, SigningKeyId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::keys::{ChallengeView, FinishRequest, open_partial, seal_reply};
+use super::keys::{ChallengeView, FinishRequest, Opened, seal_reply};
 use super::views::{body_id, hex_field, path_id};
 use crate::error::{ApiError, Problem};
 use crate::extract::Signed;
@@ -383,9 +383,11 @@ pub async fn finish_step(
     let id: RpSessionId = path_id(&id)?;
     let n = index(&n)?;
     let finish = &req.body.finish;
-    let session: SigningSessionId = body_id(&finish.session_id, "session_id")?;
-    let context = session.to_string();
-    let partial = open_partial(&state, &context, &finish.partial)?;
+    let Opened {
+        session,
+        context,
+        partial,
+    } = finish.open(&state)?;
     match &req.body.blinded {
         Some(t1) => {
             let (t2, refresh) = state
