@@ -19,12 +19,15 @@
 //!   every app request.
 //! - [`rp`]: relying-party messages: request and webhook MACs, animated QR
 //!   frames, and the bytes the phone signs for login and confirm sessions.
+//! - [`domain`]: the domain tags of every message Mobile CA signs and the
+//!   one test ([`domain::is_reserved`]) that keeps user-chosen bytes apart.
 //! - [`rand`]: the only source of randomness.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod device;
+pub mod domain;
 mod error;
 pub mod rand;
 pub mod rp;

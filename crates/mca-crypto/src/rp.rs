@@ -116,19 +116,17 @@ fn tagged(tag: &[u8], fields: &[&[u8]]) -> Vec<u8> {
 }
 
 /// Domain tag of a QR frame MAC.
-const QR_TAG: &[u8] = b"MCA-RP-QR-V1\0";
+const QR_TAG: &[u8] = crate::domain::RP_QR_TAG;
 /// Domain tag of the bytes signed for an auth (or cert) session.
-pub const AUTH_TAG: &[u8] = b"MCA-RP-AUTH-V1\0";
+pub const AUTH_TAG: &[u8] = crate::domain::RP_AUTH_TAG;
 /// Domain tag of the bytes signed for a confirm session.
-pub const CONFIRM_TAG: &[u8] = b"MCA-RP-CONFIRM-V1\0";
+pub const CONFIRM_TAG: &[u8] = crate::domain::RP_CONFIRM_TAG;
 
-/// Whether `data` begins like one of Mobile CA's own signed messages
-/// (every tag starts with `MCA-`). A relying party's raw data to sign must
-/// not: otherwise it could ask the user to "sign a document" whose bytes
-/// are another relying party's login challenge.
-pub fn is_reserved(data: &[u8]) -> bool {
-    data.starts_with(b"MCA-")
-}
+/// Whether `data` begins like one of Mobile CA's own signed messages: a
+/// relying party's raw data to sign must not, or it could ask the user to
+/// "sign a document" whose bytes are another relying party's login
+/// challenge. The same test as [`crate::domain::is_reserved`].
+pub use crate::domain::is_reserved;
 
 /// The exact bytes the phone signs for an auth session (scan-login, bind)
 /// or a cert session: `"MCA-RP-AUTH-V1\0"` then the relying party's id,

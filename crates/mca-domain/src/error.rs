@@ -168,6 +168,15 @@ pub enum DomainError {
     /// a second begin is refused).
     #[error("signing session outstanding")]
     SessionOutstanding,
+    /// The bytes to sign begin with one of Mobile CA's own domain tags
+    /// (`MCA-…`): signed here they could pass as a login, a receipt or a
+    /// decryption authorization.
+    #[error("message begins with a reserved domain tag")]
+    ReservedMessage,
+    /// The download was not finished in time and has been withdrawn (its
+    /// certificates revoked): start the download again.
+    #[error("download expired")]
+    DownloadExpired,
     /// A signature came from a copy of the phone's storage older than the
     /// last share refresh (§6): the key is now locked.
     #[error("stale clone detected")]
@@ -275,6 +284,8 @@ impl DomainError {
             KeyLocked => "key_locked",
             WrongPin { .. } => "wrong_pin",
             SessionOutstanding => "session_outstanding",
+            ReservedMessage => "reserved_message",
+            DownloadExpired => "download_expired",
             CloneDetected => "clone_detected",
             BadKeyProof => "bad_key_proof",
             CertificateRevoked => "certificate_revoked",
@@ -339,6 +350,8 @@ impl DomainError {
             KeyLocked => "证书密钥已锁定，请通过短信验证和实名认证解锁",
             WrongPin { .. } => "证书PIN码错误",
             SessionOutstanding => "该证书有正在进行的签名，请稍后再试",
+            ReservedMessage => "待签名内容以系统保留标识“MCA-”开头，不能签名",
+            DownloadExpired => "证书下载未完成，已签发的证书已作废，请重新下载证书",
             CloneDetected => "检测到证书密钥被复制使用，已锁定",
             BadKeyProof => "密钥证明无效",
             CertificateRevoked => "证书已吊销",
@@ -366,16 +379,13 @@ impl DomainError {
             InvalidPhone | InvalidIdNumber | InvalidCreditCode | WeakPassword | InvalidName
             | InvalidInput(_) | MalformedCode | NoCode | WrongCode | CodeExpired | CodeUsed
             | TooManyAttempts | InvalidDeviceKey | IdentityNotSubmitted | FaceNotStarted
-            | FaceFailed | FacePending | InvalidUpload(_) | PaymentFailed | BadKeyProof => {
-                ErrorKind::BadInput
-            }
+            | FaceFailed | FacePending | InvalidUpload(_) | PaymentFailed | BadKeyProof
+            | ReservedMessage => ErrorKind::BadInput,
             KeyLocked | WrongPin { .. } | CloneDetected | ReverificationRequired => {
                 ErrorKind::Forbidden
             }
-            ApplicationState | NotPaid | SessionOutstanding | CertificateRevoked
-            | CertificateExpired => {
-                ErrorKind::Conflict
-            }
+            ApplicationState | NotPaid | SessionOutstanding | DownloadExpired
+            | CertificateRevoked | CertificateExpired => ErrorKind::Conflict,
             WrongCredentials | Unauthenticated | WrongDevice | BadSignature | StaleRequest
             | Replay => ErrorKind::Unauthenticated,
             WrongPassword => ErrorKind::Forbidden,

@@ -406,12 +406,21 @@ impl Phone {
             .map_err(|e| PhoneError::State(format!("the envelope does not open: {e}")))
     }
 
-    /// Changes the PIN (I3): the old PIN proven by a server-verified
-    /// signature, then both shares re-masked here.
-    pub async fn change_pin(&self, key_id: &str, old_pin: &str, new_pin: &str) -> Result<(), PhoneError> {
+    /// Changes the PIN (I3): an SMS code of purpose `pin_change` and the
+    /// old PIN proven by a server-verified signature, then both shares
+    /// re-masked here.
+    pub async fn change_pin(
+        &self,
+        key_id: &str,
+        code: &str,
+        old_pin: &str,
+        new_pin: &str,
+    ) -> Result<(), PhoneError> {
         let mut key = self.state_dir().key(key_id)?;
         let path = format!("{APP}/me/keys/{key_id}/pin-change");
-        let begun = self.call(Method::POST, &path, None).await?;
+        let begun = self
+            .call(Method::POST, &path, Some(json!({ "code": code })))
+            .await?;
         let c = Challenge::from(&begun)?;
         self.finish(&mut key, &format!("{path}/finish"), old_pin, &c, None, None)
             .await?;

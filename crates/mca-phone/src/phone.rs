@@ -24,6 +24,8 @@ pub enum Purpose {
     ChangePhone,
     /// Certificate-key operations: unlock, forgotten PIN, recovery — I3, G1.
     CertificateKey,
+    /// Change a certificate key's PIN — I3.
+    PinChange,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Purpose::ResetPassword => "reset_password",
             Purpose::ChangePhone => "change_phone",
             Purpose::CertificateKey => "certificate_key",
+            Purpose::PinChange => "pin_change",
         }
     }
 }

@@ -1,10 +1,10 @@
 //! The certificate lifecycle at domain level on real storage with real
 //! crypto, the phone played in process: download (M6) → sign → decrypt an
 //! SM2 envelope → wrong PIN ×5 → locked → refused even with the right PIN
-//! → unlock (SMS + face) → sign again → change PIN (I3). Also: one
-//! outstanding signing session per key (across instances), the crash in
-//! issuance, and what the server stores not being enough to sign or
-//! decrypt.
+//! → unlock (SMS + face) → sign again → change PIN (SMS code + old PIN,
+//! I3). Also: one outstanding signing session per key, a new begin
+//! replacing it (across instances), the crash in issuance, and what the
+//! server stores not being enough to sign or decrypt.
 
 mod certs;
 mod support;
@@ -187,10 +187,47 @@ async fn download_sign_decrypt_lock_unlock_change_pin() {
             secret
         );
 
-        // I3 change PIN: a wrong old PIN is refused and counted; the right
-        // one is proven by a server-verified signature, then the phone
-        // re-masks.
-        let begun = c.keys.begin_pin_change(phone.caller(u), key).await.unwrap();
+        // I3 change PIN: an SMS code of its own purpose first. A wrong one
+        // (or one sent for another purpose) begins nothing and counts no
+        // PIN failure.
+        let pin_code = |clock: &ManualClock| {
+            clock.advance(120);
+            support::code_for(&svc, &dev, number, CodePurpose::PinChange)
+        };
+        // Past the SMS quotas' hour window (the unlock used codes).
+        clock.advance(3601);
+        let before = c.keys.key(u, key).await.unwrap();
+        let right = pin_code(&clock).await;
+        assert_eq!(
+            c.keys
+                .begin_pin_change(phone.caller(u), key, &support::wrong(&right))
+                .await
+                .unwrap_err()
+                .code(),
+            "wrong_code"
+        );
+        clock.advance(120);
+        let other_purpose = code(&svc, &dev, number).await;
+        assert!(
+            c.keys
+                .begin_pin_change(phone.caller(u), key, &other_purpose)
+                .await
+                .is_err()
+        );
+        let after = c.keys.key(u, key).await.unwrap();
+        assert_eq!(
+            (after.pin_failures, after.version, after.state),
+            (before.pin_failures, before.version, before.state),
+            "a refused code changes nothing"
+        );
+        // A wrong old PIN is refused and counted; the right one is proven
+        // by a server-verified signature, then the phone re-masks. Each
+        // attempt needs a fresh code: a code is used once.
+        let begun = c
+            .keys
+            .begin_pin_change(phone.caller(u), key, &pin_code(&clock).await)
+            .await
+            .unwrap();
         let partial = phone.partial("999999", &begun.challenge);
         assert_eq!(
             c.keys
@@ -200,7 +237,12 @@ async fn download_sign_decrypt_lock_unlock_change_pin() {
                 .code(),
             "wrong_pin"
         );
-        let begun = c.keys.begin_pin_change(phone.caller(u), key).await.unwrap();
+        assert_eq!(c.keys.key(u, key).await.unwrap().pin_failures, 1);
+        let begun = c
+            .keys
+            .begin_pin_change(phone.caller(u), key, &pin_code(&clock).await)
+            .await
+            .unwrap();
         let partial = phone.partial(PIN, &begun.challenge);
         let refresh = c
             .keys
@@ -271,7 +313,7 @@ async fn download_sign_decrypt_lock_unlock_change_pin() {
 }
 
 #[tokio::test]
-async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
+async fn a_new_begin_replaces_the_keys_outstanding_session_across_instances() {
     on_each_backend(|scratch| async move {
         let Story {
             clock,
@@ -293,66 +335,102 @@ async fn a_second_signing_session_on_one_key_is_refused_across_instances() {
         let cas2 = Arc::new(certs::authorities(&svc2).await);
         let c2 = certs::wire(second_db.store(), &svc2, &dev2, certs::payments(), cas2);
 
+        // The phone begins, vanishes, and begins again on the other
+        // instance: no five-minute wait, the first session is cancelled.
         let first = c
             .keys
             .begin_sign(phone.caller(u), key, b"first")
             .await
             .unwrap();
-        assert_eq!(
-            c2.keys
-                .begin_sign(phone.caller(u), key, b"second")
-                .await
-                .unwrap_err()
-                .code(),
-            "session_outstanding"
-        );
+        let second = c2
+            .keys
+            .begin_sign(phone.caller(u), key, b"second")
+            .await
+            .unwrap();
+        let stale = phone.partial(PIN, &first.challenge);
         assert_eq!(
             c.keys
-                .begin_sign(phone.caller(u), key, b"second")
+                .finish_sign(phone.caller(u), key, first.session_id, &stale)
                 .await
                 .unwrap_err()
                 .code(),
-            "session_outstanding"
+            "not_found",
+            "the cancelled session finishes nothing"
         );
-        // Both racing at once: exactly one wins.
-        let partial = phone.partial(PIN, &first.challenge);
-        let done = c2
+        // Refused cleanly: not a wrong PIN, nothing counted.
+        assert_eq!(c.keys.key(u, key).await.unwrap().pin_failures, 0);
+        let partial = phone.partial(PIN, &second.challenge);
+        let done = c
             .keys
-            .finish_sign(phone.caller(u), key, first.session_id, &partial)
+            .finish_sign(phone.caller(u), key, second.session_id, &partial)
             .await
             .unwrap();
         phone.refresh(&done.refresh);
+        phone
+            .public_key
+            .unwrap()
+            .verify(b"second", &done.signature)
+            .unwrap();
         // Finished once: the session is gone (w_s never reused).
         assert_eq!(
-            c.keys
-                .finish_sign(phone.caller(u), key, first.session_id, &partial)
+            c2.keys
+                .finish_sign(phone.caller(u), key, second.session_id, &partial)
                 .await
                 .unwrap_err()
                 .code(),
             "not_found"
         );
+        // Both racing at once: both begin, one session survives, so
+        // exactly one of them finishes.
         let (a, b) = tokio::join!(
             c.keys.begin_sign(phone.caller(u), key, b"a"),
             c2.keys.begin_sign(phone.caller(u), key, b"b")
         );
-        assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|x| **x).count(), 1);
-        // An abandoned session stops blocking after its lifetime.
-        clock.advance(mca_domain::certificates::keys::SESSION_TTL_SECS + 1);
-        let again = c2
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let (pa, pb) = (
+            phone.partial(PIN, &a.challenge),
+            phone.partial(PIN, &b.challenge),
+        );
+        let fa = c
             .keys
-            .begin_sign(phone.caller(u), key, b"later")
+            .finish_sign(phone.caller(u), key, a.session_id, &pa)
+            .await;
+        let fb = c2
+            .keys
+            .finish_sign(phone.caller(u), key, b.session_id, &pb)
+            .await;
+        assert_eq!([fa.is_ok(), fb.is_ok()].iter().filter(|x| **x).count(), 1);
+        let survivor = fa.or(fb).unwrap();
+        phone.refresh(&survivor.refresh);
+        // Another device of the same user cannot cancel the phone's session.
+        let kept = c
+            .keys
+            .begin_sign(phone.caller(u), key, b"kept")
             .await
             .unwrap();
-        let partial = phone.partial(PIN, &again.challenge);
+        let other = mca_domain::Caller {
+            user: u,
+            device: mca_domain::DeviceId::new(),
+        };
+        assert_eq!(
+            c2.keys
+                .begin_sign(other, key, b"intruder")
+                .await
+                .unwrap_err()
+                .code(),
+            "wrong_device"
+        );
+        clock.advance(1);
+        let partial = phone.partial(PIN, &kept.challenge);
         let done = c2
             .keys
-            .finish_sign(phone.caller(u), key, again.session_id, &partial)
+            .finish_sign(phone.caller(u), key, kept.session_id, &partial)
             .await
             .unwrap();
         phone
             .public_key
             .unwrap()
-            .verify(b"later", &done.signature)
+            .verify(b"kept", &done.signature)
             .unwrap();
         second_db.close().await;
     })
@@ -395,8 +473,10 @@ async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
         );
         drop(c); // the crash: nothing after the intents ran.
 
-        // Restart: a new instance on the same database resumes, twice at
-        // once (two instances starting) — one certificate per intent.
+        // Restart: a new instance on the same database. Its start-up sweep
+        // signs nothing (only the phone's step 3 does, and the download is
+        // recent); then the phone's step 3 reaches both instances at once
+        // (a retry behind a balancer) — one certificate per intent.
         let second_db = scratch.second_instance().await.unwrap();
         let (svc2, dev2) =
             Services::development(second_db.store(), certs::vault(), Arc::new(clock.clone()));
@@ -414,10 +494,21 @@ async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
             certs::payments(),
             cas.clone(),
         );
-        let (a, b) = tokio::join!(r1.issuance.resume(), r2.issuance.resume());
+        assert_eq!(r1.issuance.sweep_unfinished().await.unwrap(), 0);
+        assert!(
+            store
+                .certificates_of_application(app)
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing signed without the phone"
+        );
+        let (a, b) = tokio::join!(
+            r1.issuance.complete_download(u, app),
+            r2.issuance.complete_download(u, app)
+        );
         a.unwrap();
         b.unwrap();
-        assert_eq!(r1.issuance.resume().await.unwrap(), 0, "nothing left open");
         let issued = store.certificates_of_application(app).await.unwrap();
         assert_eq!(issued.len(), 2);
         let intents = store.intents_of_application(app).await.unwrap();
@@ -525,7 +616,15 @@ async fn an_intent_the_ca_can_no_longer_sign_is_rolled_back() {
         let replaced = Arc::new(certs::authorities(&svc).await);
         clock.set(certs::now());
         let restarted = certs::wire(scratch.db.store(), &svc, &dev, certs::payments(), replaced);
-        assert_eq!(restarted.issuance.resume().await.unwrap(), 2);
+        assert_eq!(
+            restarted
+                .issuance
+                .complete_download(u, app)
+                .await
+                .unwrap_err()
+                .code(),
+            "application_state"
+        );
         let store = scratch.db.store();
         let intents = store.intents_of_application(app).await.unwrap();
         assert!(intents.iter().all(|i| i.state == IntentState::Abandoned));

@@ -64,26 +64,8 @@ async fn reverify(
     (rev, code)
 }
 
-fn ocsp_status(issuing: &Certificate, serial: &[u8], der: &[u8]) -> ocsp::CertStatus {
-    let data = ocsp::verify_response(der, issuing.public_key()).unwrap();
-    let issuer = mca_pki::issue::Issuer::from_certificate(issuing, None, None);
-    let id = ocsp::cert_id(&issuer, serial).unwrap();
-    data.responses
-        .into_iter()
-        .find(|r| r.cert_id == id)
-        .unwrap()
-        .cert_status
-}
-
 async fn ask_ocsp(w: &World, issuing: &Certificate, serial: &[u8]) -> ocsp::CertStatus {
-    let issuer = mca_pki::issue::Issuer::from_certificate(issuing, None, None);
-    let req = ocsp::request(
-        vec![ocsp::cert_id(&issuer, serial).unwrap()],
-        Some(b"nonce-1"),
-    )
-    .unwrap();
-    let der = w.revocation.ocsp(&req).await.unwrap();
-    ocsp_status(issuing, serial, &der)
+    certs::ask_ocsp(&w.revocation, issuing, serial).await
 }
 
 #[tokio::test]

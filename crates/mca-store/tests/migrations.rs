@@ -50,8 +50,9 @@ fn files(set: &str) -> Vec<String> {
     names
 }
 
-/// Parses `CREATE TABLE name (col TYPE ..., ...)` statements: the column
-/// lines, skipping table constraints.
+/// Parses `CREATE TABLE name (col TYPE ..., ...)` statements (the column
+/// lines, skipping table constraints), `ALTER TABLE name ADD COLUMN col
+/// TYPE` and the names of `CREATE [UNIQUE] INDEX`.
 fn parse_set(set: &str) -> Schema {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
@@ -84,8 +85,22 @@ fn parse_set(set: &str) -> Schema {
                     .get_mut(t)
                     .unwrap()
                     .push((first.to_owned(), nullable, class(ty)));
-            } else if let Some(rest) = line.strip_prefix("CREATE INDEX ") {
+            } else if let Some(rest) = line
+                .strip_prefix("CREATE INDEX ")
+                .or_else(|| line.strip_prefix("CREATE UNIQUE INDEX "))
+            {
                 indexes.push(rest.split_whitespace().next().unwrap().to_owned());
+            } else if let Some(rest) = line.strip_prefix("ALTER TABLE ") {
+                // `ALTER TABLE t ADD COLUMN c TYPE [NOT NULL …];`
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                if let [table, "ADD", "COLUMN", column, ty, ..] = words.as_slice() {
+                    let upper = line.to_ascii_uppercase();
+                    schema.get_mut(*table).unwrap().push((
+                        (*column).to_owned(),
+                        !upper.contains("NOT NULL"),
+                        class(ty.trim_end_matches(';')),
+                    ));
+                }
             }
         }
     }

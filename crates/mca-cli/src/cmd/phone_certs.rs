@@ -112,7 +112,7 @@ pub enum CertCommand {
         #[arg(long)]
         pin: Option<String>,
     },
-    /// Change the certificate PIN (I3).
+    /// Change the certificate PIN (I3): the old PIN and an SMS code.
     ChangePin {
         /// Key id.
         #[arg(long)]
@@ -123,6 +123,8 @@ pub enum CertCommand {
         /// New PIN.
         #[arg(long)]
         new: String,
+        #[command(flatten)]
+        code: CodeArgs,
     },
     /// Unlock a key locked by 5 wrong PINs: SMS code + face check (§4).
     Unlock {
@@ -190,15 +192,22 @@ pub struct Choice {
     platform_id: Option<String>,
 }
 
-/// An SMS code and a fresh face check.
+/// An SMS code: given, fetched (development), or sent and typed in.
 #[derive(clap::Args)]
-pub struct Reverify {
+pub struct CodeArgs {
     /// The SMS code, if already received.
     #[arg(long)]
     code: Option<String>,
     /// Development servers only: fetch the code from /api/dev.
     #[arg(long)]
     dev_code: bool,
+}
+
+/// An SMS code and a fresh face check.
+#[derive(clap::Args)]
+pub struct Reverify {
+    #[command(flatten)]
+    code: CodeArgs,
     /// Development servers only: make the face check pass or fail.
     #[arg(long, value_parser = ["pass", "fail"])]
     dev_face: Option<String>,
@@ -250,10 +259,6 @@ async fn resolve(phone: &Phone, choice: &Choice) -> anyhow::Result<CertificateIn
 /// An SMS code (certificate-key purpose) and a passed face check: the
 /// reverification id and the code.
 async fn reverify(phone: &Phone, check: Reverify) -> anyhow::Result<(String, String)> {
-    let number = phone
-        .session()
-        .map(|s| s.phone.clone())
-        .context("not logged in: run `mca phone login` first")?;
     let reverification = match check.dev_face.as_deref() {
         Some(outcome) => phone.reverify(Some(outcome == "pass")).await?,
         None => {
@@ -262,19 +267,27 @@ async fn reverify(phone: &Phone, check: Reverify) -> anyhow::Result<(String, Str
             id
         }
     };
-    let code = match check.code {
-        Some(code) => code,
-        None => {
-            phone.send_code(&number, Purpose::CertificateKey).await?;
-            eprintln!("验证码已发送至 {number}");
-            if check.dev_code {
-                phone.dev_code(&number).await?
-            } else {
-                read_secret("验证码")?
-            }
-        }
-    };
+    let code = sms_code(phone, Purpose::CertificateKey, check.code).await?;
     Ok((reverification, code))
+}
+
+/// The SMS code for `purpose`: as given, or sent to the account's number
+/// and then fetched (development) or typed in.
+async fn sms_code(phone: &Phone, purpose: Purpose, args: CodeArgs) -> anyhow::Result<String> {
+    if let Some(code) = args.code {
+        return Ok(code);
+    }
+    let number = phone
+        .session()
+        .map(|s| s.phone.clone())
+        .context("not logged in: run `mca phone login` first")?;
+    phone.send_code(&number, purpose).await?;
+    eprintln!("验证码已发送至 {number}");
+    if args.dev_code {
+        Ok(phone.dev_code(&number).await?)
+    } else {
+        read_secret("验证码")
+    }
 }
 
 fn print_key(key: &mca_phone::StoredKey) -> anyhow::Result<()> {
@@ -377,8 +390,14 @@ pub async fn run(phone: &Phone, command: CertCommand) -> anyhow::Result<()> {
                 }
             }
         }
-        CertCommand::ChangePin { key, old, new } => {
-            phone.change_pin(&key, &old, &new).await?;
+        CertCommand::ChangePin {
+            key,
+            old,
+            new,
+            code,
+        } => {
+            let code = sms_code(phone, Purpose::PinChange, code).await?;
+            phone.change_pin(&key, &code, &old, &new).await?;
             println!("证书PIN码已修改");
         }
         CertCommand::Unlock { key, check } => {

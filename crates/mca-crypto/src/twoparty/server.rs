@@ -310,8 +310,12 @@ impl fmt::Debug for DecryptionShare {
 /// it binds the session and T1, so a signature for one request can open no
 /// other (§5).
 pub fn decryption_authorization(session_id: &[u8], request: &BlindedPoint) -> Vec<u8> {
-    let mut m = b"MCA-DECRYPT-AUTH-V1\0".to_vec();
-    m.extend_from_slice(&u16::try_from(session_id.len()).unwrap_or(u16::MAX).to_be_bytes());
+    let mut m = crate::domain::DECRYPT_AUTH_TAG.to_vec();
+    m.extend_from_slice(
+        &u16::try_from(session_id.len())
+            .unwrap_or(u16::MAX)
+            .to_be_bytes(),
+    );
     m.extend_from_slice(session_id);
     m.extend_from_slice(&sm3::sm3(&request.t1.to_sec1()));
     m

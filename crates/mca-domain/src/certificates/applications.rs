@@ -332,19 +332,46 @@ impl Applications {
 
     /// G1: pays the recovery fee (in fen) through the payment provider;
     /// the paid order is what `Issuance::start_rekey` asks for on a new
-    /// device.
+    /// device. Idempotent while the user has an open recovery order: a
+    /// paid one is returned again (not charged twice), a pending one (the
+    /// provider was unreachable, or the server stopped mid-charge) is
+    /// charged again under the same order id. Once it is used or declined
+    /// a new one can be made. One open order per user is kept by a unique
+    /// index, so this holds across instances.
     pub async fn pay_recovery(&self, user: UserId, amount_fen: i64) -> Result<Order> {
         self.identity.require_verified(user).await?;
         if !(0..=100_000_000).contains(&amount_fen) {
             return Err(DomainError::InvalidInput("amount_fen"));
         }
-        let mut order = self.order_for(user, RECOVERY_PURPOSE, amount_fen);
-        self.store.insert_order(&order).await?;
-        self.charge(&mut order).await?;
-        if order.state != OrderState::Paid {
-            return Err(DomainError::PaymentFailed);
+        // Two rounds at most: a concurrent request may close (use or fail)
+        // the open order between our insert and our read.
+        for _ in 0..2 {
+            let mut order = self.order_for(user, RECOVERY_PURPOSE, amount_fen);
+            if !self.store.insert_open_recovery_order(&order).await? {
+                match self.store.open_recovery_order(user).await? {
+                    Some(open) => order = open,
+                    None => continue,
+                }
+            }
+            if order.state == OrderState::Pending {
+                match self.charge(&mut order).await {
+                    // Settled by a concurrent request first: take its result.
+                    Err(DomainError::ApplicationState) => {
+                        order = self
+                            .store
+                            .order(order.id)
+                            .await?
+                            .ok_or(DomainError::NotFound("order"))?;
+                    }
+                    other => other?,
+                }
+            }
+            if order.state != OrderState::Paid {
+                return Err(DomainError::PaymentFailed);
+            }
+            return Ok(order);
         }
-        Ok(order)
+        Err(DomainError::Internal("recovery order contended"))
     }
 
     /// Charges a pending order through the provider and settles it

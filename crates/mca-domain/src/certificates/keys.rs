@@ -1,5 +1,5 @@
 //! Use of the two-party keys (PROTOCOL.md §2–§6): signing sessions with at
-//! most one outstanding per key, PIN failures counted by the server and the
+//! most one outstanding per key (a new begin replaces it), PIN failures counted by the server and the
 //! key locked after [`MAX_PIN_FAILURES`] in a row or at once on a stale
 //! clone, unlock by SMS and a fresh real-name (face) check, blinded
 //! decryption gated by a signature, and the PIN-change proof (I3).
@@ -154,8 +154,9 @@ impl Keys {
             .map(|_| ())
     }
 
-    /// Starts a session on `rec` for `message`. Refused while the key has
-    /// another outstanding session (§2), on any instance.
+    /// Starts a session on `rec` for `message`, cancelling the key's
+    /// outstanding one if any (§2): still at most one per key on every
+    /// instance, and a finish naming the cancelled session is "not found".
     pub(crate) async fn begin(
         &self,
         rec: &SigningKeyRecord,
@@ -191,16 +192,10 @@ impl Keys {
             created_at: now,
             expires_at: now.plus(SESSION_TTL_SECS),
         };
-        if !self.store.begin_signing_session(&record, now).await? {
-            self.log(
-                rec.user_id,
-                "sign_refused_outstanding",
-                rec.id,
-                purpose.as_str(),
-            )
-            .await?;
-            return Err(DomainError::SessionOutstanding);
-        }
+        // Only the key's device reaches here (`key_of`), so a new begin is
+        // always the same phone asking again: it replaces a session left
+        // open by a crash or a vanished phone instead of blocking the key.
+        self.store.replace_signing_session(&record).await?;
         self.log(rec.user_id, "sign_begun", rec.id, purpose.as_str())
             .await?;
         Ok(SignBegun {
@@ -314,13 +309,19 @@ impl Keys {
     }
 
     /// §2 step 1 for the app: a session on `message` (the exact bytes the
-    /// phone shows and signs).
+    /// phone shows and signs). Bytes beginning with a reserved domain tag
+    /// are refused before anything is stored: the protocol's own messages
+    /// (logins, receipts, decryption authorizations, PIN checks) are signed
+    /// only through their own steps.
     pub async fn begin_sign(
         &self,
         caller: Caller,
         key: SigningKeyId,
         message: &[u8],
     ) -> Result<SignBegun> {
+        if mca_crypto::domain::is_reserved(message) {
+            return Err(DomainError::ReservedMessage);
+        }
         let rec = self.active_key(caller, key).await?;
         self.begin(&rec, SessionPurpose::Sign, SigningSessionId::new(), message)
             .await
@@ -393,12 +394,31 @@ impl Keys {
         Ok((t2, signed.refresh))
     }
 
-    /// I3 change PIN, step 1: a server challenge to sign with the old PIN.
-    pub async fn begin_pin_change(&self, caller: Caller, key: SigningKeyId) -> Result<SignBegun> {
+    /// I3 change PIN, step 1: an SMS code of purpose
+    /// [`CodePurpose::PinChange`] (used once, five tries), then a server
+    /// challenge to sign with the old PIN. The key is checked before the
+    /// code is spent; a wrong code is a code failure, never a PIN failure,
+    /// and begins nothing.
+    pub async fn begin_pin_change(
+        &self,
+        caller: Caller,
+        key: SigningKeyId,
+        code: &SmsCode,
+    ) -> Result<SignBegun> {
         let rec = self.active_key(caller, key).await?;
+        match rec.state {
+            KeyState::Active => {}
+            KeyState::Locked => return Err(DomainError::KeyLocked),
+            _ => return Err(DomainError::NotFound("signing key")),
+        }
+        let phone = self.phone_of(caller.user).await?;
+        self.accounts
+            .verify_code(&phone, CodePurpose::PinChange, code)
+            .await?;
         let nonce: [u8; 16] =
             mca_crypto::rand::bytes().map_err(|_| DomainError::Internal("random source"))?;
-        let mut message = format!("MCA-PIN-CHANGE-V1\0{key}\0").into_bytes();
+        let mut message = mca_crypto::domain::PIN_CHANGE_TAG.to_vec();
+        message.extend_from_slice(format!("{key}\0").as_bytes());
         message.extend_from_slice(&nonce);
         self.begin(
             &rec,
@@ -451,6 +471,15 @@ impl Keys {
         Ok((r.id, session))
     }
 
+    async fn phone_of(&self, user: UserId) -> Result<crate::Phone> {
+        Ok(self
+            .store
+            .user(user)
+            .await?
+            .ok_or(DomainError::NotFound("user"))?
+            .phone)
+    }
+
     /// Checks an SMS code (purpose [`CodePurpose::CertificateKey`]) and a
     /// passed re-verification, using both up.
     pub(crate) async fn reverified(
@@ -459,12 +488,7 @@ impl Keys {
         reverification: ReverificationId,
         code: &SmsCode,
     ) -> Result<()> {
-        let phone = self
-            .store
-            .user(user)
-            .await?
-            .ok_or(DomainError::NotFound("user"))?
-            .phone;
+        let phone = self.phone_of(user).await?;
         self.accounts
             .verify_code(&phone, CodePurpose::CertificateKey, code)
             .await?;

@@ -37,7 +37,7 @@ pub mod verification;
 
 pub use applications::{Applications, CertificateInfo, Uploads};
 pub use authorities::Authorities;
-pub use issuance::{DownloadStarted, Downloaded, Issuance};
+pub use issuance::{DownloadStarted, Downloaded, Issuance, UNFINISHED_DOWNLOAD_SECS};
 pub use keys::{Keys, SignBegun, SignFinished};
 pub use reminders::Reminders;
 pub use review::{PendingApplication, Review, ReviewerView};
@@ -110,6 +110,7 @@ impl Certificates {
                 services.identity.clone(),
                 keys.clone(),
                 cas.clone(),
+                services.messages.clone(),
             ),
             revocation: Revocation::new(store.clone(), clock.clone(), audit, cas.clone()),
             verification: Verification::new(store.clone(), clock.clone(), cas),

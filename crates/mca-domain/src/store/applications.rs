@@ -205,6 +205,13 @@ pub trait ApplicationStore: Send + Sync {
     async fn insert_order(&self, o: &Order) -> StoreResult<()>;
     /// The order with this id.
     async fn order(&self, id: OrderId) -> StoreResult<Option<Order>>;
+    /// Stores a pending recovery order as the user's one open recovery
+    /// order, guarded by a unique index (so across instances); `false`
+    /// (nothing written) if the user already has one open.
+    async fn insert_open_recovery_order(&self, o: &Order) -> StoreResult<bool>;
+    /// The user's open recovery order: pending or paid, not failed, not
+    /// used.
+    async fn open_recovery_order(&self, user: UserId) -> StoreResult<Option<Order>>;
     /// Settles a pending order (paid or failed) in one conditional
     /// `UPDATE`; `false` if it was not pending (settled elsewhere first).
     async fn settle_order(&self, o: &Order) -> StoreResult<bool>;

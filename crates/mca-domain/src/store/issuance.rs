@@ -22,7 +22,9 @@ stored_enum!(
         Intended => "intended",
         /// The certificate row exists.
         Issued => "issued",
-        /// Rolled back: nothing was or ever will be issued under it.
+        /// Rolled back or withdrawn: nothing live is or ever will be issued
+        /// under it (a certificate issued before a download was withdrawn
+        /// is revoked).
         Abandoned => "abandoned",
     }
 );
@@ -117,6 +119,9 @@ pub trait IssuanceStore: Send + Sync {
     async fn complete_intent(&self, cert: &CertificateRecord, at: Timestamp) -> StoreResult<bool>;
     /// `Intended` → `Abandoned`; `false` if it was not intended.
     async fn abandon_intent(&self, id: IntentId, at: Timestamp) -> StoreResult<bool>;
+    /// `Intended` or `Issued` → `Abandoned` (a download withdrawn: its
+    /// certificate, if any, is revoked next); `false` if it was abandoned.
+    async fn withdraw_intent(&self, id: IntentId, at: Timestamp) -> StoreResult<bool>;
 
     /// The certificate with this id.
     async fn certificate(&self, id: CertificateId) -> StoreResult<Option<CertificateRecord>>;

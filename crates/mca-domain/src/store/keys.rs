@@ -188,6 +188,12 @@ pub trait KeyStore: Send + Sync {
     async fn signing_key(&self, id: SigningKeyId) -> StoreResult<Option<SigningKeyRecord>>;
     /// The user's signing keys, oldest first.
     async fn signing_keys_of(&self, user: UserId) -> StoreResult<Vec<SigningKeyRecord>>;
+    /// Keys still `Pending` (download unfinished) created before `at`,
+    /// oldest first.
+    async fn pending_keys_created_before(
+        &self,
+        at: Timestamp,
+    ) -> StoreResult<Vec<SigningKeyRecord>>;
     /// Stores a new sealed share (and resets the PIN-failure counter) only
     /// if the stored version is still `k.version − 1`; `false` if another
     /// request updated it first.
@@ -236,15 +242,11 @@ pub trait KeyStore: Send + Sync {
     /// Marks every share authorized by this signing key lost; how many.
     async fn mark_shares_lost(&self, signing_key: SigningKeyId) -> StoreResult<u64>;
 
-    /// Starts a session: first deletes this key's session if it expired
-    /// before `now`, then inserts guarded by the primary key on `key_id`.
-    /// `false` if the key already has an outstanding session (on any
-    /// instance).
-    async fn begin_signing_session(
-        &self,
-        s: &SigningSessionRecord,
-        now: Timestamp,
-    ) -> StoreResult<bool>;
+    /// Starts a session, replacing the key's outstanding one if any (one
+    /// `INSERT … ON CONFLICT (key_id) DO UPDATE`): the primary key on
+    /// `key_id` keeps at most one session per key on every instance, and
+    /// the replaced session's id no longer finishes anything.
+    async fn replace_signing_session(&self, s: &SigningSessionRecord) -> StoreResult<()>;
     /// Deletes and returns the key's session if it has this id (one
     /// `DELETE … RETURNING`, so a session is finished at most once and w_s
     /// is never reused).

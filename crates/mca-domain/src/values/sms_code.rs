@@ -58,6 +58,8 @@ pub enum CodePurpose {
     ChangePhone,
     /// I3/G1/§4: unlock a certificate key, forgotten PIN, recovery.
     CertificateKey,
+    /// I3: change a certificate key's PIN (with the old PIN).
+    PinChange,
 }
 
 impl CodePurpose {
@@ -68,6 +70,7 @@ impl CodePurpose {
             CodePurpose::ResetPassword => "reset_password",
             CodePurpose::ChangePhone => "change_phone",
             CodePurpose::CertificateKey => "certificate_key",
+            CodePurpose::PinChange => "pin_change",
         }
     }
 
@@ -78,6 +81,7 @@ impl CodePurpose {
             Self::ResetPassword,
             Self::ChangePhone,
             Self::CertificateKey,
+            Self::PinChange,
         ]
             .into_iter()
             .find(|p| p.as_str() == s)

@@ -25,6 +25,8 @@ pub enum Purpose {
     /// Certificate-key operations: unlock, forgotten PIN, recovery (I3,
     /// G1); sent to the account's number.
     CertificateKey,
+    /// Change a certificate key's PIN (I3); sent to the account's number.
+    PinChange,
 }
 
 impl From<Purpose> for CodePurpose {
@@ -34,6 +36,7 @@ impl From<Purpose> for CodePurpose {
             Purpose::ResetPassword => CodePurpose::ResetPassword,
             Purpose::ChangePhone => CodePurpose::ChangePhone,
             Purpose::CertificateKey => CodePurpose::CertificateKey,
+            Purpose::PinChange => CodePurpose::PinChange,
         }
     }
 }

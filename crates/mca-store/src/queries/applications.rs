@@ -164,9 +164,46 @@ macro_rules! impl_application_store {
                     .transpose()
             }
 
-            async fn settle_order(&self, o: &Order) -> StoreResult<bool> {
+            async fn insert_open_recovery_order(&self, o: &Order) -> StoreResult<bool> {
                 let r = sqlx::query(
-                    "UPDATE orders SET state = $1, provider_ref = $2, failure = $3, paid_at = $4 \
+                    "INSERT INTO orders (id, user_id, purpose, amount_fen, state, provider, \
+                     provider_ref, failure, created_at, paid_at, open_recovery_of) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $2) \
+                     ON CONFLICT (open_recovery_of) DO NOTHING",
+                )
+                .bind(o.id.to_string())
+                .bind(o.user_id.to_string())
+                .bind(&o.purpose)
+                .bind(o.amount_fen)
+                .bind(o.state.as_str())
+                .bind(&o.provider)
+                .bind(o.provider_ref.as_deref())
+                .bind(o.failure.as_deref())
+                .bind(o.created_at.0)
+                .bind(o.paid_at.map(|t| t.0))
+                .execute(&self.pool)
+                .await
+                .map_err(db("insert recovery order"))?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn open_recovery_order(&self, user: UserId) -> StoreResult<Option<Order>> {
+                sqlx::query("SELECT * FROM orders WHERE open_recovery_of = $1")
+                    .bind(user.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db("select open recovery order"))?
+                    .as_ref()
+                    .map(order_row)
+                    .transpose()
+            }
+
+            async fn settle_order(&self, o: &Order) -> StoreResult<bool> {
+                // A declined order is closed: the next payment attempt may
+                // open a new one.
+                let r = sqlx::query(
+                    "UPDATE orders SET state = $1, provider_ref = $2, failure = $3, paid_at = $4, \
+                     open_recovery_of = CASE WHEN $1 = 'failed' THEN NULL ELSE open_recovery_of END \
                      WHERE id = $5 AND state = 'pending'",
                 )
                 .bind(o.state.as_str())
@@ -181,7 +218,8 @@ macro_rules! impl_application_store {
             }
 
             async fn use_order(&self, id: OrderId) -> StoreResult<bool> {
-                let r = sqlx::query("UPDATE orders SET state = 'used' WHERE id = $1 AND state = 'paid'")
+                let r = sqlx::query("UPDATE orders SET state = 'used', open_recovery_of = NULL \
+                     WHERE id = $1 AND state = 'paid'",)
                     .bind(id.to_string())
                     .execute(&self.pool)
                     .await

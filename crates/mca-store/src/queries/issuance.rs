@@ -154,6 +154,19 @@ macro_rules! impl_issuance_store {
                 Ok(r.rows_affected() == 1)
             }
 
+            async fn withdraw_intent(&self, id: IntentId, at: Timestamp) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "UPDATE issuance_intents SET state = 'abandoned', completed_at = $1 \
+                     WHERE id = $2 AND state IN ('intended', 'issued')",
+                )
+                .bind(at.0)
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db("withdraw intent"))?;
+                Ok(r.rows_affected() == 1)
+            }
+
             async fn certificate(&self, id: CertificateId) -> StoreResult<Option<CertificateRecord>> {
                 sqlx::query("SELECT * FROM certificates WHERE id = $1")
                     .bind(id.to_string())

@@ -111,6 +111,23 @@ macro_rules! impl_key_store {
                     .collect()
             }
 
+            async fn pending_keys_created_before(
+                &self,
+                at: Timestamp,
+            ) -> StoreResult<Vec<SigningKeyRecord>> {
+                sqlx::query(
+                    "SELECT * FROM signing_keys WHERE state = 'pending' AND created_at < $1 \
+                     ORDER BY created_at, id",
+                )
+                .bind(at.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("select pending keys"))?
+                .iter()
+                .map(signing_key_row)
+                .collect()
+            }
+
             async fn update_signing_share(&self, k: &SigningKeyRecord) -> StoreResult<bool> {
                 let r = sqlx::query(
                     "UPDATE signing_keys SET sealed_share = $1, pin_failures = 0, version = $2, \
@@ -293,20 +310,12 @@ macro_rules! impl_key_store {
                 Ok(r.rows_affected())
             }
 
-            async fn begin_signing_session(
-                &self,
-                s: &SigningSessionRecord,
-                now: Timestamp,
-            ) -> StoreResult<bool> {
-                sqlx::query("DELETE FROM signing_sessions WHERE key_id = $1 AND expires_at < $2")
-                    .bind(s.key_id.to_string())
-                    .bind(now.0)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(db("expire signing session"))?;
-                let r = sqlx::query(
+            async fn replace_signing_session(&self, s: &SigningSessionRecord) -> StoreResult<()> {
+                sqlx::query(
                     "INSERT INTO signing_sessions (key_id, id, purpose, sealed, created_at, \
-                     expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id) DO NOTHING",
+                     expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id) DO UPDATE \
+                     SET id = excluded.id, purpose = excluded.purpose, sealed = excluded.sealed, \
+                     created_at = excluded.created_at, expires_at = excluded.expires_at",
                 )
                 .bind(s.key_id.to_string())
                 .bind(s.id.to_string())
@@ -316,8 +325,8 @@ macro_rules! impl_key_store {
                 .bind(s.expires_at.0)
                 .execute(&self.pool)
                 .await
-                .map_err(db("insert signing session"))?;
-                Ok(r.rows_affected() == 1)
+                .map_err(db("replace signing session"))?;
+                Ok(())
             }
 
             async fn take_signing_session(

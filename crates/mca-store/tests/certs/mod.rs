@@ -371,3 +371,23 @@ pub fn openssl_verifies(cert_der: &[u8], msg: &[u8], sig: &mca_crypto::sm2::Sign
     let _ = std::fs::remove_dir_all(&dir);
     out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
 }
+
+/// The OCSP status of `serial` as the responder answers it, its response
+/// verified under `issuing`.
+pub async fn ask_ocsp(
+    revocation: &mca_domain::certificates::Revocation,
+    issuing: &mca_pki::cert::Certificate,
+    serial: &[u8],
+) -> mca_pki::ocsp::CertStatus {
+    use mca_pki::ocsp;
+    let issuer = mca_pki::issue::Issuer::from_certificate(issuing, None, None);
+    let id = ocsp::cert_id(&issuer, serial).unwrap();
+    let req = ocsp::request(vec![id.clone()], Some(b"nonce-1")).unwrap();
+    let der = revocation.ocsp(&req).await.unwrap();
+    let data = ocsp::verify_response(&der, issuing.public_key()).unwrap();
+    data.responses
+        .into_iter()
+        .find(|r| r.cert_id == id)
+        .unwrap()
+        .cert_status
+}

@@ -10,38 +10,48 @@
 //!    anything is signed (boulder's issuance cycle).
 //! 3. [`Issuance::complete_download`]: each open intent is signed by the
 //!    issuing CA and its certificate row written in the transaction that
-//!    completes it; the encryption key is split afresh and the phone's
-//!    `ShareDelivery` returned (for the server to seal to the phone).
+//!    completes it; the pending key is activated; the encryption key is
+//!    split afresh and the phone's `ShareDelivery` returned (for the server
+//!    to seal to the phone).
 //!
-//! A crash anywhere leaves either an open intent, completed idempotently
-//! by [`Issuance::resume`] (or step 3 again), or nothing signed. Step 3
-//! may be repeated: each call re-splits the escrowed key, so a delivery
-//! lost in transit is replaced and the older split stops working.
+//! Only step 3, the phone's own call, signs: a crash after step 2 leaves
+//! open intents and nothing signed until the phone asks again. Step 3 may
+//! be repeated: each call re-splits the escrowed key, so a delivery lost in
+//! transit is replaced and the older split stops working. A download the
+//! phone never finishes (the server crashed after writing the certificates
+//! and the phone vanished, or the phone stopped after step 2) is settled by
+//! [`Issuance::sweep_unfinished`] once its key has been pending for
+//! [`UNFINISHED_DOWNLOAD_SECS`]: certificates revoked (cessationOfOperation),
+//! intents abandoned, key retired, the user told to download again (an
+//! approved application stays approved, so no new payment or review).
+
+mod intents;
+mod unfinished;
+
+pub use unfinished::UNFINISHED_DOWNLOAD_SECS;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use der::{DateTime, Decode, Encode};
+use der::DateTime;
 use mca_crypto::sm2::Point;
 use mca_crypto::twoparty::kmc::EncryptionKey;
 use mca_crypto::twoparty::messages::{KeygenRequest, KeygenResponse, ShareDelivery, ShareRefresh};
 use mca_crypto::twoparty::server::generate_signing_key;
-use mca_pki::cert::{Certificate, TbsCertificate};
-use mca_pki::issue::{self, Kind, Request};
-use mca_pki::profile::{Holder, Usage};
-use mca_pki::signer::{ToBeSigned, sign_with};
+use mca_pki::cert::Certificate;
+use mca_pki::profile::Holder;
+use mca_pki::signer::ToBeSigned;
 
 use super::Authorities;
 use super::keys::{Keys, SignBegun, bad_proof, share_aad};
+use crate::Messages;
 use crate::store::{
     Application, ApplicationState, CertUsage, CertificateRecord, DecryptionShareRecord,
-    EncryptionKeyRecord, IntentState, IssuanceIntent, KeyState, SessionPurpose, ShareState,
-    SigningKeyRecord, Store,
+    IntentState, KeyState, SessionPurpose, ShareState, SigningKeyRecord, Store,
 };
 use crate::{
-    ApplicationId, Audit, Caller, CertificateId, Clock, DecryptionShareId, DeviceId, DomainError,
-    EncryptionKeyId, Identity, IntentId, KeyVault, Result, SealedSecret, SigningKeyId,
-    SigningSessionId, Timestamp, UserId,
+    ApplicationId, Audit, Caller, Clock, DecryptionShareId, DeviceId, DomainError, EncryptionKeyId,
+    Identity, KeyVault, Result, SealedSecret, SigningKeyId, SigningSessionId, Timestamp, UserId,
 };
 
 /// What step 1 returns to the phone.
@@ -70,7 +80,7 @@ pub struct Downloaded {
     pub chain: Vec<Vec<u8>>,
 }
 
-fn escrow_aad(id: EncryptionKeyId) -> Vec<u8> {
+pub(super) fn escrow_aad(id: EncryptionKeyId) -> Vec<u8> {
     format!("escrow:{id}").into_bytes()
 }
 
@@ -79,26 +89,12 @@ pub(crate) fn der_time(t: Timestamp) -> Result<DateTime> {
         .map_err(|_| DomainError::Internal("clock"))
 }
 
-fn ts(t: DateTime) -> Timestamp {
+pub(super) fn ts(t: DateTime) -> Timestamp {
     Timestamp(t.unix_duration().as_secs() as i64)
 }
 
 pub(crate) fn pki(_: mca_pki::Error) -> DomainError {
     DomainError::Internal("certificate profile")
-}
-
-/// Whether the TBS's authorityKeyIdentifier names the issuer's current
-/// key: a TBS prepared under a CA key since replaced is not signed by the
-/// new one (`issue::lint` checks only that the extension is present).
-fn names_issuer_key(tbs: &TbsCertificate, issuer: &issue::Issuer) -> Result<()> {
-    let expected = mca_pki::profile::authority_key_id(&issuer.key).map_err(pki)?;
-    let found = tbs.extensions.as_deref().unwrap_or(&[]).contains(&expected);
-    if !found {
-        return Err(DomainError::Internal(
-            "intent prepared under another CA key",
-        ));
-    }
-    Ok(())
 }
 
 /// The issuance service.
@@ -111,10 +107,12 @@ pub struct Issuance {
     identity: Identity,
     keys: Keys,
     cas: Arc<Authorities>,
+    messages: Messages,
 }
 
 impl Issuance {
     /// The issuance service with the CA hierarchies it issues under.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Arc<dyn Store>,
         vault: Arc<KeyVault>,
@@ -123,6 +121,7 @@ impl Issuance {
         identity: Identity,
         keys: Keys,
         cas: Arc<Authorities>,
+        messages: Messages,
     ) -> Self {
         Self {
             store,
@@ -132,6 +131,7 @@ impl Issuance {
             identity,
             keys,
             cas,
+            messages,
         }
     }
 
@@ -393,217 +393,11 @@ impl Issuance {
         Ok(signed.refresh)
     }
 
-    /// The encryption certificate's intent, for the escrowed key of the
-    /// application (a no-op when it exists).
-    async fn intend_encryption(&self, app: &Application, holder: &Holder) -> Result<()> {
-        let enc = self.escrowed_key(app.user_id, app).await?;
-        let enc_public =
-            Point::from_sec1(&enc.public_key).map_err(|_| DomainError::Internal("stored key"))?;
-        self.intend(
-            app,
-            holder,
-            CertUsage::Encryption,
-            enc.id.to_string(),
-            &enc_public,
-        )
-        .await
-    }
-
-    /// The application's escrowed encryption key: its own (a re-key or a
-    /// repeated step), else the one of the certificate renewed or
-    /// re-applied for (D6/D8 keep it, so envelopes made for the old
-    /// encryption certificate still open), else a new one.
-    async fn escrowed_key(&self, user: UserId, app: &Application) -> Result<EncryptionKeyRecord> {
-        let mut sources = vec![app.id];
-        if let Some(prev) = app.previous_certificate_id
-            && let Some(c) = self.store.certificate(prev).await?
-            && c.user_id == user
-        {
-            sources.push(c.application_id);
-        }
-        for source in sources {
-            if let Some(k) = self
-                .store
-                .encryption_keys_of_application(source)
-                .await?
-                .into_iter()
-                .next()
-            {
-                return Ok(k);
-            }
-        }
-        let key = EncryptionKey::generate().map_err(|_| DomainError::Internal("random source"))?;
-        let id = EncryptionKeyId::new();
-        let sealed = self
-            .vault
-            .seal(&escrow_aad(id), key.to_secret_bytes().as_ref())?;
-        let rec = EncryptionKeyRecord {
-            id,
-            user_id: user,
-            application_id: app.id,
-            public_key: key.public_key().to_sec1().to_vec(),
-            sealed_escrow: sealed.as_bytes().to_vec(),
-            created_at: self.clock.now(),
-        };
-        self.store.insert_encryption_key(&rec).await?;
-        self.log(
-            user,
-            "encryption_key_escrowed",
-            format!("encryption-key:{id}"),
-            "",
-        )
-        .await?;
-        Ok(rec)
-    }
-
-    /// Stores the serial and TBS of a certificate to be issued, unless the
-    /// application already has a live intent for this key.
-    async fn intend(
-        &self,
-        app: &Application,
-        holder: &Holder,
-        usage: CertUsage,
-        key_id: String,
-        public_key: &Point,
-    ) -> Result<()> {
-        let existing = self.store.intents_of_application(app.id).await?;
-        if existing
-            .iter()
-            .any(|i| i.key_id == key_id && i.usage == usage && i.state != IntentState::Abandoned)
-        {
-            return Ok(());
-        }
-        let ca = self.cas.get(app.ca_id)?;
-        let request = Request {
-            holder: holder.clone(),
-            usage: match usage {
-                CertUsage::Signing => Usage::Signing,
-                _ => Usage::Encryption,
-            },
-            public_key: *public_key,
-            validity_days: app.years * 365,
-        };
-        let validated = issue::validate(request).map_err(pki)?;
-        let tbs = issue::apply_profile(&validated, &ca.issuer(), der_time(self.clock.now())?)
-            .map_err(pki)?;
-        let intent = IssuanceIntent {
-            id: IntentId::new(),
-            application_id: app.id,
-            ca_id: app.ca_id,
-            usage,
-            key_id,
-            serial: tbs.serial_number.as_bytes().to_vec(),
-            tbs: tbs
-                .to_der()
-                .map_err(|_| DomainError::Internal("TBSCertificate"))?,
-            state: IntentState::Intended,
-            created_at: self.clock.now(),
-            completed_at: None,
-        };
-        self.store.insert_intent(&intent).await?;
-        self.log(
-            app.user_id,
-            "issuance_intended",
-            format!("intent:{}", intent.id),
-            &format!("{} serial {}", usage.as_str(), hex::encode(&intent.serial)),
-        )
-        .await
-    }
-
-    /// Signs an open intent's TBS with the issuing CA and stores the
-    /// certificate in the transaction that completes the intent. Completing
-    /// twice (two instances resuming) writes one certificate. An intent
-    /// whose TBS no longer passes the lint (e.g. the CA certificate
-    /// changed) is rolled back (abandoned): nothing was signed under it.
-    async fn complete(&self, intent: &IssuanceIntent) -> Result<()> {
-        let app = self
-            .store
-            .application(intent.application_id)
-            .await?
-            .ok_or(DomainError::NotFound("application"))?;
-        let ca = self.cas.get(intent.ca_id)?;
-        let usage = match intent.usage {
-            CertUsage::Signing => Usage::Signing,
-            _ => Usage::Encryption,
-        };
-        let prepared = TbsCertificate::from_der(&intent.tbs)
-            .map_err(|_| DomainError::Internal("stored TBS"))
-            .and_then(|tbs| {
-                names_issuer_key(&tbs, &ca.issuer())?;
-                issue::prepare(&tbs, Kind::EndEntity(usage), &ca.issuer()).map_err(pki)
-            });
-        let prepared = match prepared {
-            Ok(p) => p,
-            Err(e) => {
-                self.store
-                    .abandon_intent(intent.id, self.clock.now())
-                    .await?;
-                self.log(
-                    app.user_id,
-                    "issuance_abandoned",
-                    format!("intent:{}", intent.id),
-                    "",
-                )
-                .await?;
-                return Err(e);
-            }
-        };
-        let cert = sign_with(prepared, ca.issuing_signer()).map_err(pki)?;
-        let (not_before, not_after) = cert.validity();
-        let now = self.clock.now();
-        let record = CertificateRecord {
-            id: CertificateId::new(),
-            user_id: app.user_id,
-            application_id: app.id,
-            intent_id: intent.id,
-            ca_id: intent.ca_id,
-            usage: intent.usage,
-            key_id: intent.key_id.clone(),
-            serial: cert.serial().to_vec(),
-            der: cert.to_der().to_vec(),
-            not_before: ts(not_before),
-            not_after: ts(not_after),
-            revoked_at: None,
-            revocation_reason: None,
-            created_at: now,
-        };
-        if self.store.complete_intent(&record, now).await? {
-            self.log(
-                app.user_id,
-                "certificate_issued",
-                format!("certificate:{}", record.id),
-                &format!(
-                    "{} serial {}",
-                    intent.usage.as_str(),
-                    hex::encode(&record.serial)
-                ),
-            )
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// Completes every open intent (at server start, after a crash).
-    /// Returns how many were completed or rolled back.
-    pub async fn resume(&self) -> Result<usize> {
-        let open = self.store.open_intents().await?;
-        let n = open.len();
-        for intent in &open {
-            // A failed intent is abandoned inside; keep going with the rest.
-            if let Err(e) = self.complete(intent).await {
-                tracing::warn!(intent = %intent.id, error = %e, "open issuance intent not completed");
-            }
-        }
-        Ok(n)
-    }
-
-    /// Step 3: issues what the application's intents fix, activates the
-    /// signing key, and splits the encryption key for the phone. Repeatable.
-    pub async fn complete_download(
-        &self,
-        user: UserId,
-        application: ApplicationId,
-    ) -> Result<Downloaded> {
+    /// Step 3, first half: signs the application's open intents (adding
+    /// the encryption intent a crash inside step 2 left out). Only the
+    /// phone's step 3 calls it; public so that a test can stop a download
+    /// where a crash would.
+    pub async fn issue_intents(&self, user: UserId, application: ApplicationId) -> Result<()> {
         let app = self.application(user, application).await?;
         if !matches!(
             app.state,
@@ -617,8 +411,6 @@ impl Issuance {
                 .iter()
                 .any(|i| i.usage == usage && i.state != IntentState::Abandoned)
         };
-        // A crash inside step 2 after the signing intent: add the missing
-        // encryption intent now rather than leave the download stuck.
         if live(CertUsage::Signing) && !live(CertUsage::Encryption) {
             let holder = self.holder(user).await?;
             self.intend_encryption(&app, &holder).await?;
@@ -628,14 +420,37 @@ impl Issuance {
                 self.complete(&intent).await?;
             }
         }
+        Ok(())
+    }
+
+    /// Step 3: issues what the application's intents fix, activates the
+    /// signing key, and splits the encryption key for the phone. Repeatable.
+    /// Refused (`download_expired`) once [`Issuance::sweep_unfinished`] has
+    /// withdrawn the download: nothing is delivered for a retired key.
+    pub async fn complete_download(
+        &self,
+        user: UserId,
+        application: ApplicationId,
+    ) -> Result<Downloaded> {
+        self.issue_intents(user, application).await?;
+        let app = self.application(user, application).await?;
         let certs = self.store.certificates_of_application(app.id).await?;
+        // An approved application whose certificates are all revoked had
+        // its unfinished download withdrawn by the sweep.
+        let withdrawn = app.state == ApplicationState::Approved && !certs.is_empty();
         let latest = |usage| {
             certs
                 .iter()
                 .rev()
                 .find(|c| c.usage == usage && c.revoked_at.is_none())
                 .cloned()
-                .ok_or(DomainError::ApplicationState)
+                .ok_or_else(|| {
+                    if withdrawn {
+                        DomainError::DownloadExpired
+                    } else {
+                        DomainError::ApplicationState
+                    }
+                })
         };
         let signing = latest(CertUsage::Signing)?;
         let encryption = latest(CertUsage::Encryption)?;
@@ -644,9 +459,18 @@ impl Issuance {
             .parse()
             .map_err(|_| DomainError::Internal("stored key id"))?;
         let now = self.clock.now();
-        self.store
+        // Conditional: the sweep retires a stale pending key by the same
+        // kind of UPDATE, so exactly one of them wins.
+        if !self
+            .store
             .set_key_state(key_id, KeyState::Pending, KeyState::Active, now)
-            .await?;
+            .await?
+        {
+            let state = self.keys.key(user, key_id).await?.state;
+            if !matches!(state, KeyState::Active | KeyState::Locked) {
+                return Err(DomainError::DownloadExpired);
+            }
+        }
         self.retire_others(user, app.id, key_id).await?;
         if app.state == ApplicationState::Approved {
             let mut issued = app.clone();

@@ -1,0 +1,102 @@
+//! A user holding a downloaded certificate pair, for the tests of what is
+//! done with keys: register, verify, apply, pay, approved by a reviewer
+//! (operator and review APIs), downloaded over the air.
+
+use mca_phone::{CertificateInfo, Phone, StoredKey};
+use serde_json::{Value, json};
+
+use super::{OPERATOR_TOKEN, TestServer};
+
+/// A PNG of `w`×`h` pixels of one colour (passes the upload checks).
+pub fn png(w: u32, h: u32, rgba: [u8; 4]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().unwrap();
+        let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
+        writer.write_image_data(&data).unwrap();
+    }
+    out
+}
+
+/// ZJCA's 1-year option on the first platform of its province.
+pub async fn zjca(phone: &Phone) -> CertificateInfo {
+    let cat = phone.catalogue().await.unwrap();
+    let ca = cat["ca_organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["short_name"] == "ZJCA")
+        .unwrap();
+    let option = cat["validity_options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["ca_id"] == ca["id"] && v["years"] == 1)
+        .unwrap();
+    let platform = &cat["platforms"][0];
+    CertificateInfo {
+        province_id: platform["province_id"].as_str().unwrap().into(),
+        platform_id: platform["id"].as_str().unwrap().into(),
+        ca_id: ca["id"].as_str().unwrap().into(),
+        validity_option_id: option["id"].as_str().unwrap().into(),
+    }
+}
+
+/// A verified user `number` with an approved application: the phone and
+/// the application id. `server` must run with CAs
+/// ([`TestServer::start_with_cas`]).
+pub async fn approved(server: &TestServer, number: &str) -> (Phone, String) {
+    let phone = server.registered(number).await;
+    phone
+        .submit_identity("张三", "11010519491231002X")
+        .await
+        .unwrap();
+    phone.verify_face(Some(true)).await.unwrap();
+    let info = zjca(&phone).await;
+    let app = phone
+        .apply(&info, &png(600, 800, [240, 200, 240, 255]), None)
+        .await
+        .unwrap();
+    let app_id = app["id"].as_str().unwrap().to_owned();
+    phone.pay(&app_id).await.unwrap();
+    let http = server.http();
+    let username = format!("zjca-{number}");
+    let r = http
+        .post(format!("{}/api/operator/v1/reviewers", server.base))
+        .bearer_auth(OPERATOR_TOKEN)
+        .json(&json!({"ca_id": info.ca_id, "username": username, "display_name": "李审核", "password": "Review-2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let login: Value = http
+        .post(format!("{}/api/review/v1/sessions", server.base))
+        .json(&json!({"username": username, "password": "Review-2026"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = http
+        .post(format!(
+            "{}/api/review/v1/applications/{app_id}/approval",
+            server.base
+        ))
+        .bearer_auth(login["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    (phone, app_id)
+}
+
+/// [`approved`], then downloaded with `pin`: the phone and its key.
+pub async fn certified(server: &TestServer, number: &str, pin: &str) -> (Phone, StoredKey) {
+    let (phone, app_id) = approved(server, number).await;
+    let key = phone.download(&app_id, pin).await.unwrap();
+    (phone, key)
+}
