@@ -11,7 +11,7 @@
 //! application), so it answers exactly one step.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mca_crypto::seal::Sealed;
 use mca_crypto::sm2::Point;
@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 
 use super::views::{CertificateView, KeyView, OrderView, body_id, hex_field, path_id, pem};
 use crate::error::{ApiError, Problem};
-use crate::extract::Signed;
+use crate::extract::{AppPath, Signed};
 use crate::state::AppState;
 
 /// Seals a message to the phone's reply key.
@@ -292,7 +292,7 @@ pub async fn list(
         (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json")))]
 pub async fn start_download(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<DownloadRequest>,
 ) -> Result<(StatusCode, Json<DownloadStartedView>), ApiError> {
     let app: ApplicationId = path_id(&id)?;
@@ -315,7 +315,7 @@ pub async fn start_download(
         (status = 422, description = "The proof does not verify", body = Problem, content_type = "application/problem+json")))]
 pub async fn prove_possession(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<FinishRequest>,
 ) -> Result<Json<RefreshView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -343,7 +343,7 @@ pub async fn prove_possession(
         (status = 409, description = "Possession not proven yet", body = Problem, content_type = "application/problem+json")))]
 pub async fn complete_download(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<CompleteRequest>,
 ) -> Result<Json<DownloadedView>, ApiError> {
     let app: ApplicationId = path_id(&id)?;
@@ -369,7 +369,7 @@ pub async fn complete_download(
         (status = 403, description = "Key locked after 5 wrong PINs", body = Problem, content_type = "application/problem+json")))]
 pub async fn begin_sign(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<SignRequest>,
 ) -> Result<(StatusCode, Json<ChallengeView>), ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -396,7 +396,7 @@ pub async fn begin_sign(
         (status = 403, description = "Wrong PIN (counted; 5 in a row lock the key)", body = Problem, content_type = "application/problem+json")))]
 pub async fn finish_sign(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<FinishRequest>,
 ) -> Result<Json<SignatureView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -423,7 +423,7 @@ pub async fn finish_sign(
     responses((status = 201, body = ChallengeView)))]
 pub async fn begin_decrypt(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<DecryptRequest>,
 ) -> Result<(StatusCode, Json<ChallengeView>), ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -447,7 +447,7 @@ pub async fn begin_decrypt(
         (status = 403, description = "Wrong PIN (counted; 5 in a row lock the key)", body = Problem, content_type = "application/problem+json")))]
 pub async fn finish_decrypt(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<FinishDecryptRequest>,
 ) -> Result<Json<DecryptedView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -474,7 +474,7 @@ pub async fn finish_decrypt(
     responses((status = 201, body = ChallengeView)))]
 pub async fn begin_pin_change(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<()>,
 ) -> Result<(StatusCode, Json<ChallengeView>), ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -493,7 +493,7 @@ pub async fn begin_pin_change(
         (status = 403, description = "Wrong old PIN (counted)", body = Problem, content_type = "application/problem+json")))]
 pub async fn finish_pin_change(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<FinishRequest>,
 ) -> Result<Json<RefreshView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -543,7 +543,7 @@ pub async fn start_reverification(
         (status = 422, description = "Wrong code, face check not passed, or key not locked", body = Problem, content_type = "application/problem+json")))]
 pub async fn unlock(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<UnlockRequest>,
 ) -> Result<Json<KeyView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -570,7 +570,7 @@ pub async fn unlock(
         (status = 422, description = "Wrong code, face check not passed, or recovery not paid", body = Problem, content_type = "application/problem+json")))]
 pub async fn rekey(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<RekeyRequest>,
 ) -> Result<(StatusCode, Json<DownloadStartedView>), ApiError> {
     let old: SigningKeyId = path_id(&id)?;
