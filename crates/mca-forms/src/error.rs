@@ -253,4 +253,3 @@ mod tests {
         assert_eq!(Error::NegativeFee.upload_reason(), None);
     }
 }
-

@@ -114,11 +114,17 @@ fn type_of(doc: &str, schema: &Value) -> String {
     }
     let mut names: Vec<String> = match schema.get("type") {
         Some(Value::String(t)) => vec![t.clone()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         _ => vec![],
     };
     if let Some(i) = names.iter().position(|t| t == "array") {
-        let item = schema.get("items").map_or_else(String::new, |s| type_of(doc, s));
+        let item = schema
+            .get("items")
+            .map_or_else(String::new, |s| type_of(doc, s));
         names[i] = format!("数组&lt;{item}&gt;");
     }
     let mut text = if names.is_empty() {
@@ -126,7 +132,13 @@ fn type_of(doc: &str, schema: &Value) -> String {
     } else {
         names
             .iter()
-            .map(|n| if n.starts_with("数组") { n.clone() } else { esc(n) })
+            .map(|n| {
+                if n.starts_with("数组") {
+                    n.clone()
+                } else {
+                    esc(n)
+                }
+            })
             .collect::<Vec<_>>()
             .join(" | ")
     };
@@ -237,7 +249,11 @@ fn operation(out: &mut String, doc: &str, method: &str, path: &str, op: &Value) 
                 "cookie" => "Cookie",
                 other => other,
             };
-            let required = if p["required"].as_bool() == Some(true) { "是" } else { "否" };
+            let required = if p["required"].as_bool() == Some(true) {
+                "是"
+            } else {
+                "否"
+            };
             let _ = write!(
                 out,
                 "<tr><td><code>{}</code></td><td>{}</td><td>{required}</td><td>{}</td><td>{}</td></tr>",
@@ -310,7 +326,11 @@ fn schema_block(out: &mut String, doc: &str, name: &str, schema: &Value) {
                 "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(field),
                 type_of(doc, property),
-                if required.contains(&field.as_str()) { "是" } else { "否" },
+                if required.contains(&field.as_str()) {
+                    "是"
+                } else {
+                    "否"
+                },
                 esc(str_of(property, "description"))
             );
         }
@@ -335,7 +355,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]
@@ -350,7 +373,9 @@ mod tests {
             "string | null"
         );
         assert_eq!(
-            t(serde_json::json!({"type": "array", "items": {"type": "integer", "format": "int64"}})),
+            t(
+                serde_json::json!({"type": "array", "items": {"type": "integer", "format": "int64"}})
+            ),
             "数组&lt;integer (int64)&gt;"
         );
     }

@@ -313,7 +313,10 @@ mod tests {
         assert_eq!((p.status, p.code.as_str()), (413, "body_too_large"));
         // Successes and problems pass untouched.
         let ok = ensure_problem("fine".into_response()).await;
-        assert_eq!(ok.headers()[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        assert_eq!(
+            ok.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
         let problem = ensure_problem(ApiError::not_found().into_response()).await;
         assert_eq!(problem.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
     }

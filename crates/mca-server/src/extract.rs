@@ -165,7 +165,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedUpload<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        signed(req, state, state.max_upload_bytes).await.map(SignedUpload)
+        signed(req, state, state.max_upload_bytes)
+            .await
+            .map(SignedUpload)
     }
 }
 

@@ -106,11 +106,7 @@ impl Modify for RpSecurity {
 (HMAC-SM3 of the request, see the description)",
             ))),
         );
-        for header in [
-            "x-mca-rp-timestamp",
-            "x-mca-rp-nonce",
-            "x-mca-rp-signature",
-        ] {
+        for header in ["x-mca-rp-timestamp", "x-mca-rp-nonce", "x-mca-rp-signature"] {
             components.add_security_scheme(
                 header,
                 SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(header))),

@@ -126,11 +126,17 @@ async fn review_and_operator_apis_are_documented_and_served() {
         &["/api/review/v1/sessions"],
     )
     .await;
-    assert_eq!(serde_json::to_value(mca_server::review_openapi()).unwrap(), review);
+    assert_eq!(
+        serde_json::to_value(mca_server::review_openapi()).unwrap(),
+        review
+    );
 
     let operator = document(&server, "/api/operator/openapi.json").await;
     check(&server, &operator, OPERATOR, "operator", &[]).await;
-    assert_eq!(serde_json::to_value(mca_server::operator_openapi()).unwrap(), operator);
+    assert_eq!(
+        serde_json::to_value(mca_server::operator_openapi()).unwrap(),
+        operator
+    );
 
     // The documents are apart: no path is in two of them.
     let mut seen = BTreeSet::new();
@@ -158,7 +164,10 @@ async fn the_viewer_lists_every_path_of_every_document() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
     assert!(!csp.contains("unsafe"), "{csp}");
     assert!(!csp.contains("http"), "no other origin: {csp}");
@@ -178,10 +187,12 @@ async fn the_viewer_lists_every_path_of_every_document() {
         assert!(page.contains(&format!("href=\"{url}\"")), "{url}");
         let doc = document(&server, url).await;
         for (method, path) in operations(&doc) {
-            let shown = format!(
-                "<span class=\"method {method}\">{method}</span> <code>{path}</code>"
+            let shown =
+                format!("<span class=\"method {method}\">{method}</span> <code>{path}</code>");
+            assert!(
+                page.contains(&shown),
+                "{method} {path} of {url} is not shown"
             );
-            assert!(page.contains(&shown), "{method} {path} of {url} is not shown");
         }
         for schema in doc["components"]["schemas"].as_object().unwrap().keys() {
             assert!(
@@ -191,7 +202,14 @@ async fn the_viewer_lists_every_path_of_every_document() {
         }
     }
     // Parameters, bodies and responses are rendered, not just paths.
-    for part in ["参数", "请求体", "响应", "数据结构", "<code>wait</code>", "查询"] {
+    for part in [
+        "参数",
+        "请求体",
+        "响应",
+        "数据结构",
+        "<code>wait</code>",
+        "查询",
+    ] {
         assert!(page.contains(part), "{part}");
     }
 

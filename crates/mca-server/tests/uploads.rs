@@ -61,7 +61,10 @@ async fn each_refusal_says_why() {
     let scratch = Scratch::sqlite().await.unwrap();
     let server = TestServer::start_with_cas(&scratch.db).await;
     let phone = server.registered("13800138000").await;
-    phone.submit_identity("张三", "11010519491231002X").await.unwrap();
+    phone
+        .submit_identity("张三", "11010519491231002X")
+        .await
+        .unwrap();
     phone.verify_face(Some(true)).await.unwrap();
     let info = info(&phone).await;
     let photo = png(600, 800, [240, 200, 240, 255]);

@@ -115,13 +115,21 @@ async fn pictures(
                     "暂不支持生成签名，请上传手写签名",
                 )
             })?;
-            state.certs.applications.signature_from_name(user, font).await?
+            state
+                .certs
+                .applications
+                .signature_from_name(user, font)
+                .await?
         }
     };
     Ok((photo, signature))
 }
 
-async fn view(state: &AppState, user: UserId, id: ApplicationId) -> Result<ApplicationView, ApiError> {
+async fn view(
+    state: &AppState,
+    user: UserId,
+    id: ApplicationId,
+) -> Result<ApplicationView, ApiError> {
     let app = state.certs.applications.get(user, id).await?;
     let order = state.certs.applications.order(user, id).await.ok();
     Ok(ApplicationView::new(&app, order.as_ref()))

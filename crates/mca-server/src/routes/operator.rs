@@ -155,7 +155,10 @@ async fn register_relying_party(
     let platform_id = req
         .platform_id
         .as_deref()
-        .map(|p| p.parse().map_err(|_| DomainError::InvalidInput("platform_id")))
+        .map(|p| {
+            p.parse()
+                .map_err(|_| DomainError::InvalidInput("platform_id"))
+        })
         .transpose()?;
     let allowed_operations = req
         .operations
@@ -296,7 +299,11 @@ async fn revoke_certificate(
     let id = id.parse().map_err(|_| ApiError::not_found())?;
     let reason = mca_domain::store::RevocationReason::parse(&req.reason)
         .ok_or(mca_domain::DomainError::InvalidInput("reason"))?;
-    state.certs.revocation.revoke("operator", id, reason).await?;
+    state
+        .certs
+        .revocation
+        .revoke("operator", id, reason)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -95,5 +95,8 @@ pub async fn chain(
     let ca = ca_by_short_name(&state, &short).await?;
     let hierarchy = state.certs.issuance.hierarchy(ca)?;
     let pem: String = hierarchy.chain().iter().map(|c| c.to_pem()).collect();
-    Ok(([(header::CONTENT_TYPE, "application/pem-certificate-chain")], pem))
+    Ok((
+        [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+        pem,
+    ))
 }

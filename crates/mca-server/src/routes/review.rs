@@ -5,10 +5,10 @@
 //! A login answers a bearer token sealed by the key vault (8 hours; see
 //! `Review::issue_token`); every other request carries it.
 
+use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::Json;
 use axum::response::IntoResponse;
 use mca_domain::certificates::{PendingApplication, ReviewerView};
 use mca_domain::{ApplicationId, Password};
@@ -98,8 +98,8 @@ async fn login(
     State(state): State<AppState>,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<(StatusCode, Json<LoginView>), ApiError> {
-    let password = Password::parse(&req.password)
-        .map_err(|_| mca_domain::DomainError::WrongCredentials)?;
+    let password =
+        Password::parse(&req.password).map_err(|_| mca_domain::DomainError::WrongCredentials)?;
     let reviewer = state.certs.review.login(&req.username, &password).await?;
     let token = state.certs.review.issue_token(&reviewer)?;
     Ok((
@@ -169,7 +169,11 @@ async fn pending(
     Ok(Json(pending.iter().map(ReviewItem::from).collect()))
 }
 
-async fn load(state: &AppState, r: &ReviewerView, id: &str) -> Result<PendingApplication, ApiError> {
+async fn load(
+    state: &AppState,
+    r: &ReviewerView,
+    id: &str,
+) -> Result<PendingApplication, ApiError> {
     let id: ApplicationId = path_id(id)?;
     Ok(state.certs.review.application(r.id, id).await?)
 }

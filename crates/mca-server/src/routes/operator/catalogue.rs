@@ -19,7 +19,9 @@ use utoipa_axum::routes;
 use super::Operator;
 use crate::error::{ApiError, Problem};
 use crate::extract::{AppJson, AppPath};
-use crate::routes::catalogue::{CaView, CatalogueResponse, PlatformView, ProvinceView, ValidityView};
+use crate::routes::catalogue::{
+    CaView, CatalogueResponse, PlatformView, ProvinceView, ValidityView,
+};
 use crate::state::AppState;
 
 /// The catalogue routes of the operator API.
