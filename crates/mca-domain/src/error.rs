@@ -141,9 +141,15 @@ pub enum DomainError {
     /// A catalogue entry with the same natural key exists.
     #[error("already exists")]
     AlreadyExists,
-    /// An uploaded picture fails its checks (which upload).
-    #[error("invalid upload: {0}")]
-    InvalidUpload(&'static str),
+    /// An uploaded picture fails its checks: which upload (the request
+    /// field) and why (size, format, pixels, corrupt, blank).
+    #[error("invalid upload {field}: {error}")]
+    InvalidUpload {
+        /// The request field, e.g. `form_photo`.
+        field: &'static str,
+        /// What its check found; its message says why, with the limits.
+        error: mca_forms::Error,
+    },
     /// The application is not in a state that allows this step.
     #[error("application state does not allow this")]
     ApplicationState,
@@ -277,7 +283,7 @@ impl DomainError {
             NotFound(_) => "not_found",
             InUse => "in_use",
             AlreadyExists => "already_exists",
-            InvalidUpload(_) => "invalid_upload",
+            InvalidUpload { .. } => "invalid_upload",
             ApplicationState => "application_state",
             PaymentFailed => "payment_failed",
             NotPaid => "not_paid",
@@ -343,7 +349,7 @@ impl DomainError {
             NotFound(_) => "未找到",
             InUse => "存在关联数据，无法删除",
             AlreadyExists => "已存在",
-            InvalidUpload(_) => "上传的图片不符合要求",
+            InvalidUpload { .. } => "上传的图片不符合要求",
             ApplicationState => "申请当前状态不允许此操作",
             PaymentFailed => "支付失败",
             NotPaid => "订单尚未支付",
@@ -379,7 +385,7 @@ impl DomainError {
             InvalidPhone | InvalidIdNumber | InvalidCreditCode | WeakPassword | InvalidName
             | InvalidInput(_) | MalformedCode | NoCode | WrongCode | CodeExpired | CodeUsed
             | TooManyAttempts | InvalidDeviceKey | IdentityNotSubmitted | FaceNotStarted
-            | FaceFailed | FacePending | InvalidUpload(_) | PaymentFailed | BadKeyProof
+            | FaceFailed | FacePending | InvalidUpload { .. } | PaymentFailed | BadKeyProof
             | ReservedMessage => ErrorKind::BadInput,
             KeyLocked | WrongPin { .. } | CloneDetected | ReverificationRequired => {
                 ErrorKind::Forbidden
@@ -535,7 +541,10 @@ mod tests {
                 ErrorKind::Conflict,
             ),
             (
-                DomainError::InvalidUpload("signature"),
+                DomainError::InvalidUpload {
+                    field: "signature",
+                    error: mca_forms::Error::BlankSignature,
+                },
                 "invalid_upload",
                 ErrorKind::BadInput,
             ),

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::upload::{Limits, megabytes};
+
 /// An application-form field, named in [`Error`]s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -83,6 +85,14 @@ impl Upload {
             Upload::FormPhoto => "申请书照片",
         }
     }
+
+    /// The limits its check applies.
+    pub fn limits(self) -> &'static Limits {
+        match self {
+            Upload::Signature => &crate::signature_image::LIMITS,
+            Upload::FormPhoto => &crate::form_photo::LIMITS,
+        }
+    }
 }
 
 /// Everything that can go wrong in this crate: always bad input, never a
@@ -158,19 +168,88 @@ impl Error {
             Error::NegativeFee => "证书费用不能为负数".to_owned(),
             Error::InvalidFont => "签名字体不可用".to_owned(),
             Error::MissingGlyph(c) => format!("签名字体缺少字符“{c}”，请上传手写签名"),
-            Error::FileTooLarge { upload, max, .. } => {
-                format!("{}不能超过{}MB", upload.label(), max / (1024 * 1024))
-            }
-            Error::UnsupportedFormat(Upload::Signature) => "签名图片必须是PNG格式".to_owned(),
-            Error::UnsupportedFormat(Upload::FormPhoto) => {
-                "申请书照片必须是JPEG或PNG格式".to_owned()
-            }
+            Error::FileTooLarge { upload, size, max } => format!(
+                "{}过大：{}，上限 {}",
+                upload.label(),
+                megabytes(*size),
+                megabytes(*max)
+            ),
+            Error::UnsupportedFormat(upload) => format!(
+                "{}格式不支持：仅接受 {}",
+                upload.label(),
+                upload.limits().format_names(" 或 ")
+            ),
             Error::CorruptImage(upload) => format!("{}已损坏，无法读取", upload.label()),
-            Error::BadDimensions { upload, .. } => format!("{}尺寸不符合要求", upload.label()),
+            Error::BadDimensions {
+                upload,
+                width,
+                height,
+            } => {
+                let l = upload.limits();
+                format!(
+                    "{}尺寸不符：{width}×{height} 像素，须在 {}×{} 至 {}×{} 像素之间，且总像素不超过 {}",
+                    upload.label(),
+                    l.min.0,
+                    l.min.1,
+                    l.max.0,
+                    l.max.1,
+                    l.max_pixels
+                )
+            }
             Error::BlankSignature => "签名图片是空白的，请重新签名".to_owned(),
         }
     }
 }
 
+impl Error {
+    /// Why an upload was refused, as a stable machine word (`too_large`,
+    /// `unsupported_format`, `corrupt`, `bad_dimensions`, `blank`); `None`
+    /// for the errors that are not about an upload.
+    pub fn upload_reason(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::FileTooLarge { .. } => "too_large",
+            Error::UnsupportedFormat(_) => "unsupported_format",
+            Error::CorruptImage(_) => "corrupt",
+            Error::BadDimensions { .. } => "bad_dimensions",
+            Error::BlankSignature => "blank",
+            _ => return None,
+        })
+    }
+}
+
 /// This crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_messages_say_why_with_the_real_limits() {
+        let too_large = Error::FileTooLarge {
+            upload: Upload::FormPhoto,
+            size: 11 * 1024 * 1024,
+            max: crate::form_photo::MAX_UPLOAD_BYTES,
+        };
+        assert_eq!(too_large.message(), "申请书照片过大：11 MB，上限 10 MB");
+        assert_eq!(
+            Error::UnsupportedFormat(Upload::FormPhoto).message(),
+            "申请书照片格式不支持：仅接受 JPEG 或 PNG"
+        );
+        assert_eq!(
+            Error::UnsupportedFormat(Upload::Signature).message(),
+            "签名图片格式不支持：仅接受 PNG"
+        );
+        let small = Error::BadDimensions {
+            upload: Upload::FormPhoto,
+            width: 599,
+            height: 800,
+        };
+        assert_eq!(
+            small.message(),
+            "申请书照片尺寸不符：599×800 像素，须在 600×600 至 8192×8192 像素之间，且总像素不超过 25000000"
+        );
+        assert_eq!(small.upload_reason(), Some("bad_dimensions"));
+        assert_eq!(Error::NegativeFee.upload_reason(), None);
+    }
+}

@@ -11,8 +11,10 @@ use crate::upload::{ImageFormat, ImageInfo, Limits};
 /// Largest form photo, in bytes (10 MB).
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
-const LIMITS: Limits = Limits {
+/// What [`validate_upload`] accepts.
+pub const LIMITS: Limits = Limits {
     upload: Upload::FormPhoto,
+    formats: &[ImageFormat::Jpeg, ImageFormat::Png],
     max_bytes: MAX_UPLOAD_BYTES,
     min: (600, 600),
     max: (8192, 8192),

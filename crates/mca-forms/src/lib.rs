@@ -36,4 +36,4 @@ pub mod signature_image;
 mod upload;
 
 pub use error::{Error, Field, Result, Upload};
-pub use upload::{ImageFormat, ImageInfo};
+pub use upload::{ImageFormat, ImageInfo, Limits};

@@ -15,8 +15,10 @@ use crate::upload::{ImageFormat, ImageInfo, Limits};
 /// Largest signature upload, in bytes (2 MB).
 pub const MAX_UPLOAD_BYTES: usize = 2 * 1024 * 1024;
 
-const LIMITS: Limits = Limits {
+/// What [`validate_upload`] accepts (and it must contain ink).
+pub const LIMITS: Limits = Limits {
     upload: Upload::Signature,
+    formats: &[ImageFormat::Png],
     max_bytes: MAX_UPLOAD_BYTES,
     min: (100, 40),
     max: (4000, 4000),

@@ -32,9 +32,26 @@ pub struct ImageInfo {
     pub height: u32,
 }
 
-/// Limits for one kind of upload.
-pub(crate) struct Limits {
+impl ImageFormat {
+    /// The format's usual name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "PNG",
+            ImageFormat::Jpeg => "JPEG",
+        }
+    }
+}
+
+/// The limits of one kind of upload: what its check refuses, what an error
+/// message states and what the API documentation publishes, from one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Which upload.
     pub upload: Upload,
+    /// The formats accepted.
+    pub formats: &'static [ImageFormat],
+    /// Largest file, in bytes.
     pub max_bytes: usize,
     /// Smallest width and height.
     pub min: (u32, u32),
@@ -66,7 +83,41 @@ impl DecodedPng {
     }
 }
 
+/// `bytes` in megabytes with at most one decimal, as people read file
+/// sizes: `10 MB`, `5.2 MB`.
+pub(crate) fn megabytes(bytes: usize) -> String {
+    let tenths = (bytes as u64 * 10).div_ceil(1024 * 1024);
+    match tenths % 10 {
+        0 => format!("{} MB", tenths / 10),
+        d => format!("{}.{d} MB", tenths / 10),
+    }
+}
+
 impl Limits {
+    /// The formats joined for a message, e.g. `JPEG 或 PNG` (`or` the
+    /// joiner).
+    pub(crate) fn format_names(&self, or: &str) -> String {
+        let names: Vec<_> = self.formats.iter().map(|f| f.name()).collect();
+        names.join(or)
+    }
+
+    /// The limits in English, for API documentation, e.g. `JPEG or PNG; at
+    /// most 10 MB (10485760 bytes); 600×600 to 8192×8192 pixels, at most
+    /// 25000000 pixels`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}; at most {} ({} bytes); {}×{} to {}×{} pixels, at most {} pixels",
+            self.format_names(" or "),
+            megabytes(self.max_bytes),
+            self.max_bytes,
+            self.min.0,
+            self.min.1,
+            self.max.0,
+            self.max.1,
+            self.max_pixels
+        )
+    }
+
     /// The format of `bytes`, after the byte-size check.
     pub(crate) fn sniff(&self, bytes: &[u8]) -> Result<Option<ImageFormat>> {
         if bytes.len() > self.max_bytes {
@@ -193,6 +244,7 @@ pub(crate) mod tests {
     /// 100 bytes, 2×2 to 10×10 pixels, at most 50 pixels.
     const SMALL: Limits = Limits {
         upload: Upload::FormPhoto,
+        formats: &[ImageFormat::Jpeg, ImageFormat::Png],
         max_bytes: 100,
         min: (2, 2),
         max: (10, 10),
@@ -213,6 +265,14 @@ pub(crate) mod tests {
             sniff(&[0; 101]),
             Err(Error::FileTooLarge { size: 101, .. })
         ));
+    }
+
+    #[test]
+    fn sizes_read_as_megabytes() {
+        assert_eq!(megabytes(10 * 1024 * 1024), "10 MB");
+        assert_eq!(megabytes(5_452_595), "5.2 MB");
+        // Rounded up: a file just over the limit never reads as the limit.
+        assert_eq!(megabytes(10 * 1024 * 1024 + 1), "10.1 MB");
     }
 
     #[test]

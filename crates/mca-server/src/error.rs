@@ -31,6 +31,11 @@ pub struct Problem {
     pub detail: Option<String>,
     /// Stable machine-readable code, e.g. `not_verified`.
     pub code: String,
+    /// Why, where one code has several causes: for `invalid_upload`
+    /// `too_large`, `unsupported_format`, `corrupt`, `bad_dimensions` or
+    /// `blank`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// An error answered to an HTTP client.
@@ -40,6 +45,7 @@ pub struct ApiError {
     code: &'static str,
     title: String,
     detail: Option<String>,
+    reason: Option<&'static str>,
     /// Seconds for the `Retry-After` header of a 429.
     retry_after: Option<i64>,
 }
@@ -52,6 +58,7 @@ impl ApiError {
             code,
             title: title.into(),
             detail: None,
+            reason: None,
             retry_after: None,
         }
     }
@@ -101,6 +108,31 @@ impl ApiError {
         )
     }
 
+    /// A problem for an error `status` that some layer answered without
+    /// one (hyper, tower, an extractor of axum's own): a stable code and a
+    /// Chinese title per status, nothing of the original body.
+    pub fn for_status(status: StatusCode) -> Self {
+        let (code, title) = match status.as_u16() {
+            401 => ("unauthenticated", "请先登录"),
+            403 => ("forbidden", "无权进行此操作"),
+            404 => ("not_found", "未找到"),
+            405 => ("method_not_allowed", "不支持该请求方法"),
+            406 => ("not_acceptable", "无法提供所要求的内容格式"),
+            408 => ("request_timeout", "请求超时"),
+            411 => ("length_required", "请求须带 Content-Length"),
+            413 => ("body_too_large", "请求内容过大"),
+            414 => ("uri_too_long", "请求地址过长"),
+            415 => ("unsupported_media_type", "不支持的内容类型"),
+            422 => ("invalid_input", "请求内容不正确"),
+            429 => ("rate_limited", "请求过于频繁，请稍后重试"),
+            431 => ("headers_too_large", "请求头过大"),
+            503 | 504 => ("unavailable", "服务暂不可用，请稍后重试"),
+            500..=599 => ("internal", "服务器内部错误，请稍后重试"),
+            _ => ("bad_request", "请求格式错误"),
+        };
+        ApiError::new(status, code, title)
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -119,6 +151,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_owned(),
+            reason: self.reason.map(str::to_owned),
         }
     }
 }
@@ -152,6 +185,10 @@ impl From<DomainError> for ApiError {
                 ..error.with_detail(format!("请在{retry_after}秒后重试"))
             },
             DomainError::InvalidInput(field) => error.with_detail(format!("字段 {field} 不正确")),
+            DomainError::InvalidUpload { error: cause, .. } => ApiError {
+                reason: cause.upload_reason(),
+                ..error.with_detail(cause.message())
+            },
             _ => error,
         }
     }
@@ -177,6 +214,29 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The last line of "every error is a problem document": a response
+/// layer turning any 4xx/5xx without `application/problem+json` (from a
+/// layer or extractor that does not know our shape) into one for its
+/// status. Headers that still matter (`Allow`, `Retry-After`,
+/// `WWW-Authenticate`) are kept; the original body is dropped unread.
+pub async fn ensure_problem(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let mut problem = ApiError::for_status(status).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+        if let Some(value) = response.headers().get(&name) {
+            problem.headers_mut().insert(name, value.clone());
+        }
+    }
+    problem
 }
 
 #[cfg(test)]
@@ -217,6 +277,48 @@ mod tests {
             ApiError::from(DomainError::InvalidPhone).status(),
             StatusCode::UNPROCESSABLE_ENTITY
         );
+    }
+
+    #[test]
+    fn upload_refusals_say_why() {
+        let e = ApiError::from(DomainError::InvalidUpload {
+            field: "form_photo",
+            error: mca_forms::Error::UnsupportedFormat(mca_forms::Upload::FormPhoto),
+        });
+        let p = e.problem();
+        assert_eq!((p.status, p.code.as_str()), (422, "invalid_upload"));
+        assert_eq!(p.reason.as_deref(), Some("unsupported_format"));
+        assert_eq!(
+            p.detail.as_deref(),
+            Some("申请书照片格式不支持：仅接受 JPEG 或 PNG")
+        );
+    }
+
+    #[tokio::test]
+    async fn plain_error_responses_become_problems() {
+        let plain = (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::RETRY_AFTER, "5")],
+            "length limit exceeded",
+        )
+            .into_response();
+        let response = ensure_problem(plain).await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let p: Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!((p.status, p.code.as_str()), (413, "body_too_large"));
+        // Successes and problems pass untouched.
+        let ok = ensure_problem("fine".into_response()).await;
+        assert_eq!(
+            ok.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+        let problem = ensure_problem(ApiError::not_found().into_response()).await;
+        assert_eq!(problem.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
     }
 
     #[test]

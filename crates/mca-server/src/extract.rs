@@ -2,6 +2,10 @@
 //!
 //! - [`AppJson`]: a JSON body; malformed JSON or an oversized body is an
 //!   [`ApiError`], never axum's plain-text rejection.
+//! - [`AppPath`], [`AppQuery`], [`AppBytes`]: axum's path, query and raw
+//!   body extractors with problem-shaped rejections. On authenticated
+//!   routes the query is parsed by [`Signed::query`] / [`RpSigned::query`]
+//!   instead, so a stranger learns 401 before anything about the query.
 //! - [`Signed`]: an app request authenticated by bearer token *and* device
 //!   signature (see `mca_phone::client` for the headers), with its JSON body.
 //!   The body is read once, the signature checked over those exact bytes,
@@ -14,10 +18,10 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use base64::Engine;
 use mca_domain::relying_parties::{RpCaller, RpRequest};
 use mca_domain::{Caller, DeviceId, SessionToken, SignedRequest};
@@ -64,6 +68,68 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// Path parameters with problem-shaped rejections (e.g. invalid UTF-8 in
+/// a percent-encoded segment).
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct AppPath<T>(pub T);
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_path",
+            "请求路径格式错误",
+        )
+        .with_detail(rejection.body_text())
+    }
+}
+
+/// A query string with problem-shaped rejections, for routes without
+/// authentication (authenticated ones use [`Signed::query`]).
+#[derive(Debug, Clone, Copy, Default, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct AppQuery<T>(pub T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_query",
+            "查询参数格式错误",
+        )
+        .with_detail(rejection.body_text())
+    }
+}
+
+/// The query of `uri` as `Q`: what [`AppQuery`] does, for extractors that
+/// must authenticate first.
+fn query_of<Q: DeserializeOwned>(uri: &Uri) -> Result<Q, ApiError> {
+    Ok(axum::extract::Query::try_from_uri(uri)?.0)
+}
+
+/// The raw request body (within the body limit) with problem-shaped
+/// rejections.
+#[derive(Debug, Clone, Default)]
+pub struct AppBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for AppBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(AppBytes(Bytes::from_request(req, state).await?))
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::body_too_large();
+        }
+        ApiError::bad_json(rejection.body_text())
+    }
+}
+
 /// An authenticated, device-signed app request and its parsed body.
 /// Use `Signed<()>` for requests without a body.
 #[derive(Debug)]
@@ -72,6 +138,14 @@ pub struct Signed<T> {
     pub caller: Caller,
     /// The JSON body (`()` when there is none).
     pub body: T,
+    uri: Uri,
+}
+
+impl<T> Signed<T> {
+    /// The query string as `Q`; parsed only now, after authentication.
+    pub fn query<Q: DeserializeOwned>(&self) -> Result<Q, ApiError> {
+        query_of(&self.uri)
+    }
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for Signed<T> {
@@ -91,7 +165,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for SignedUpload<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        signed(req, state, state.max_upload_bytes).await.map(SignedUpload)
+        signed(req, state, state.max_upload_bytes)
+            .await
+            .map(SignedUpload)
     }
 }
 
@@ -107,7 +183,11 @@ async fn signed<T: DeserializeOwned>(
     let caller = authenticate(&parts, &bytes, state).await?;
     let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
     let body = serde_json::from_slice(json).map_err(|e| ApiError::bad_json(e.to_string()))?;
-    Ok(Signed { caller, body })
+    Ok(Signed {
+        caller,
+        body,
+        uri: parts.uri,
+    })
 }
 
 async fn authenticate(parts: &Parts, body: &Bytes, state: &AppState) -> Result<Caller, ApiError> {
@@ -157,6 +237,14 @@ pub struct RpSigned<T> {
     pub caller: RpCaller,
     /// The JSON body (`()` when there is none).
     pub body: T,
+    uri: Uri,
+}
+
+impl<T> RpSigned<T> {
+    /// The query string as `Q`; parsed only now, after authentication.
+    pub fn query<Q: DeserializeOwned>(&self) -> Result<Q, ApiError> {
+        query_of(&self.uri)
+    }
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for RpSigned<T> {
@@ -172,7 +260,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for RpSigned<T> {
         let caller = authenticate_rp(&parts, &bytes, state).await?;
         let json: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
         let body = serde_json::from_slice(json).map_err(|e| ApiError::bad_json(e.to_string()))?;
-        Ok(RpSigned { caller, body })
+        Ok(RpSigned {
+            caller,
+            body,
+            uri: parts.uri,
+        })
     }
 }
 

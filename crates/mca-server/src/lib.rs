@@ -15,8 +15,9 @@
 //!   extractor ([`Signed`]), the client address.
 //! - [`state`]: the router's shared [`AppState`].
 //! - [`routes`]: one module per group of routes.
-//! - [`openapi`]: the OpenAPI 3.1 documents of the app API and of the
-//!   relying-party API.
+//! - [`openapi`]: the OpenAPI 3.1 documents of the app API, the
+//!   relying-party API, the review API and the operator API; [`docs_page`]
+//!   renders them at `/api/docs`.
 //! - [`sms`]: SMS gateway adapters (Aliyun).
 //! - [`wiring`]: configuration → providers, key vault, CAs, services, state.
 //! - [`background`]: issuance recovery at start-up, expiry reminders.
@@ -27,6 +28,7 @@
 
 pub mod background;
 pub mod config;
+pub mod docs_page;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -133,24 +135,38 @@ pub fn rp_openapi() -> utoipa::openapi::OpenApi {
     rp_documented().split_for_parts().1
 }
 
+/// The CA review API (`/api/review/v1`), documented apart.
+fn review_documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ReviewApiDoc::openapi()).merge(review::routes())
+}
+
+/// The OpenAPI document of the CA review API.
+pub fn review_openapi() -> utoipa::openapi::OpenApi {
+    review_documented().split_for_parts().1
+}
+
+/// The operator API (`/api/operator/v1`), documented apart.
+fn operator_documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::OperatorApiDoc::openapi()).merge(operator::routes())
+}
+
+/// The OpenAPI document of the operator API.
+pub fn operator_openapi() -> utoipa::openapi::OpenApi {
+    operator_documented().split_for_parts().1
+}
+
 /// The whole router on `state`.
 pub fn app(state: AppState) -> Router {
-    let (router, api) = documented().split_for_parts();
-    let api = Arc::new(api);
-    let (rp_router, rp_api) = rp_documented().split_for_parts();
-    let rp_api = Arc::new(rp_api);
-    let mut router = router
-        .merge(rp_router)
-        .route(
-            "/api/openapi.json",
-            get(move || async move { axum::Json(api.as_ref().clone()) }),
-        )
-        .route(
-            "/api/rp/openapi.json",
-            get(move || async move { axum::Json(rp_api.as_ref().clone()) }),
-        )
-        .nest("/api/operator/v1", operator::routes())
-        .nest("/api/review/v1", review::routes());
+    let mut router = Router::new();
+    for document in openapi::DOCUMENTS {
+        let (routes, doc) = (document.router)().split_for_parts();
+        let doc = Arc::new(doc);
+        router = router.merge(routes).route(
+            document.url,
+            get(move || async move { axum::Json(doc.as_ref().clone()) }),
+        );
+    }
+    let mut router = router.merge(docs_page::routes());
     if state.dev.is_some() {
         router = router.nest("/api/dev", dev::routes());
     }
@@ -166,6 +182,7 @@ pub fn app(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(axum::middleware::map_response(error::ensure_problem))
         // Spans carry method and path only: no headers (tokens), no bodies.
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -102,9 +102,15 @@ impl Applications {
     /// Checks both pictures and stores them; their hashes.
     async fn store_uploads(&self, uploads: Uploads<'_>) -> Result<([u8; 32], [u8; 32])> {
         let photo = mca_forms::form_photo::validate_upload(uploads.form_photo)
-            .map_err(|_| DomainError::InvalidUpload("form_photo"))?;
+            .map_err(|error| DomainError::InvalidUpload {
+                field: "form_photo",
+                error,
+            })?;
         mca_forms::signature_image::validate_upload(uploads.signature)
-            .map_err(|_| DomainError::InvalidUpload("signature"))?;
+            .map_err(|error| DomainError::InvalidUpload {
+                field: "signature",
+                error,
+            })?;
         let now = self.clock.now();
         let photo = blob(mime(photo.format), uploads.form_photo, now);
         let signature = blob("image/png", uploads.signature, now);

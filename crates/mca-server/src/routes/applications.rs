@@ -3,7 +3,7 @@
 //! pictures, paying, following the review.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use mca_domain::certificates::{CertificateInfo, Uploads};
@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{ApplicationView, base64_field, body_id, path_id};
 use crate::error::{ApiError, Problem};
-use crate::extract::{Signed, SignedUpload};
+use crate::extract::{AppPath, Signed, SignedUpload};
 use crate::state::AppState;
 
 /// The certificate info chosen in the app (F1): ids from the catalogue.
@@ -41,15 +41,41 @@ impl CertificateInfoRequest {
     }
 }
 
-/// The pictures of an application.
+/// The pictures of an application. Their limits are documented from the
+/// constants `mca_forms` checks them with; a refusal is a 422
+/// `invalid_upload` whose `reason` and `detail` say why.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PicturesRequest {
-    /// The photographed signed application form, JPEG or PNG, base64.
+    /// The photographed signed application form, base64.
+    #[schema(schema_with = form_photo_schema)]
     pub form_photo: String,
-    /// A handwritten signature, PNG, base64; absent: one is generated from
-    /// the applicant's verified name.
+    /// A handwritten signature, base64; absent: one is generated from the
+    /// applicant's verified name.
+    #[schema(schema_with = signature_schema)]
     pub signature: Option<String>,
+}
+
+fn upload_schema(what: &str, limits: &mca_forms::Limits) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .content_encoding("base64")
+        .description(Some(format!("{what}, base64: {}", limits.describe())))
+        .build()
+}
+
+fn form_photo_schema() -> utoipa::openapi::Object {
+    upload_schema(
+        "The photographed signed application form",
+        &mca_forms::form_photo::LIMITS,
+    )
+}
+
+fn signature_schema() -> utoipa::openapi::Object {
+    upload_schema(
+        "A handwritten signature (with some ink; absent: generated from the verified name)",
+        &mca_forms::signature_image::LIMITS,
+    )
 }
 
 /// `POST /me/applications`.
@@ -89,13 +115,21 @@ async fn pictures(
                     "暂不支持生成签名，请上传手写签名",
                 )
             })?;
-            state.certs.applications.signature_from_name(user, font).await?
+            state
+                .certs
+                .applications
+                .signature_from_name(user, font)
+                .await?
         }
     };
     Ok((photo, signature))
 }
 
-async fn view(state: &AppState, user: UserId, id: ApplicationId) -> Result<ApplicationView, ApiError> {
+async fn view(
+    state: &AppState,
+    user: UserId,
+    id: ApplicationId,
+) -> Result<ApplicationView, ApiError> {
     let app = state.certs.applications.get(user, id).await?;
     let order = state.certs.applications.order(user, id).await.ok();
     Ok(ApplicationView::new(&app, order.as_ref()))
@@ -110,9 +144,9 @@ async fn view(state: &AppState, user: UserId, id: ApplicationId) -> Result<Appli
         (status = 422, description = "Info not in the catalogue", body = Problem, content_type = "application/problem+json")))]
 pub async fn form(
     State(state): State<AppState>,
-    Query(info): Query<CertificateInfoRequest>,
     req: Signed<()>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let info: CertificateInfoRequest = req.query()?;
     let pdf = state
         .certs
         .applications
@@ -178,7 +212,7 @@ pub async fn list(
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<()>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     Ok(Json(view(&state, req.caller.user, path_id(&id)?).await?))
@@ -193,7 +227,7 @@ pub async fn get(
         (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json")))]
 pub async fn pay(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<()>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let user = req.caller.user;
@@ -209,7 +243,7 @@ pub async fn pay(
         (status = 409, description = "Not rejected", body = Problem, content_type = "application/problem+json")))]
 pub async fn resubmit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     SignedUpload(req): SignedUpload<PicturesRequest>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let user = req.caller.user;
@@ -232,7 +266,7 @@ pub async fn resubmit(
         (status = 409, description = "Not yet within the renewal window", body = Problem, content_type = "application/problem+json")))]
 pub async fn renew(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<RenewRequest>,
 ) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
     let cert: CertificateId = path_id(&id)?;

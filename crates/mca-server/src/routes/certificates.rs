@@ -2,7 +2,7 @@
 //! holder (M1). Renewal is an application (`applications::renew`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use mca_domain::store::RevocationReason;
 use mca_domain::{CertificateId, DomainError};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::views::{CertificateView, path_id};
 use crate::error::{ApiError, Problem};
-use crate::extract::Signed;
+use crate::extract::{AppPath, Signed};
 use crate::state::AppState;
 
 /// A certificate with the chain to verify it.
@@ -55,7 +55,7 @@ pub async fn list(
         (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<()>,
 ) -> Result<Json<CertificateDetail>, ApiError> {
     let user = req.caller.user;
@@ -79,7 +79,7 @@ pub async fn get(
         (status = 409, description = "Already revoked", body = Problem, content_type = "application/problem+json")))]
 pub async fn revoke(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<RevokeRequest>,
 ) -> Result<Json<CertificateView>, ApiError> {
     let user = req.caller.user;

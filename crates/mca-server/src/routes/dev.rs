@@ -8,7 +8,7 @@
 //!   verification (`{"outcome": "passed" | "failed"}`), standing in for the
 //!   person scanning their face at the provider.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,7 +17,7 @@ use mca_domain::providers::FaceOutcome;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
-use crate::extract::AppJson;
+use crate::extract::{AppJson, AppPath};
 use crate::state::AppState;
 
 /// The development routes, to nest under `/api/dev`.
@@ -36,7 +36,7 @@ struct LatestCode {
 
 async fn latest_code(
     State(state): State<AppState>,
-    Path(phone): Path<String>,
+    AppPath(phone): AppPath<String>,
 ) -> Result<Json<LatestCode>, ApiError> {
     let dev = state.dev.as_ref().ok_or_else(ApiError::not_found)?;
     let phone = Phone::parse(&phone)?;
@@ -56,7 +56,7 @@ struct Decision {
 
 async fn decide_face(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     AppJson(decision): AppJson<Decision>,
 ) -> Result<StatusCode, ApiError> {
     let dev = state.dev.as_ref().ok_or_else(ApiError::not_found)?;

@@ -1,14 +1,14 @@
 //! The user's devices: list, remove (its tokens die with it).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mca_domain::{DeviceId, DomainError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::Signed;
+use crate::extract::{AppPath, Signed};
 use crate::state::AppState;
 
 /// One registered device.
@@ -55,7 +55,7 @@ pub async fn list(
         (status = 404, description = "No such device of this account", body = Problem, content_type = "application/problem+json")))]
 pub async fn remove(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<()>,
 ) -> Result<StatusCode, ApiError> {
     let device = DeviceId::parse(&id).ok_or(DomainError::NotFound("device"))?;

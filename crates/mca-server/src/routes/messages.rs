@@ -1,7 +1,7 @@
 //! The inbox (M3): typed messages with an action and a read state.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mca_domain::store::Message;
 use mca_domain::{DomainError, MessageId};
@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::Signed;
+use crate::extract::{AppPath, Signed};
 use crate::state::AppState;
 
 /// What tapping a message does.
@@ -75,7 +75,7 @@ pub async fn list(
         (status = 404, description = "No such message of this account", body = Problem, content_type = "application/problem+json")))]
 pub async fn mark_read(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<()>,
 ) -> Result<StatusCode, ApiError> {
     let id = MessageId::parse(&id).ok_or(DomainError::NotFound("message"))?;

@@ -3,27 +3,27 @@
 //! of relying parties (issue 6), authenticated by the operator token from
 //! configuration.
 //!
-//! Catalogue entries are sent as the domain's JSON without `id`: the server
-//! assigns ids on create and takes them from the path on update.
+//! Catalogue editing is in [`catalogue`].
+
+mod catalogue;
 
 use axum::Json;
-use axum::Router;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{get, post, put};
-use mca_domain::audit::ChainReport;
-use mca_domain::catalogue::CatalogueView;
 use mca_domain::DomainError;
+use mca_domain::audit::ChainReport;
 use mca_domain::relying_parties::{IssuedCredential, NewRelyingParty};
 use mca_domain::store::{AuditEntry, RelyingPartyRecord, RpOperation};
 use serde::{Deserialize, Serialize};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 use subtle::ConstantTimeEq;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::error::ApiError;
-use crate::extract::AppJson;
+use super::review::ReviewerDoc;
+use crate::error::{ApiError, Problem};
+use crate::extract::{AppJson, AppPath, AppQuery};
 use crate::state::AppState;
 
 /// Proof that the request carries the operator token.
@@ -49,58 +49,51 @@ impl FromRequestParts<AppState> for Operator {
     }
 }
 
-/// The operator routes, to nest under `/api/operator/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/catalogue", get(catalogue))
-        .route("/provinces", post(create_province))
-        .route(
-            "/provinces/{id}",
-            put(update_province).delete(delete_province),
-        )
-        .route("/platforms", post(create_platform))
-        .route(
-            "/platforms/{id}",
-            put(update_platform).delete(delete_platform),
-        )
-        .route("/ca-organizations", post(create_ca))
-        .route("/ca-organizations/{id}", put(update_ca).delete(delete_ca))
-        .route("/validity-options", post(create_validity))
-        .route(
-            "/validity-options/{id}",
-            put(update_validity).delete(delete_validity),
-        )
-        .route("/audit", get(audit_entries))
-        .route("/audit/verify", get(audit_verify))
-        .route("/reviewers", post(create_reviewer))
-        .route("/certificates/{id}/revocation", post(revoke_certificate))
-        .route(
-            "/relying-parties",
-            post(register_relying_party).get(relying_parties),
-        )
-        .route("/relying-parties/{id}/rotation", post(rotate_rp_key))
-        .route("/relying-parties/{id}/disable", post(disable_relying_party))
+/// The operator routes under `/api/operator/v1`, each documented where
+/// it is mounted (the operator API's OpenAPI document is made from this
+/// router).
+pub fn routes() -> OpenApiRouter<AppState> {
+    catalogue::routes()
+        .routes(routes!(audit_entries))
+        .routes(routes!(audit_verify))
+        .routes(routes!(create_reviewer))
+        .routes(routes!(revoke_certificate))
+        .routes(routes!(register_relying_party, relying_parties))
+        .routes(routes!(rotate_rp_key))
+        .routes(routes!(disable_relying_party))
 }
 
-#[derive(Deserialize)]
+/// `POST /relying-parties`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewRelyingPartyRequest {
+    /// Name shown to users on the phone.
     display_name: String,
+    /// The trading platform it acts for, if any.
     platform_id: Option<String>,
+    /// Session kinds it may create (`login`, `sign`, `seal`, …).
     operations: Vec<String>,
+    /// Webhook URLs.
     #[serde(default)]
     callback_urls: Vec<String>,
 }
 
 /// A registered relying party (never its secret).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct RelyingPartyView {
+    /// Id.
     id: String,
+    /// Name shown to users.
     display_name: String,
+    /// Its trading platform.
     platform_id: Option<String>,
+    /// Session kinds it may create.
     operations: Vec<&'static str>,
+    /// Webhook URLs.
     callback_urls: Vec<String>,
+    /// Registered at, Unix seconds.
     created_at: i64,
+    /// Disabled at, Unix seconds.
     disabled_at: Option<i64>,
 }
 
@@ -119,8 +112,9 @@ impl From<&RelyingPartyRecord> for RelyingPartyView {
 }
 
 /// A credential as handed out, once: at registration and rotation.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct CredentialView {
+    /// Key id, sent as `x-mca-rp-key`.
     key_id: String,
     /// Hex of the 32-byte HMAC-SM3 key; not stored in the clear, never
     /// shown again.
@@ -136,7 +130,8 @@ impl From<&IssuedCredential> for CredentialView {
     }
 }
 
-#[derive(Serialize)]
+/// A registration's answer: the relying party and its first credential.
+#[derive(Serialize, ToSchema)]
 struct RegisteredView {
     #[serde(flatten)]
     relying_party: RelyingPartyView,
@@ -146,6 +141,12 @@ struct RegisteredView {
 
 /// Registers a relying party; its key id and secret are in this answer
 /// only.
+#[utoipa::path(post, path = "/api/operator/v1/relying-parties", tag = "relying-parties",
+    request_body = NewRelyingPartyRequest, security(("operator" = [])),
+    responses((status = 201, body = RegisteredView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn register_relying_party(
     _: Operator,
     State(state): State<AppState>,
@@ -154,7 +155,10 @@ async fn register_relying_party(
     let platform_id = req
         .platform_id
         .as_deref()
-        .map(|p| p.parse().map_err(|_| DomainError::InvalidInput("platform_id")))
+        .map(|p| {
+            p.parse()
+                .map_err(|_| DomainError::InvalidInput("platform_id"))
+        })
         .transpose()?;
     let allowed_operations = req
         .operations
@@ -181,6 +185,10 @@ async fn register_relying_party(
 }
 
 /// Every relying party, oldest first.
+#[utoipa::path(get, path = "/api/operator/v1/relying-parties", tag = "relying-parties",
+    security(("operator" = [])),
+    responses((status = 200, body = Vec<RelyingPartyView>),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn relying_parties(
     _: Operator,
     State(state): State<AppState>,
@@ -190,10 +198,15 @@ async fn relying_parties(
 }
 
 /// A new key id and secret; the previous keys keep working for a day.
+#[utoipa::path(post, path = "/api/operator/v1/relying-parties/{id}/rotation", tag = "relying-parties",
+    params(("id" = String, Path)), security(("operator" = [])),
+    responses((status = 200, body = CredentialView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn rotate_rp_key(
     _: Operator,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
 ) -> Result<Json<CredentialView>, ApiError> {
     let id = id.parse().map_err(|_| ApiError::not_found())?;
     let credential = state.rp.registry.rotate(id).await?;
@@ -202,10 +215,15 @@ async fn rotate_rp_key(
 
 /// Disables a relying party: its requests and its sessions' scans are
 /// refused from now on.
+#[utoipa::path(post, path = "/api/operator/v1/relying-parties/{id}/disable", tag = "relying-parties",
+    params(("id" = String, Path)), security(("operator" = [])),
+    responses((status = 200, body = RelyingPartyView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn disable_relying_party(
     _: Operator,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
 ) -> Result<Json<RelyingPartyView>, ApiError> {
     let id = id.parse().map_err(|_| ApiError::not_found())?;
     state.rp.registry.disable(id).await?;
@@ -213,16 +231,28 @@ async fn disable_relying_party(
     Ok(Json(RelyingPartyView::from(&rp)))
 }
 
-#[derive(Deserialize)]
+/// `POST /reviewers`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewReviewer {
+    /// The CA organization.
     ca_id: String,
+    /// Login name.
     username: String,
+    /// Name shown to colleagues.
     display_name: String,
+    /// Initial password (the password rules of the app apply).
     password: String,
 }
 
 /// Creates a reviewer account of a CA organization (M1).
+#[utoipa::path(post, path = "/api/operator/v1/reviewers", tag = "reviewers",
+    request_body = NewReviewer, security(("operator" = [])),
+    responses((status = 201, body = ReviewerDoc),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "already_exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn create_reviewer(
     _: Operator,
     State(state): State<AppState>,
@@ -241,148 +271,85 @@ async fn create_reviewer(
     Ok((StatusCode::CREATED, Json(reviewer)))
 }
 
-#[derive(Deserialize)]
+/// `POST /certificates/{id}/revocation`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Revoke {
+    /// `key_compromise`, `affiliation_changed`, `superseded`,
+    /// `cessation_of_operation` or `unspecified`.
     reason: String,
 }
 
 /// Revokes any certificate (a CA decision, e.g. on a court order or a
 /// reported compromise): `key_compromise`, `affiliation_changed`,
 /// `superseded`, `cessation_of_operation` or `unspecified`.
+#[utoipa::path(post, path = "/api/operator/v1/certificates/{id}/revocation", tag = "certificates",
+    params(("id" = String, Path, description = "Certificate id")), request_body = Revoke,
+    security(("operator" = [])),
+    responses((status = 204, description = "Revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
 async fn revoke_certificate(
     _: Operator,
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     AppJson(req): AppJson<Revoke>,
 ) -> Result<StatusCode, ApiError> {
     let id = id.parse().map_err(|_| ApiError::not_found())?;
     let reason = mca_domain::store::RevocationReason::parse(&req.reason)
         .ok_or(mca_domain::DomainError::InvalidInput("reason"))?;
-    state.certs.revocation.revoke("operator", id, reason).await?;
+    state
+        .certs
+        .revocation
+        .revoke("operator", id, reason)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn catalogue(
-    _: Operator,
-    State(state): State<AppState>,
-) -> Result<Json<CatalogueView>, ApiError> {
-    Ok(Json(state.services.catalogue.all().await?))
-}
-
-/// The JSON entry with `id` set, as the domain type; a body that already
-/// names an id is refused (ids are the server's).
-fn entry<T: DeserializeOwned>(body: Value, id: &str) -> Result<T, ApiError> {
-    let Value::Object(mut fields) = body else {
-        return Err(ApiError::bad_json("须为 JSON 对象"));
-    };
-    if fields.contains_key("id") {
-        return Err(ApiError::bad_json("id 由服务器分配"));
-    }
-    fields.insert("id".into(), Value::String(id.to_owned()));
-    serde_json::from_value(Value::Object(fields)).map_err(|e| ApiError::bad_json(e.to_string()))
-}
-
-fn parse_id<T: DeserializeOwned>(id: &str) -> Result<T, ApiError> {
-    serde_json::from_value(Value::String(id.to_owned())).map_err(|_| ApiError::not_found())
-}
-
-/// Create, update and delete handlers for one kind of catalogue entry.
-macro_rules! catalogue_crud {
-    ($create:ident, $update:ident, $delete:ident, $ty:ty, $id:ty,
-     $svc_create:ident, $svc_update:ident, $svc_delete:ident) => {
-        async fn $create(
-            _: Operator,
-            State(state): State<AppState>,
-            AppJson(body): AppJson<Value>,
-        ) -> Result<(StatusCode, Json<$ty>), ApiError> {
-            let item: $ty = entry(body, &<$id>::new().to_string())?;
-            state.services.catalogue.$svc_create(&item).await?;
-            Ok((StatusCode::CREATED, Json(item)))
-        }
-
-        async fn $update(
-            _: Operator,
-            State(state): State<AppState>,
-            Path(id): Path<String>,
-            AppJson(body): AppJson<Value>,
-        ) -> Result<Json<$ty>, ApiError> {
-            parse_id::<$id>(&id)?;
-            let item: $ty = entry(body, &id)?;
-            state.services.catalogue.$svc_update(&item).await?;
-            Ok(Json(item))
-        }
-
-        async fn $delete(
-            _: Operator,
-            State(state): State<AppState>,
-            Path(id): Path<String>,
-        ) -> Result<StatusCode, ApiError> {
-            state
-                .services
-                .catalogue
-                .$svc_delete(parse_id::<$id>(&id)?)
-                .await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
-    };
-}
-
-use mca_domain::store::{CaOrganization, Province, TradingPlatform, ValidityOption};
-use mca_domain::{CaId, PlatformId, ProvinceId, ValidityOptionId};
-
-catalogue_crud!(
-    create_province,
-    update_province,
-    delete_province,
-    Province,
-    ProvinceId,
-    create_province,
-    update_province,
-    delete_province
-);
-catalogue_crud!(
-    create_platform,
-    update_platform,
-    delete_platform,
-    TradingPlatform,
-    PlatformId,
-    create_platform,
-    update_platform,
-    delete_platform
-);
-catalogue_crud!(
-    create_ca,
-    update_ca,
-    delete_ca,
-    CaOrganization,
-    CaId,
-    create_ca,
-    update_ca,
-    delete_ca
-);
-catalogue_crud!(
-    create_validity,
-    update_validity,
-    delete_validity,
-    ValidityOption,
-    ValidityOptionId,
-    create_validity_option,
-    update_validity_option,
-    delete_validity_option
-);
-
-#[derive(Deserialize)]
+/// A page of the audit log.
+#[derive(Deserialize, IntoParams)]
 struct Page {
+    /// Entries after this sequence number (default 0: from the start).
     #[serde(default)]
     after: i64,
+    /// At most this many (1–1000, default 100).
     limit: Option<u32>,
 }
 
+/// An audit entry (M4): who did what to which subject, chained by SM3.
+#[derive(ToSchema)]
+#[schema(as = AuditEntry)]
+#[allow(dead_code)]
+struct AuditEntryDoc {
+    /// Position in the chain.
+    seq: i64,
+    /// When, Unix seconds.
+    at: i64,
+    /// Who: `user:<id>`, `operator`, `system`.
+    actor: String,
+    /// What, snake_case (`login`, `code_failed`, …).
+    action: String,
+    /// On what: `user:<id>`, `device:<id>`, ….
+    subject: String,
+    /// More, never a secret.
+    detail: String,
+    /// Hex of the previous entry's hash.
+    prev_hash: String,
+    /// Hex of SM3(prev_hash ‖ canonical bytes of this entry).
+    hash: String,
+}
+
+/// The audit log in order, a page at a time.
+#[utoipa::path(get, path = "/api/operator/v1/audit", tag = "audit",
+    params(Page), security(("operator" = [])),
+    responses((status = 200, body = Vec<AuditEntryDoc>),
+        (status = 400, description = "malformed_query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn audit_entries(
     _: Operator,
     State(state): State<AppState>,
-    Query(page): Query<Page>,
+    AppQuery(page): AppQuery<Page>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     let limit = page.limit.unwrap_or(100).clamp(1, 1000);
     let entries = state
@@ -393,6 +360,12 @@ async fn audit_entries(
     Ok(Json(entries))
 }
 
+/// Checks the whole audit chain: the first entry whose sequence, link or
+/// contents do not match, if any.
+#[utoipa::path(get, path = "/api/operator/v1/audit/verify", tag = "audit",
+    security(("operator" = [])),
+    responses((status = 200, description = "The chain report", body = Object),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn audit_verify(
     _: Operator,
     State(state): State<AppState>,

@@ -4,13 +4,13 @@
 //! statuses), and `GET /ca/{ca}/chain.pem` (issuing CA and root). `{ca}` is
 //! the CA organization's short name in lower case (`zjca`).
 
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use mca_domain::CaId;
 
 use crate::error::ApiError;
+use crate::extract::{AppBytes, AppPath};
 use crate::state::AppState;
 
 /// Largest OCSP request read: a request for a handful of certificates is a
@@ -37,7 +37,7 @@ async fn ca_by_short_name(state: &AppState, short: &str) -> Result<CaId, ApiErro
         (status = 404, description = "No such CA")))]
 pub async fn crl(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    AppPath(file): AppPath<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let short = file.strip_suffix(".crl").ok_or_else(ApiError::not_found)?;
     let ca = ca_by_short_name(&state, short).await?;
@@ -66,8 +66,8 @@ async fn answer(state: &AppState, body: &[u8]) -> Result<impl IntoResponse + use
     responses((status = 200, content_type = "application/ocsp-response", body = Vec<u8>)))]
 pub async fn ocsp_of(
     State(state): State<AppState>,
-    Path(short): Path<String>,
-    body: Bytes,
+    AppPath(short): AppPath<String>,
+    AppBytes(body): AppBytes,
 ) -> Result<impl IntoResponse, ApiError> {
     ca_by_short_name(&state, &short).await?;
     answer(&state, &body).await
@@ -79,7 +79,7 @@ pub async fn ocsp_of(
     responses((status = 200, content_type = "application/ocsp-response", body = Vec<u8>)))]
 pub async fn ocsp(
     State(state): State<AppState>,
-    body: Bytes,
+    AppBytes(body): AppBytes,
 ) -> Result<impl IntoResponse, ApiError> {
     answer(&state, &body).await
 }
@@ -90,10 +90,13 @@ pub async fn ocsp(
     responses((status = 200, content_type = "application/pem-certificate-chain", body = String)))]
 pub async fn chain(
     State(state): State<AppState>,
-    Path(short): Path<String>,
+    AppPath(short): AppPath<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let ca = ca_by_short_name(&state, &short).await?;
     let hierarchy = state.certs.issuance.hierarchy(ca)?;
     let pem: String = hierarchy.chain().iter().map(|c| c.to_pem()).collect();
-    Ok(([(header::CONTENT_TYPE, "application/pem-certificate-chain")], pem))
+    Ok((
+        [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+        pem,
+    ))
 }

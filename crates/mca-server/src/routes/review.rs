@@ -5,19 +5,21 @@
 //! A login answers a bearer token sealed by the key vault (8 hours; see
 //! `Review::issue_token`); every other request carries it.
 
-use axum::extract::{FromRequestParts, Path, State};
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use mca_domain::certificates::{PendingApplication, ReviewerView};
 use mca_domain::{ApplicationId, Password};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::views::{ApplicationView, path_id};
-use crate::error::ApiError;
-use crate::extract::AppJson;
+use crate::error::{ApiError, Problem};
+use crate::extract::{AppJson, AppPath};
 use crate::state::AppState;
 
 /// The reviewer a request's bearer token names.
@@ -37,38 +39,67 @@ impl FromRequestParts<AppState> for Reviewer {
     }
 }
 
-/// The review routes, to nest under `/api/review/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/sessions", post(login))
-        .route("/applications", get(pending))
-        .route("/applications/{id}", get(application))
-        .route("/applications/{id}/form-photo", get(form_photo))
-        .route("/applications/{id}/signature", get(signature))
-        .route("/applications/{id}/approval", post(approve))
-        .route("/applications/{id}/rejection", post(reject))
+/// The review routes under `/api/review/v1`, each documented where it is
+/// mounted (the review API's OpenAPI document is made from this router).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(pending))
+        .routes(routes!(application))
+        .routes(routes!(form_photo))
+        .routes(routes!(signature))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
 }
 
-#[derive(Deserialize)]
+/// `POST /sessions`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginRequest {
+    /// The reviewer's user name.
     username: String,
+    /// The reviewer's password.
     password: String,
 }
 
-#[derive(Serialize)]
+/// A reviewer as the API shows it: the documented shape of the domain's
+/// `ReviewerView` (which knows nothing of OpenAPI).
+#[derive(ToSchema)]
+#[schema(as = ReviewerAccount)]
+#[allow(dead_code)]
+pub struct ReviewerDoc {
+    /// Id.
+    id: String,
+    /// The CA organization the reviewer reviews for.
+    ca_id: String,
+    /// Login name.
+    username: String,
+    /// Name shown to colleagues.
+    display_name: String,
+}
+
+/// A login's answer.
+#[derive(Serialize, ToSchema)]
 struct LoginView {
+    /// Bearer token for the other review requests.
     token: String,
+    #[schema(value_type = ReviewerDoc)]
     reviewer: ReviewerView,
+    /// Seconds the token is valid (8 hours).
     expires_in: i64,
 }
 
+/// Logs a reviewer in: a bearer token valid for 8 hours.
+#[utoipa::path(post, path = "/api/review/v1/sessions", tag = "review",
+    request_body = LoginRequest,
+    responses((status = 201, body = LoginView),
+        (status = 401, description = "wrong_credentials", body = Problem, content_type = "application/problem+json")))]
 async fn login(
     State(state): State<AppState>,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<(StatusCode, Json<LoginView>), ApiError> {
-    let password = Password::parse(&req.password)
-        .map_err(|_| mca_domain::DomainError::WrongCredentials)?;
+    let password =
+        Password::parse(&req.password).map_err(|_| mca_domain::DomainError::WrongCredentials)?;
     let reviewer = state.certs.review.login(&req.username, &password).await?;
     let token = state.certs.review.issue_token(&reviewer)?;
     Ok((
@@ -82,20 +113,28 @@ async fn login(
 }
 
 /// An application as the reviewer sees it: the pictures by URL.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct ReviewItem {
     #[serde(flatten)]
     application: ApplicationView,
+    /// The applicant's verified name.
     applicant_name: String,
+    /// The applicant's ID number, masked.
     id_number_masked: String,
+    /// The photographed signed application form.
     form_photo: PictureLink,
+    /// The signature picture.
     signature: PictureLink,
 }
 
-#[derive(Serialize)]
+/// A picture of an application, fetched with the reviewer's token.
+#[derive(Serialize, ToSchema)]
 struct PictureLink {
+    /// `image/jpeg` or `image/png`.
     content_type: String,
+    /// Size in bytes.
     bytes: usize,
+    /// Where to fetch it.
     href: String,
 }
 
@@ -117,6 +156,11 @@ impl From<&PendingApplication> for ReviewItem {
     }
 }
 
+/// The pending applications of the reviewer's CA, oldest first.
+#[utoipa::path(get, path = "/api/review/v1/applications", tag = "review",
+    security(("reviewer" = [])),
+    responses((status = 200, body = Vec<ReviewItem>),
+        (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn pending(
     State(state): State<AppState>,
     Reviewer(r): Reviewer,
@@ -125,15 +169,25 @@ async fn pending(
     Ok(Json(pending.iter().map(ReviewItem::from).collect()))
 }
 
-async fn load(state: &AppState, r: &ReviewerView, id: &str) -> Result<PendingApplication, ApiError> {
+async fn load(
+    state: &AppState,
+    r: &ReviewerView,
+    id: &str,
+) -> Result<PendingApplication, ApiError> {
     let id: ApplicationId = path_id(id)?;
     Ok(state.certs.review.application(r.id, id).await?)
 }
 
+/// One application of the reviewer's CA.
+#[utoipa::path(get, path = "/api/review/v1/applications/{id}", tag = "review",
+    params(("id" = String, Path, description = "Application id")), security(("reviewer" = [])),
+    responses((status = 200, body = ReviewItem),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn application(
     State(state): State<AppState>,
     Reviewer(r): Reviewer,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
 ) -> Result<Json<ReviewItem>, ApiError> {
     Ok(Json((&load(&state, &r, &id).await?).into()))
 }
@@ -142,41 +196,71 @@ fn picture(blob: mca_domain::store::Blob) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, blob.content_type)], blob.bytes)
 }
 
+/// The photographed signed application form.
+#[utoipa::path(get, path = "/api/review/v1/applications/{id}/form-photo", tag = "review",
+    params(("id" = String, Path, description = "Application id")), security(("reviewer" = [])),
+    responses((status = 200, description = "JPEG or PNG", content_type = "image/*", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn form_photo(
     State(state): State<AppState>,
     Reviewer(r): Reviewer,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(picture(load(&state, &r, &id).await?.form_photo))
 }
 
+/// The signature picture.
+#[utoipa::path(get, path = "/api/review/v1/applications/{id}/signature", tag = "review",
+    params(("id" = String, Path, description = "Application id")), security(("reviewer" = [])),
+    responses((status = 200, content_type = "image/png", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn signature(
     State(state): State<AppState>,
     Reviewer(r): Reviewer,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(picture(load(&state, &r, &id).await?.signature))
 }
 
+/// Approves a pending application: the applicant is told "请下载证书".
+#[utoipa::path(post, path = "/api/review/v1/applications/{id}/approval", tag = "review",
+    params(("id" = String, Path, description = "Application id")), security(("reviewer" = [])),
+    responses((status = 200, body = ApplicationView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json")))]
 async fn approve(
     State(state): State<AppState>,
     Reviewer(r): Reviewer,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let app = state.certs.review.approve(r.id, path_id(&id)?).await?;
     Ok(Json(ApplicationView::new(&app, None)))
 }
 
-#[derive(Deserialize)]
+/// `POST /applications/{id}/rejection`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RejectRequest {
+    /// Why, shown to the applicant with "证书申请失败".
     reason: String,
 }
 
+/// Rejects a pending application with a reason.
+#[utoipa::path(post, path = "/api/review/v1/applications/{id}/rejection", tag = "review",
+    params(("id" = String, Path, description = "Application id")), request_body = RejectRequest,
+    security(("reviewer" = [])),
+    responses((status = 200, body = ApplicationView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not pending", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or over-long reason", body = Problem, content_type = "application/problem+json")))]
 async fn reject(
     State(state): State<AppState>,
     Reviewer(r): Reviewer,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     AppJson(req): AppJson<RejectRequest>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     let app = state

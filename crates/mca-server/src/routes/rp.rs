@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use mca_domain::certificates::VerificationReport;
 use mca_domain::certificates::verification::{CertStatus, Failure};
@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 
 use super::views::path_id;
 use crate::error::{ApiError, Problem};
-use crate::extract::RpSigned;
+use crate::extract::{AppPath, RpSigned};
 use crate::state::AppState;
 use crate::webhooks;
 
@@ -261,10 +261,10 @@ pub struct PollQuery {
         (status = 410, description = "session_gone", body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(query): Query<PollQuery>,
+    AppPath(id): AppPath<String>,
     req: RpSigned<()>,
 ) -> Result<Json<SessionView>, ApiError> {
+    let query: PollQuery = req.query()?;
     let id: RpSessionId = path_id(&id)?;
     let wait = Duration::from_secs(query.wait.unwrap_or(0).min(MAX_WAIT_SECS));
     let deadline = tokio::time::Instant::now() + wait;
@@ -289,7 +289,7 @@ pub async fn get(
         (status = 410, description = "session_gone", body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: RpSigned<()>,
 ) -> Result<Json<SessionView>, ApiError> {
     let id: RpSessionId = path_id(&id)?;

@@ -8,7 +8,7 @@
 //! relying party's key: the server never sees one in clear.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mca_crypto::seal::Sealed;
 use mca_crypto::twoparty::messages::BlindedPoint;
@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use super::keys::{ChallengeView, FinishRequest, Opened, seal_reply};
 use super::views::{body_id, hex_field, path_id};
 use crate::error::{ApiError, Problem};
-use crate::extract::Signed;
+use crate::extract::{AppPath, Signed};
 use crate::state::AppState;
 
 /// `POST /rp-sessions/scan`.
@@ -326,7 +326,7 @@ pub async fn scan(
         (status = 409, description = "Finished already", body = Problem, content_type = "application/problem+json")))]
 pub async fn refuse(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<()>,
 ) -> Result<Json<RpStateView>, ApiError> {
     let id: RpSessionId = path_id(&id)?;
@@ -347,7 +347,7 @@ pub async fn refuse(
         (status = 409, description = "Certificate revoked or expired (the session ended so), outside the opening window, finished", body = Problem, content_type = "application/problem+json")))]
 pub async fn begin_step(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<StepRequest>,
 ) -> Result<(StatusCode, Json<StepView>), ApiError> {
     let id: RpSessionId = path_id(&id)?;
@@ -377,7 +377,7 @@ pub async fn begin_step(
         (status = 403, description = "Wrong PIN (counted), or key locked", body = Problem, content_type = "application/problem+json")))]
 pub async fn finish_step(
     State(state): State<AppState>,
-    Path((id, n)): Path<(String, String)>,
+    AppPath((id, n)): AppPath<(String, String)>,
     req: Signed<FinishStepRequest>,
 ) -> Result<Json<FinishedStepView>, ApiError> {
     let id: RpSessionId = path_id(&id)?;
@@ -433,7 +433,7 @@ pub async fn finish_step(
         (status = 409, description = "Outside the opening window, or finished", body = Problem, content_type = "application/problem+json")))]
 pub async fn content_key(
     State(state): State<AppState>,
-    Path((id, n)): Path<(String, String)>,
+    AppPath((id, n)): AppPath<(String, String)>,
     req: Signed<ContentKeyRequest>,
 ) -> Result<Json<RpStateView>, ApiError> {
     let id: RpSessionId = path_id(&id)?;

@@ -2,7 +2,7 @@
 //! recovery): keygen + CSR session, proof of possession, certificates.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mca_crypto::seal::Sealed;
 use mca_crypto::sm2::Point;
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::{ChallengeView, FinishRequest, Opened, RefreshView, code, seal_reply};
 use crate::error::{ApiError, Problem};
-use crate::extract::Signed;
+use crate::extract::{AppPath, Signed};
 use crate::routes::views::{CertificateView, body_id, path_id, pem};
 use crate::state::AppState;
 
@@ -106,7 +106,7 @@ pub struct RekeyRequest {
         (status = 409, description = "Not approved", body = Problem, content_type = "application/problem+json")))]
 pub async fn start_download(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<DownloadRequest>,
 ) -> Result<(StatusCode, Json<DownloadStartedView>), ApiError> {
     let app: ApplicationId = path_id(&id)?;
@@ -129,7 +129,7 @@ pub async fn start_download(
         (status = 422, description = "The proof does not verify", body = Problem, content_type = "application/problem+json")))]
 pub async fn prove_possession(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<FinishRequest>,
 ) -> Result<Json<RefreshView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -157,7 +157,7 @@ pub async fn prove_possession(
         (status = 409, description = "Possession not proven yet, or the download was withdrawn unfinished (download_expired): download again", body = Problem, content_type = "application/problem+json")))]
 pub async fn complete_download(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<CompleteRequest>,
 ) -> Result<Json<DownloadedView>, ApiError> {
     let app: ApplicationId = path_id(&id)?;
@@ -185,7 +185,7 @@ pub async fn complete_download(
         (status = 422, description = "Wrong code, face check not passed, or recovery not paid", body = Problem, content_type = "application/problem+json")))]
 pub async fn rekey(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<RekeyRequest>,
 ) -> Result<(StatusCode, Json<DownloadStartedView>), ApiError> {
     let old: SigningKeyId = path_id(&id)?;

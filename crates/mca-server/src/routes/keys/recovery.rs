@@ -2,7 +2,7 @@
 //! fresh face check, and the recovery fee (G1) for a new phone.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mca_domain::{ReverificationId, SigningKeyId};
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::code;
 use crate::error::{ApiError, Problem};
-use crate::extract::Signed;
+use crate::extract::{AppPath, Signed};
 use crate::routes::views::{KeyView, OrderView, body_id, path_id};
 use crate::state::AppState;
 
@@ -66,7 +66,7 @@ pub async fn start_reverification(
         (status = 422, description = "Wrong code, face check not passed, or key not locked", body = Problem, content_type = "application/problem+json")))]
 pub async fn unlock(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<UnlockRequest>,
 ) -> Result<Json<KeyView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;

@@ -2,7 +2,7 @@
 //! each a begin (a challenge) and a finish (the sealed s1 in, ρ out).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use mca_crypto::seal::Sealed;
 use mca_crypto::twoparty::messages::BlindedPoint;
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::{ChallengeView, FinishRequest, Opened, RefreshView, begun, code, seal_reply};
 use crate::error::{ApiError, Problem};
-use crate::extract::Signed;
+use crate::extract::{AppPath, Signed};
 use crate::routes::views::{hex_field, path_id};
 use crate::state::AppState;
 
@@ -86,7 +86,7 @@ pub struct PinChangeRequest {
         (status = 403, description = "Key locked after 5 wrong PINs", body = Problem, content_type = "application/problem+json")))]
 pub async fn begin_sign(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<SignRequest>,
 ) -> Result<(StatusCode, Json<ChallengeView>), ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -112,7 +112,7 @@ pub async fn begin_sign(
         (status = 403, description = "Wrong PIN (counted; 5 in a row lock the key)", body = Problem, content_type = "application/problem+json")))]
 pub async fn finish_sign(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<FinishRequest>,
 ) -> Result<Json<SignatureView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -139,7 +139,7 @@ pub async fn finish_sign(
     responses((status = 201, body = ChallengeView)))]
 pub async fn begin_decrypt(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<DecryptRequest>,
 ) -> Result<(StatusCode, Json<ChallengeView>), ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -160,7 +160,7 @@ pub async fn begin_decrypt(
         (status = 403, description = "Wrong PIN (counted; 5 in a row lock the key)", body = Problem, content_type = "application/problem+json")))]
 pub async fn finish_decrypt(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<FinishDecryptRequest>,
 ) -> Result<Json<DecryptedView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -191,7 +191,7 @@ pub async fn finish_decrypt(
         (status = 403, description = "Key locked", body = Problem, content_type = "application/problem+json")))]
 pub async fn begin_pin_change(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<PinChangeRequest>,
 ) -> Result<(StatusCode, Json<ChallengeView>), ApiError> {
     let key: SigningKeyId = path_id(&id)?;
@@ -212,7 +212,7 @@ pub async fn begin_pin_change(
         (status = 403, description = "Wrong old PIN (counted)", body = Problem, content_type = "application/problem+json")))]
 pub async fn finish_pin_change(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    AppPath(id): AppPath<String>,
     req: Signed<FinishRequest>,
 ) -> Result<Json<RefreshView>, ApiError> {
     let key: SigningKeyId = path_id(&id)?;
