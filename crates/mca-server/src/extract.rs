@@ -15,7 +15,7 @@
 //!   bytes before parsing.
 //! - [`ClientIp`]: the peer address, for per-address rate limits.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
@@ -317,8 +317,8 @@ impl FromRequestParts<AppState> for ClientIp {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let peer = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(a)| a.ip());
+            .get::<ConnectInfo<crate::listener::Peer>>()
+            .map(|ConnectInfo(peer)| peer.0.ip());
         Ok(ClientIp(client_ip(
             &parts.headers,
             state.client_ip_header.as_deref(),

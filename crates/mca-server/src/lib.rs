@@ -11,6 +11,8 @@
 //! - [`config`]: layered configuration (defaults → TOML → `MCA_…`, `_FILE`
 //!   secrets) and the commented example.
 //! - [`error`]: [`ApiError`], the one error type of the HTTP edge.
+//! - [`listener`]: TCP connections whose HTTP-parser refusals are
+//!   problem documents too.
 //! - [`extract`]: problem-shaped JSON extractor, the device-signed request
 //!   extractor ([`Signed`]), the client address.
 //! - [`state`]: the router's shared [`AppState`].
@@ -31,6 +33,7 @@ pub mod config;
 pub mod docs_page;
 pub mod error;
 pub mod extract;
+pub mod listener;
 pub mod openapi;
 pub mod routes;
 pub mod sms;
@@ -39,7 +42,6 @@ pub mod webhooks;
 pub mod wiring;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -196,8 +198,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        listener::ProblemListener(listener),
+        router.into_make_service_with_connect_info::<listener::Peer>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

@@ -6,6 +6,8 @@
 
 mod support;
 
+use std::io::{Read, Write};
+
 use mca_phone::Tamper;
 use mca_phone::phone::APP;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -57,7 +59,10 @@ async fn malformed_path_parameters_are_problems() {
     for (path, expected) in [
         ("/crl/%FF.crl", (400, "malformed_path")),
         ("/ca/%FF/chain.pem", (400, "malformed_path")),
-        ("/api/app/v1/me/applications/%C0%AF", (400, "malformed_path")),
+        (
+            "/api/app/v1/me/applications/%C0%AF",
+            (400, "malformed_path"),
+        ),
         ("/api/dev/sms-codes/%FF", (400, "malformed_path")),
         // The reviewer's token is checked before the path.
         ("/api/review/v1/applications/%FF", (401, "unauthenticated")),
@@ -131,6 +136,27 @@ async fn oversized_ocsp_requests_are_problems() {
     server.finish(scratch).await;
 }
 
+/// Sends `head` (a request without body) on a fresh connection and reads
+/// the answer: status, lower-cased head, body.
+fn raw_request(base: &str, head: &[u8]) -> (u16, String, String) {
+    let addr = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(head).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (headers, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = headers
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, headers.to_ascii_lowercase(), body.to_owned())
+}
+
 #[tokio::test]
 async fn bad_header_bytes_are_problems() {
     let (scratch, server) = TestServer::on_sqlite().await;
@@ -153,6 +179,25 @@ async fn bad_header_bytes_are_problems() {
         problem("obs-text", r).await,
         (401, "unauthenticated".into())
     );
+    // Control characters (in a header value, in a header name) are refused
+    // by the HTTP parser itself, before any route: still a problem.
+    for head in [
+        &b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-mca-nonce: a\x01b\r\n\r\n"[..],
+        &b"GET /healthz HTTP/1.1\r\nhost: x\r\nx-\x7fbad: 1\r\n\r\n"[..],
+    ] {
+        let base = server.base.clone();
+        let head = head.to_vec();
+        let (status, headers, body) =
+            tokio::task::spawn_blocking(move || raw_request(&base, &head))
+                .await
+                .unwrap();
+        assert_eq!(status, 400, "{headers}");
+        assert!(
+            headers.contains("content-type: application/problem+json"),
+            "{headers}"
+        );
+        assert_problem_shape("control character", status, &body);
+    }
     server.finish(scratch).await;
 }
 
