@@ -100,8 +100,8 @@ struct RelyingPartyView {
     platform_id: Option<String>,
     operations: Vec<&'static str>,
     callback_urls: Vec<String>,
-    created_at: i64,
-    disabled_at: Option<i64>,
+    created_at: String,
+    disabled_at: Option<String>,
 }
 
 impl From<&RelyingPartyRecord> for RelyingPartyView {
@@ -112,8 +112,8 @@ impl From<&RelyingPartyRecord> for RelyingPartyView {
             platform_id: r.platform_id.map(|p| p.to_string()),
             operations: r.allowed_operations.iter().map(|o| o.as_str()).collect(),
             callback_urls: r.callback_urls.clone(),
-            created_at: r.created_at.secs(),
-            disabled_at: r.disabled_at.map(|t| t.secs()),
+            created_at: r.created_at.rfc3339(),
+            disabled_at: r.disabled_at.map(|t| t.rfc3339()),
         }
     }
 }
