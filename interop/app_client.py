@@ -100,7 +100,7 @@ class Device:
 
 def walk(base, phone):
     expect(http(base, "POST", f"{APP}/sms-codes",
-                json.dumps({"phone": phone, "purpose": "login"}).encode()), 204, "send code")
+                json.dumps({"phone": phone, "purpose": "login"}).encode()), 202, "send code")
     code = expect(http(base, "GET", f"/api/dev/sms-codes/{phone}"), 200, "dev code")["code"]
     device = Device()
     login = expect(http(base, "POST", f"{APP}/sessions", json.dumps({
