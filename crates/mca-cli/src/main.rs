@@ -1,17 +1,22 @@
 //! `mca`: one binary for the whole system.
 //!
 //! Each command group lives in its own module under `cmd/`. Errors end the
-//! process with a non-zero exit and a one-line reason on stderr (never a
-//! backtrace, never a secret).
+//! process with a non-zero exit and a one-line reason on stderr, in Chinese
+//! (never a backtrace, never a secret); see `report`.
 
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod report;
 
 #[derive(Parser)]
-#[command(name = "mca", version, about = "Mobile CA — 移动CA: split-key SM2 certificates on the phone")]
+#[command(
+    name = "mca",
+    version,
+    about = "Mobile CA — 移动CA: split-key SM2 certificates on the phone"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,7 +50,10 @@ enum Command {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => report::usage_error(e),
+    };
     let result = match cli.command {
         Command::Ca(c) => cmd::ca::run(c),
         Command::Up(args) => cmd::up::run(args),
@@ -58,8 +66,7 @@ fn main() {
         Command::Rp(args) => cmd::rp::run(args),
     };
     if let Err(e) = result {
-        // One line: the chain of causes joined, as `mca: reason: cause`.
-        eprintln!("mca: {e:#}");
+        eprintln!("mca: {}", report::one_line(&e));
         std::process::exit(1);
     }
 }

@@ -52,10 +52,10 @@ fn apply_review_crash_in_issuance_restart_sign_decrypt() {
     png(&dir.join("photo.png"), 600, 800, [235, 235, 220, 255]);
     png(&dir.join("sig.png"), 200, 60, [20, 20, 40, 255]);
     let app = json(phone(&[
-        "apply", "--ca", "ZJCA", "--form-photo", "photo.png", "--signature", "sig.png",
+        "apply", "--ca", "ZJCA", "--form-photo", "photo.png", "--signature", "sig.png", "--json",
     ]));
     let app_id = app["id"].as_str().unwrap().to_owned();
-    assert_eq!(json(phone(&["pay", &app_id]))["state"], "submitted");
+    assert_eq!(json(phone(&["pay", &app_id, "--json"]))["state"], "submitted");
 
     // The reviewer CLI: account by the operator, login, list, look, decide.
     ok(reviewer(&[

@@ -182,7 +182,10 @@ fn serve_phone_login_audit_and_graceful_shutdown() {
         "unknown variable warned about: {stderr}"
     );
     assert!(stderr.contains("shutting down"));
-    assert!(!stderr.contains('\u{1b}'), "no colour codes in a piped log: {stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "no colour codes in a piped log: {stderr}"
+    );
     // The log holds the development code (by design) but no token.
     let session: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("phone/session.json")).unwrap()).unwrap();
@@ -228,11 +231,16 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
 
     // A local CA per CA organization of the catalogue, its key encrypted.
     assert!(stdout.contains("Local CA"), "{stdout}");
-    let ca_dirs: Vec<_> = std::fs::read_dir(dir.join("mca-data/ca")).unwrap().collect();
+    let ca_dirs: Vec<_> = std::fs::read_dir(dir.join("mca-data/ca"))
+        .unwrap()
+        .collect();
     assert_eq!(ca_dirs.len(), 2, "two CAs in the seeded catalogue");
     let out = mca(&dir)
         .args(["ca", "show", "--dir", "mca-data/ca/zjca"])
-        .env("MCA_CA_PASSPHRASE", std::fs::read_to_string(dir.join("mca-data/ca-passphrase")).unwrap())
+        .env(
+            "MCA_CA_PASSPHRASE",
+            std::fs::read_to_string(dir.join("mca-data/ca-passphrase")).unwrap(),
+        )
         .output()
         .unwrap();
     assert_ok(&out);
@@ -250,7 +258,10 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
         .stderr(Stdio::null());
     let _again = start(cmd, port);
     assert_eq!(std::fs::read(dir.join("mca-data/kek.hex")).unwrap(), kek);
-    assert_eq!(std::fs::read(dir.join("mca-data/ca/zjca/root.pem")).unwrap(), root);
+    assert_eq!(
+        std::fs::read(dir.join("mca-data/ca/zjca/root.pem")).unwrap(),
+        root
+    );
     let url = format!("http://127.0.0.1:{port}");
     let out = mca(&dir)
         .args(["phone", "--server", &url, "catalogue"])
@@ -262,4 +273,57 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
         1,
         "seeding is idempotent"
     );
+}
+
+#[test]
+fn local_mistakes_are_one_line_in_chinese() {
+    let dir = temp_dir("local-mistakes");
+    let run = |args: &[&str]| mca(&dir).args(args).output().unwrap();
+    // A missing file fails before any request, in Chinese, not the OS's
+    // English.
+    let out = run(&[
+        "phone",
+        "apply",
+        "--ca",
+        "ZJCA",
+        "--form-photo",
+        "missing.jpg",
+    ]);
+    assert_fails_with(&out, "无法读取文件 missing.jpg: 文件或目录不存在");
+    assert!(
+        !text(&out.stderr).contains("No such file"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Arguments clap refuses: one Chinese line instead of its usage text.
+    assert_fails_with(&run(&["phone", "pay"]), "缺少必需参数");
+    assert_fails_with(&run(&["phone", "--bogus", "status"]), "未知参数 --bogus");
+    assert_fails_with(&run(&["phone", "nonsense"]), "未知命令 nonsense");
+    assert_fails_with(
+        &run(&[
+            "phone",
+            "verify-identity",
+            "--name",
+            "张三",
+            "--id-number",
+            "1",
+            "--dev-face",
+            "maybe",
+        ]),
+        "的值 “maybe” 无效",
+    );
+    // Nobody listening.
+    assert_fails_with(
+        &run(&[
+            "phone",
+            "--server",
+            &format!("http://127.0.0.1:{}", free_port()),
+            "catalogue",
+        ]),
+        "无法连接服务器",
+    );
+    // Help is still help.
+    let out = run(&["phone", "--help"]);
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("Usage"));
 }

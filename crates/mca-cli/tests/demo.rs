@@ -9,67 +9,11 @@
 
 mod support;
 
-use std::time::Duration;
-
 use support::*;
-
-use serde_json::Value;
 
 const NUMBER: &str = "13500135000";
 const PIN: &str = "778899";
 const BID: &str = "投标报价：人民币玖拾捌万元整；工期：150日历天。";
-
-/// A browser: one cookie, redirects followed.
-struct Browser {
-    http: reqwest::blocking::Client,
-    base: String,
-}
-
-impl Browser {
-    fn new(base: &str) -> Self {
-        // The platform sets its cookie on the first page; a fixed one here
-        // is the same to it (32 hex digits) and keeps the client simple.
-        let cookie = format!("mca_demo={}", hex::encode(mca_crypto::rand::bytes::<16>().unwrap()));
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
-        Browser {
-            http: reqwest::blocking::Client::builder()
-                .default_headers(headers)
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap(),
-            base: base.to_owned(),
-        }
-    }
-
-    fn get(&self, path: &str) -> String {
-        let r = self.http.get(format!("{}{path}", self.base)).send().unwrap();
-        r.text().unwrap()
-    }
-
-    fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .form(form)
-            .send()
-            .unwrap();
-        r.text().unwrap()
-    }
-
-    /// The current QR link of the scan on `page`, as the widget gets it.
-    fn link(&self, page: &str) -> (String, String) {
-        let id = page
-            .split("data-scan=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_else(|| panic!("no scan on the page: {page}"))
-            .to_owned();
-        let frame: Value = serde_json::from_str(&self.get(&format!("/scan/{id}/frame"))).unwrap();
-        assert_eq!(frame["state"], "created", "{frame}");
-        (id, frame["link"].as_str().unwrap().to_owned())
-    }
-}
 
 #[test]
 fn every_demo_flow_with_the_command_line_phone() {
@@ -98,7 +42,7 @@ fn every_demo_flow_with_the_command_line_phone() {
         "verify-identity", "--name", "赵六", "--id-number", "11010519491231002X", "--dev-face", "pass",
     ]));
     png(&dir.join("photo.png"), 600, 800, [228, 228, 228, 255]);
-    let app = json(phone(&["apply", "--ca", "ZJCA", "--form-photo", "photo.png"]));
+    let app = json(phone(&["apply", "--ca", "ZJCA", "--form-photo", "photo.png", "--json"]));
     let app_id = app["id"].as_str().unwrap();
     ok(phone(&["pay", app_id]));
     ok(review(&[

@@ -134,7 +134,11 @@ fn operator_registers_lists_rotates_and_disables_relying_parties() {
     assert_eq!(rp_get_status(&url, new_key, &new_secret), 404);
 
     let disabled = json_of(&rp(&["disable", &id]));
-    assert!(disabled["disabled_at"].is_i64());
+    let disabled_at = disabled["disabled_at"].as_str().unwrap_or_default();
+    assert!(
+        mca_domain::Timestamp::parse_rfc3339(disabled_at).is_some(),
+        "{disabled}"
+    );
     assert_eq!(rp_get_status(&url, new_key, &new_secret), 403);
 
     // Bad input: one line on stderr, non-zero exit.

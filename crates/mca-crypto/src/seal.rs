@@ -38,7 +38,18 @@ fn keys(shared: &Point, epk: &Point, recipient: &Point) -> Zeroizing<Vec<u8>> {
 
 /// Seal `plaintext` to `recipient`, bound to `aad`.
 pub fn seal(recipient: &Point, aad: &[u8], plaintext: &[u8]) -> Result<Sealed> {
-    let k = rand::nonzero_scalar()?;
+    seal_with(&rand::nonzero_scalar()?, recipient, aad, plaintext)
+}
+
+/// [`seal`] with the ephemeral scalar given: only the known-answer test
+/// that pins docs/protocol.md's worked example chooses it.
+fn seal_with(
+    k: &sm2::NonZeroScalar,
+    recipient: &Point,
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Sealed> {
+    let k = *k;
     let epk = Point::from_projective(&ProjectivePoint::mul_by_generator(&k))?;
     let shared = Point::from_projective(&(recipient.projective() * *k))?;
     let km = keys(&shared, &epk, recipient);
@@ -69,5 +80,29 @@ mod tests {
         assert_eq!(open(&other, b"ctx", &s).err(), Some(Error::DecryptionFailed));
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<Sealed>(&json).unwrap(), s);
+    }
+
+    /// The worked example of docs/protocol.md ("Sealed messages, byte by
+    /// byte"), which `interop/app_client.py` recomputes from the text.
+    #[test]
+    fn documented_example() {
+        let d = SecretKey::from_bytes(&[0x11; 32]).unwrap();
+        let k = crate::sm2::scalar::reduce_wide(&[[0u8; 32], [0x22; 32]].concat());
+        let k = Option::<sm2::NonZeroScalar>::from(sm2::NonZeroScalar::new(k)).unwrap();
+        let aad = b"MCA-SEAL-V1\0share-refresh\x0001890000-0000-7000-8000-000000000001";
+        let plaintext = format!("{{\"rho\":\"{}\"}}", "33".repeat(32));
+        let sealed = seal_with(&k, d.public_key(), aad, plaintext.as_bytes()).unwrap();
+        assert_eq!(
+            hex::encode(sealed.epk.to_sec1()),
+            "044467e6043f38645e740050f3d6c9d6a0bf6b13d3b57892842be9b75cca3ce8\
+             84f0b5c27a16795142fa467fe6818cdb393c95f8e17d28f7e0a6557bbea8d65034"
+        );
+        assert_eq!(
+            hex::encode(&sealed.ct),
+            "54d2cde6a9738edd476bcecfc04654805a65b2a9d82d6f4832781e09453b134c\
+             6b963a93b0d9259b7ff726205d66ed6f26f037a470a2904ee5ec129fd3f87ade\
+             3ceedf66488e8df399ad814f8ecb7f7e9f27f0bcc5f9743974b5"
+        );
+        assert_eq!(&open(&d, aad, &sealed).unwrap()[..], plaintext.as_bytes());
     }
 }

@@ -37,6 +37,53 @@ impl Timestamp {
     pub fn china_date(self) -> (i32, u32, u32) {
         civil_from_days((self.0 + 8 * 3600).div_euclid(86_400))
     }
+
+    /// Parses the `YYYY-MM-DDTHH:MM:SSZ` form [`Timestamp::rfc3339`] writes
+    /// (UTC, whole seconds): what the APIs send is what clients read back.
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() != 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+            || b[19] != b'Z'
+        {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| -> Option<i64> {
+            let part = text.get(r)?;
+            part.bytes()
+                .all(|c| c.is_ascii_digit())
+                .then(|| part.parse().ok())?
+        };
+        let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if !(1..=12).contains(&m) || d < 1 || hh > 23 || mm > 59 || ss > 59 {
+            return None;
+        }
+        let days = days_from_civil(y, m, d);
+        // Day 31 of a 30-day month would silently roll over.
+        if civil_from_days(days) != (y as i32, m as u32, d as u32) {
+            return None;
+        }
+        Some(Self(days * 86_400 + hh * 3600 + mm * 60 + ss))
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` in Beijing time (UTC+8, no daylight saving):
+    /// what people in China read on a clock.
+    pub fn beijing(self) -> String {
+        let local = self.0 + 8 * 3600;
+        let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+        let secs = local.rem_euclid(86_400);
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    }
 }
 
 impl fmt::Display for Timestamp {
@@ -58,6 +105,38 @@ pub(crate) fn civil_from_days(days: i64) -> (i32, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
     (y, m, d)
+}
+
+/// (year, month, day) → days since 1970-01-01, the inverse of
+/// [`civil_from_days`] (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Serde for a [`Timestamp`] as RFC 3339 text (`#[serde(with =
+/// "mca_domain::time::rfc3339")]`), for the JSON the APIs answer.
+pub mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Timestamp;
+
+    /// Writes `YYYY-MM-DDTHH:MM:SSZ`.
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.rfc3339())
+    }
+
+    /// Reads what [`serialize`] writes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Timestamp::parse_rfc3339(&text)
+            .ok_or_else(|| serde::de::Error::custom("expected YYYY-MM-DDTHH:MM:SSZ"))
+    }
 }
 
 /// The source of "now" for every rule that depends on time (code expiry,
@@ -134,6 +213,33 @@ mod tests {
             "2026-11-24T01:01:01Z"
         );
         assert_eq!(Timestamp(-1).rfc3339(), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn rfc3339_reads_back_and_beijing_time_is_eight_hours_ahead() {
+        for t in [0, -1, 951_782_400, 1_795_478_400 + 3661, 4_102_444_799] {
+            let text = Timestamp(t).rfc3339();
+            assert_eq!(
+                Timestamp::parse_rfc3339(&text),
+                Some(Timestamp(t)),
+                "{text}"
+            );
+        }
+        for bad in [
+            "2026-02-30T00:00:00Z",
+            "2026-11-24T24:00:00Z",
+            "2026-11-24 01:01:01Z",
+            "2026-11-24T01:01:01+08:00",
+            "1795478400",
+            "２026-11-24T01:01:01Z",
+        ] {
+            assert_eq!(Timestamp::parse_rfc3339(bad), None, "{bad}");
+        }
+        // 16:30 UTC is half past midnight of the next day in Beijing.
+        assert_eq!(
+            Timestamp(1_795_478_400 + 16 * 3600 + 1800).beijing(),
+            "2026-11-25 00:30:00"
+        );
     }
 
     #[test]

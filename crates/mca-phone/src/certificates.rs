@@ -57,7 +57,7 @@ impl CertificateInfo {
 }
 
 pub(crate) fn protocol(what: &str) -> PhoneError {
-    PhoneError::State(format!("unexpected answer from the server: {what}"))
+    PhoneError::State(format!("服务器的回答不符合预期: {what}"))
 }
 
 pub(crate) fn field<T: DeserializeOwned>(v: &Value, name: &str) -> Result<T, PhoneError> {
@@ -70,7 +70,7 @@ pub(crate) fn text(v: &Value, name: &str) -> Result<String, PhoneError> {
 }
 
 pub(crate) fn crypto(e: mca_crypto::Error) -> PhoneError {
-    PhoneError::State(format!("key operation failed: {e}"))
+    PhoneError::State(format!("密钥运算失败: {e}"))
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -340,7 +340,7 @@ impl Phone {
         let encryption = key
             .encryption
             .clone()
-            .ok_or_else(|| PhoneError::State("the encryption share was never delivered".into()))?;
+            .ok_or_else(|| PhoneError::State("加密密钥分量尚未下发".into()))?;
         let (decryption, blinded) = Decryption::start(ciphertext).map_err(crypto)?;
         let path = format!("{APP}/me/keys/{key_id}/decryptions");
         let begun = self
@@ -376,10 +376,10 @@ impl Phone {
         let key = self.state_dir().key(key_id)?;
         let pem = key
             .encryption_certificate
-            .ok_or_else(|| PhoneError::State("no encryption certificate on this phone".into()))?;
+            .ok_or_else(|| PhoneError::State("本机没有加密证书".into()))?;
         let current = mca_pki::cert::Certificate::from_pem(&pem).map_err(|_| protocol("certificate"))?;
         let envelope = mca_pki::gmt0010::enveloped::parse(der)
-            .map_err(|e| PhoneError::State(format!("not an envelope: {e}")))?;
+            .map_err(|e| PhoneError::State(format!("不是数字信封: {e}")))?;
         let mut ct = envelope.encrypted_key_for(&current).ok();
         if ct.is_none() {
             let listed = self.certificates().await?;
@@ -398,7 +398,7 @@ impl Phone {
             }
         }
         let ct = ct.ok_or_else(|| {
-            PhoneError::State("the envelope is not addressed to this encryption key".into())
+            PhoneError::State("该数字信封不是发给此加密密钥的".into())
         })?;
         let content_key = self.decrypt(key_id, pin, ct).await?;
         envelope

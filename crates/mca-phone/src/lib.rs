@@ -26,21 +26,23 @@ pub mod phone;
 pub mod rp;
 pub mod state;
 
+pub use certificates::CertificateInfo;
 pub use client::{Client, Reply, Tamper};
 pub use phone::Phone;
-pub use certificates::CertificateInfo;
 pub use rp::{Approved, Scanned, ScannedItem};
 pub use state::{Session, StateDir, StoredKey};
 
 /// Why a phone operation failed. Never holds a token, code or password.
+/// Displayed in Chinese, one line, as the person at the phone reads it; a
+/// refusal keeps the problem's stable code and status for scripts.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PhoneError {
     /// The server could not be reached.
-    #[error("cannot reach the server: {0}")]
+    #[error("无法连接服务器: {0}")]
     Http(String),
     /// The server refused, with its RFC 9457 problem.
-    #[error("{title} ({code}, HTTP {status}){}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    #[error("{title}{}（{code}，HTTP {status}）", detail.as_deref().filter(|d| d != title).map(|d| format!("：{d}")).unwrap_or_default())]
     Refused {
         /// HTTP status.
         status: u16,
@@ -52,14 +54,34 @@ pub enum PhoneError {
         detail: Option<String>,
     },
     /// The server answered something that is not JSON.
-    #[error("the server answered HTTP {0} with a body that is not JSON")]
+    #[error("服务器的回答不是 JSON（HTTP {0}）")]
     Protocol(u16),
     /// The operation needs a login first.
-    #[error("not logged in: run `mca phone login` first")]
+    #[error("尚未登录：请先运行 `mca phone login`")]
     NotLoggedIn,
     /// The state directory is unusable.
-    #[error("phone state: {0}")]
+    #[error("手机状态目录出错: {0}")]
     State(String),
+}
+
+/// Why a local file operation failed, in Chinese: the command line's
+/// errors are read by people who may not read the operating system's
+/// English.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    let reason = match e.kind() {
+        NotFound => "文件或目录不存在",
+        PermissionDenied => "没有访问权限",
+        AlreadyExists => "文件已存在",
+        IsADirectory => "这是一个目录，不是文件",
+        NotADirectory => "路径中有一项不是目录",
+        StorageFull => "磁盘空间不足",
+        ReadOnlyFilesystem => "文件系统只读",
+        InvalidData => "内容无效",
+        UnexpectedEof => "内容不完整",
+        _ => return format!("系统错误（{e}）"),
+    };
+    reason.to_owned()
 }
 
 impl PhoneError {

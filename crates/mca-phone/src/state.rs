@@ -112,12 +112,12 @@ impl StateDir {
         let path = self.dir.join(DEVICE_KEY);
         match fs::read_to_string(&path) {
             Ok(text) => {
-                let bytes =
-                    Zeroizing::new(hex::decode(text.trim()).map_err(|_| {
-                        PhoneError::State(format!("{} is corrupt", path.display()))
-                    })?);
+                let bytes = Zeroizing::new(
+                    hex::decode(text.trim())
+                        .map_err(|_| PhoneError::State(format!("{} 已损坏", path.display())))?,
+                );
                 DeviceKey::from_bytes(&bytes)
-                    .map_err(|_| PhoneError::State(format!("{} is corrupt", path.display())))
+                    .map_err(|_| PhoneError::State(format!("{} 已损坏", path.display())))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = DeviceKey::generate().map_err(|e| PhoneError::State(e.to_string()))?;
@@ -139,7 +139,7 @@ impl StateDir {
                 .ok()
                 .filter(|b| b.len() == 32)
                 .map(Zeroizing::new)
-                .ok_or_else(|| PhoneError::State(format!("{} is corrupt", path.display()))),
+                .ok_or_else(|| PhoneError::State(format!("{} 已损坏", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let secret = Zeroizing::new(
                     mca_crypto::rand::bytes::<32>()
@@ -156,7 +156,7 @@ impl StateDir {
 
     fn key_name(key_id: &str) -> Result<String, PhoneError> {
         if key_id.is_empty() || !key_id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
-            return Err(PhoneError::State(format!("not a key id: {key_id}")));
+            return Err(PhoneError::State(format!("不是密钥编号: {key_id}")));
         }
         Ok(format!("{KEYS}/{key_id}.json"))
     }
@@ -179,13 +179,11 @@ impl StateDir {
     pub fn key(&self, key_id: &str) -> Result<StoredKey, PhoneError> {
         let path = self.dir.join(Self::key_name(key_id)?);
         let bytes = fs::read(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                PhoneError::State(format!("no key {key_id} on this phone"))
-            }
+            std::io::ErrorKind::NotFound => PhoneError::State(format!("本机没有密钥 {key_id}")),
             _ => io_error(&path, e),
         })?;
         serde_json::from_slice(&bytes)
-            .map_err(|_| PhoneError::State(format!("{} is corrupt", path.display())))
+            .map_err(|_| PhoneError::State(format!("{} 已损坏", path.display())))
     }
 
     /// Every stored key.
@@ -222,7 +220,7 @@ impl StateDir {
         match fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
-                .map_err(|_| PhoneError::State(format!("{} is corrupt", path.display()))),
+                .map_err(|_| PhoneError::State(format!("{} 已损坏", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_error(&path, e)),
         }
@@ -270,7 +268,7 @@ impl StateDir {
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> PhoneError {
-    PhoneError::State(format!("{}: {e}", path.display()))
+    PhoneError::State(format!("{}: {}", path.display(), crate::io_reason(&e)))
 }
 
 #[cfg(test)]

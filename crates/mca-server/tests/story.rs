@@ -10,6 +10,13 @@ use mca_phone::phone::Purpose;
 use serde_json::Value;
 use support::TestServer;
 
+/// Times in the app and operator APIs are RFC 3339 text (issue 10.18).
+fn rfc3339(v: &Value) -> bool {
+    v.as_str()
+        .and_then(mca_domain::Timestamp::parse_rfc3339)
+        .is_some()
+}
+
 const ALICE: &str = "13800138000";
 const ID_NUMBER: &str = "330106199003071236";
 
@@ -81,6 +88,7 @@ async fn account_story_register_to_audit() {
         .expect("identity_verified message")
         .clone();
     assert!(message["read_at"].is_null());
+    assert!(rfc3339(&message["created_at"]), "{message}");
     phone
         .read_message(message["id"].as_str().unwrap())
         .await
@@ -92,7 +100,7 @@ async fn account_story_register_to_audit() {
         .iter()
         .find(|m| m["id"] == message["id"])
         .unwrap();
-    assert!(read["read_at"].is_i64());
+    assert!(rfc3339(&read["read_at"]), "{read}");
 
     // Devices: three logins, three devices; remove the second one and its
     // requests are refused, while the others keep working.
@@ -104,6 +112,10 @@ async fn account_story_register_to_audit() {
         "two logins on the first phone, one each on the others"
     );
     assert_eq!(devices.iter().filter(|d| d["current"] == true).count(), 1);
+    assert!(
+        devices.iter().all(|d| rfc3339(&d["created_at"])),
+        "{devices:?}"
+    );
     let second_id = second.session().unwrap().device_id.clone();
     phone.remove_device(&second_id).await.unwrap();
     let (status, code, _) = refused(second.messages().await);
@@ -116,6 +128,14 @@ async fn account_story_register_to_audit() {
     assert_eq!(report["status"], "intact", "{report}");
     assert!(report["entries"].as_u64().unwrap() >= 8);
     let entries = server.operator_get("/audit?limit=1000").await;
+    assert!(
+        entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| rfc3339(&e["at"])),
+        "{entries}"
+    );
     let actions: Vec<&str> = entries
         .as_array()
         .unwrap()

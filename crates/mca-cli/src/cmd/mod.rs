@@ -2,6 +2,7 @@
 
 pub mod ca;
 pub mod config;
+pub mod output;
 pub mod phone;
 pub mod phone_certs;
 pub mod review;

@@ -7,15 +7,15 @@
 //! left out they are read from standard input, so they need not appear in
 //! the shell history or the process list.
 
-use std::io::BufRead;
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use mca_phone::Phone;
 use mca_phone::phone::Purpose;
 use serde_json::Value;
 
+use super::output::{beijing, given_or_read, print, read_secret, str_of, table, yuan};
 use super::server::runtime;
 
 /// Options of every phone command.
@@ -28,6 +28,9 @@ pub struct PhoneArgs {
     /// http://127.0.0.1:8080.
     #[arg(long, env = "MCA_PHONE_SERVER")]
     pub server: Option<String>,
+    /// Print the server's JSON instead of text (lists, details, results).
+    #[arg(long, global = true)]
+    pub json: bool,
     /// The operation.
     #[command(subcommand)]
     pub command: PhoneCommand,
@@ -184,20 +187,6 @@ fn open(args: &PhoneArgs) -> anyhow::Result<Phone> {
     Ok(Phone::open(&args.dir, &server)?)
 }
 
-pub(super) fn read_secret(prompt: &str) -> anyhow::Result<String> {
-    eprint!("{prompt}: ");
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading standard input")?;
-    let line = line.trim().to_owned();
-    if line.is_empty() {
-        bail!("no {prompt} given");
-    }
-    Ok(line)
-}
-
 /// The code for `phone`: given, fetched from a development server, or typed.
 async fn code_for(
     phone: &Phone,
@@ -217,13 +206,74 @@ async fn code_for(
     read_secret("验证码")
 }
 
-pub(super) fn print(value: &Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
+/// The catalogue as people read it: where certificates are used, and what
+/// each CA offers at which price.
+fn print_catalogue(catalogue: &Value) {
+    let list = |key: &str| catalogue[key].as_array().cloned().unwrap_or_default();
+    let provinces = list("provinces");
+    let province = |id: &str| {
+        provinces
+            .iter()
+            .find(|p| str_of(p, "id") == id)
+            .map(|p| str_of(p, "name").to_owned())
+            .unwrap_or_default()
+    };
+    let platforms: Vec<Vec<String>> = list("platforms")
+        .iter()
+        .map(|p| {
+            vec![
+                province(str_of(p, "province_id")),
+                str_of(p, "name").to_owned(),
+            ]
+        })
+        .collect();
+    println!("交易平台\n{}", table(&["省份", "平台"], &platforms));
+    let cas = list("ca_organizations");
+    let offers: Vec<Vec<String>> = list("validity_options")
+        .iter()
+        .map(|v| {
+            let ca = cas.iter().find(|c| c["id"] == v["ca_id"]);
+            let ca_field = |k: &str| ca.map(|c| str_of(c, k).to_owned()).unwrap_or_default();
+            vec![
+                ca_field("short_name"),
+                ca_field("name"),
+                format!("{} 年", v["years"]),
+                yuan(v["price_fen"].as_i64().unwrap_or_default()),
+            ]
+        })
+        .collect();
+    print!(
+        "证书价格\n{}",
+        table(&["CA", "发证机构", "有效期", "价格"], &offers)
+    );
+    println!("申请: mca phone apply --ca <CA> [--years <年>] --form-photo <申请表照片>");
+}
+
+/// The inbox, newest first, times in Beijing time.
+fn print_messages(messages: &Value) {
+    let messages = messages.as_array().cloned().unwrap_or_default();
+    if messages.is_empty() {
+        println!("没有消息");
+    }
+    for m in &messages {
+        let unread = if m["read_at"].is_null() {
+            "[未读] "
+        } else {
+            ""
+        };
+        println!(
+            "{unread}{}  {}\n  {}\n  消息编号: {}",
+            beijing(&m["created_at"]),
+            str_of(m, "title"),
+            str_of(m, "body"),
+            str_of(m, "id")
+        );
+    }
 }
 
 async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
     let mut phone = open(&args)?;
+    let as_json = args.json;
     match args.command {
         PhoneCommand::Login {
             phone: number,
@@ -245,18 +295,12 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
             phone: number,
             password,
         } => {
-            let password = match password {
-                Some(p) => p,
-                None => read_secret("密码")?,
-            };
+            let password = given_or_read(password, "密码")?;
             phone.login_with_password(&number, &password).await?;
             println!("登录成功");
         }
         PhoneCommand::SetPassword { password } => {
-            let password = match password {
-                Some(p) => p,
-                None => read_secret("新密码")?,
-            };
+            let password = given_or_read(password, "新密码")?;
             phone.set_password(&password).await?;
             println!("密码已设置");
         }
@@ -294,7 +338,7 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
                 Some(outcome) => {
                     let id = session["session_id"]
                         .as_str()
-                        .context("no face session id")?;
+                        .context("服务器未返回人脸识别会话编号")?;
                     phone.dev_decide_face(id, outcome == "pass").await?;
                 }
                 None => {
@@ -313,9 +357,23 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
             phone.remove_device(&id).await?;
             println!("设备已删除");
         }
-        PhoneCommand::Messages => print(&phone.messages().await?)?,
+        PhoneCommand::Messages => {
+            let messages = phone.messages().await?;
+            if as_json {
+                print(&messages)?;
+            } else {
+                print_messages(&messages);
+            }
+        }
         PhoneCommand::ReadMessage { id } => phone.read_message(&id).await?,
-        PhoneCommand::Catalogue => print(&phone.catalogue().await?)?,
+        PhoneCommand::Catalogue => {
+            let catalogue = phone.catalogue().await?;
+            if as_json {
+                print(&catalogue)?;
+            } else {
+                print_catalogue(&catalogue);
+            }
+        }
         PhoneCommand::Certificates => print(&phone.certificates().await?)?,
         PhoneCommand::Scan {
             link,
@@ -343,7 +401,9 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
             ),
             None => println!("未登录 (state: {})", args.dir.display()),
         },
-        PhoneCommand::Certificate(command) => super::phone_certs::run(&phone, command).await?,
+        PhoneCommand::Certificate(command) => {
+            super::phone_certs::run(&phone, command, as_json).await?
+        }
     }
     Ok(())
 }
@@ -391,7 +451,10 @@ async fn scan(
         let path = phone.state_dir().path().join(LAST_SCAN);
         std::fs::write(&path, serde_json::to_vec(&s)?)
             .with_context(|| format!("writing {}", path.display()))?;
-        println!("会话: {} (用 `mca phone approve --key <id>` 或 `mca phone refuse` 答复)", s.session_id);
+        println!(
+            "会话: {} (用 `mca phone approve --key <id>` 或 `mca phone refuse` 答复)",
+            s.session_id
+        );
         return Ok(());
     };
     print_done(&done);
@@ -403,8 +466,10 @@ const LAST_SCAN: &str = "last-scan.json";
 
 fn last_scan(phone: &Phone) -> anyhow::Result<mca_phone::rp::Scanned> {
     let path = phone.state_dir().path().join(LAST_SCAN);
-    let bytes = std::fs::read(&path).context("no scanned session: run `mca phone scan --link …` first")?;
-    let scanned = serde_json::from_slice(&bytes).with_context(|| format!("{} is corrupt", path.display()))?;
+    let bytes =
+        std::fs::read(&path).context("no scanned session: run `mca phone scan --link …` first")?;
+    let scanned =
+        serde_json::from_slice(&bytes).with_context(|| format!("{} is corrupt", path.display()))?;
     // One answer per scan.
     let _ = std::fs::remove_file(&path);
     Ok(scanned)

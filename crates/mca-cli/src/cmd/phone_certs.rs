@@ -5,7 +5,7 @@
 //! PINs, like passwords, may be given as options for scripting; left out
 //! they are read from standard input.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
@@ -13,7 +13,9 @@ use mca_phone::phone::Purpose;
 use mca_phone::{CertificateInfo, Phone};
 use serde_json::{Value, json};
 
-use super::phone::{print, read_secret};
+use super::output::{
+    given_or_read as pin, print, read_file, read_secret, str_of, write_file, yuan,
+};
 
 /// The certificate commands of the phone.
 #[derive(Subcommand)]
@@ -213,25 +215,6 @@ pub struct Reverify {
     dev_face: Option<String>,
 }
 
-fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
-}
-
-fn pin(given: Option<String>, prompt: &str) -> anyhow::Result<String> {
-    match given {
-        Some(p) => Ok(p),
-        None => read_secret(prompt),
-    }
-}
-
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_default()
-}
-
 /// The catalogue ids of a choice.
 async fn resolve(phone: &Phone, choice: &Choice) -> anyhow::Result<CertificateInfo> {
     let catalogue = phone.catalogue().await?;
@@ -239,15 +222,25 @@ async fn resolve(phone: &Phone, choice: &Choice) -> anyhow::Result<CertificateIn
     let ca = list("ca_organizations")
         .into_iter()
         .find(|c| str_of(c, "short_name").eq_ignore_ascii_case(&choice.ca))
-        .with_context(|| format!("no CA {} in the catalogue", choice.ca))?;
+        .with_context(|| {
+            format!(
+                "目录中没有发证机构 {}（见 `mca phone catalogue`）",
+                choice.ca
+            )
+        })?;
     let option = list("validity_options")
         .into_iter()
         .find(|v| v["ca_id"] == ca["id"] && v["years"].as_u64() == Some(choice.years))
-        .with_context(|| format!("{} offers no {}-year certificate", choice.ca, choice.years))?;
+        .with_context(|| format!("{} 不提供 {} 年期的证书", choice.ca, choice.years))?;
     let platform = list("platforms")
         .into_iter()
-        .find(|p| choice.platform_id.as_deref().is_none_or(|id| str_of(p, "id") == id))
-        .context("no such trading platform in the catalogue")?;
+        .find(|p| {
+            choice
+                .platform_id
+                .as_deref()
+                .is_none_or(|id| str_of(p, "id") == id)
+        })
+        .context("目录中没有这个交易平台")?;
     Ok(CertificateInfo {
         province_id: str_of(&platform, "province_id").to_owned(),
         platform_id: str_of(&platform, "id").to_owned(),
@@ -280,7 +273,7 @@ async fn sms_code(phone: &Phone, purpose: Purpose, args: CodeArgs) -> anyhow::Re
     let number = phone
         .session()
         .map(|s| s.phone.clone())
-        .context("not logged in: run `mca phone login` first")?;
+        .context("尚未登录：请先运行 `mca phone login`")?;
     phone.send_code(&number, purpose).await?;
     eprintln!("验证码已发送至 {number}");
     if args.dev_code {
@@ -304,8 +297,39 @@ fn print_key(key: &mca_phone::StoredKey) -> anyhow::Result<()> {
     }))
 }
 
-/// Runs a certificate command.
-pub async fn run(phone: &Phone, command: CertCommand) -> anyhow::Result<()> {
+/// What an application costs: its order's amount, else the fee.
+fn amount_of(application: &Value) -> String {
+    let fen = application["order"]["amount_fen"]
+        .as_i64()
+        .or_else(|| application["fee_fen"].as_i64())
+        .unwrap_or_default();
+    yuan(fen)
+}
+
+/// `pay`: the amount first, so nobody pays without knowing how much.
+async fn pay(phone: &Phone, id: &str, as_json: bool) -> anyhow::Result<()> {
+    let amount = amount_of(&phone.application(id).await?);
+    // With --json the amount goes to standard error: standard output stays
+    // one JSON document.
+    if as_json {
+        eprintln!("应付金额: {amount}");
+        return print(&phone.pay(id).await?);
+    }
+    println!("应付金额: {amount}");
+    let paid = phone.pay(id).await?;
+    match str_of(&paid, "state") {
+        "submitted" => println!("已支付 {amount}，申请已提交 CA 审核"),
+        state => println!(
+            "支付结果: {}（申请状态 {state}）",
+            str_of(&paid["order"], "state")
+        ),
+    }
+    Ok(())
+}
+
+/// Runs a certificate command; `as_json` prints the server's JSON where
+/// the text form is made for people.
+pub async fn run(phone: &Phone, command: CertCommand, as_json: bool) -> anyhow::Result<()> {
     match command {
         CertCommand::ApplicationForm { choice, out } => {
             let info = resolve(phone, &choice).await?;
@@ -317,13 +341,24 @@ pub async fn run(phone: &Phone, command: CertCommand) -> anyhow::Result<()> {
             form_photo,
             signature,
         } => {
-            let info = resolve(phone, &choice).await?;
+            // Local files first: a missing photo fails before any request.
             let photo = read_file(&form_photo)?;
             let signature = signature.as_deref().map(read_file).transpose()?;
-            print(&phone.apply(&info, &photo, signature.as_deref()).await?)?;
+            let info = resolve(phone, &choice).await?;
+            let application = phone.apply(&info, &photo, signature.as_deref()).await?;
+            if as_json {
+                print(&application)?;
+            } else {
+                let id = str_of(&application, "id");
+                println!("申请已创建，申请编号: {id}");
+                println!(
+                    "应付金额: {}，支付: mca phone pay {id}",
+                    amount_of(&application)
+                );
+            }
         }
         CertCommand::Applications => print(&phone.applications().await?)?,
-        CertCommand::Pay { id } => print(&phone.pay(&id).await?)?,
+        CertCommand::Pay { id } => pay(phone, &id, as_json).await?,
         CertCommand::Resubmit {
             id,
             form_photo,
@@ -364,7 +399,7 @@ pub async fn run(phone: &Phone, command: CertCommand) -> anyhow::Result<()> {
             let data = match (message, input) {
                 (Some(m), None) => m.into_bytes(),
                 (None, Some(path)) => read_file(&path)?,
-                _ => bail!("give --message or --in"),
+                _ => bail!("请给出 --message 或 --in 之一"),
             };
             let pin = pin(given, "证书PIN码")?;
             let signature = phone.sign(&key, &pin, &data).await?;
@@ -412,7 +447,9 @@ pub async fn run(phone: &Phone, command: CertCommand) -> anyhow::Result<()> {
         } => {
             let (reverification, code) = reverify(phone, check).await?;
             let pin = pin(new_pin, "新的证书PIN码")?;
-            let key = phone.rekey(&key, &reverification, &code, None, &pin).await?;
+            let key = phone
+                .rekey(&key, &reverification, &code, None, &pin)
+                .await?;
             print_key(&key)?;
         }
         CertCommand::Recover {
@@ -436,7 +473,7 @@ pub async fn run(phone: &Phone, command: CertCommand) -> anyhow::Result<()> {
                 .into_iter()
                 .flatten()
                 .find(|v| v["ca_id"] == detail["ca_id"] && v["years"].as_u64() == Some(years))
-                .with_context(|| format!("the CA offers no {years}-year certificate"))?;
+                .with_context(|| format!("该发证机构不提供 {years} 年期的证书"))?;
             print(&phone.renew(&id, str_of(option, "id")).await?)?;
         }
         CertCommand::Revoke { id, reason } => {

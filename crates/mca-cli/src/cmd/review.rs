@@ -15,7 +15,7 @@ use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::phone::{print, read_secret};
+use super::output::{given_or_read, print};
 use super::server::runtime;
 
 /// Options of every review command.
@@ -96,17 +96,17 @@ fn load_session(dir: &Path) -> anyhow::Result<Option<(String, String)>> {
     match std::fs::read(&path) {
         Ok(bytes) => {
             let v: Value = serde_json::from_slice(&bytes)
-                .with_context(|| format!("{} is corrupt", path.display()))?;
+                .with_context(|| format!("{} 已损坏", path.display()))?;
             let field = |k: &str| v[k].as_str().map(str::to_owned);
             Ok(field("server").zip(field("token")))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        Err(e) => Err(e).with_context(|| format!("无法读取文件 {}", path.display())),
     }
 }
 
 fn save_session(dir: &Path, server: &str, token: &str) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
     let path = dir.join(SESSION);
     let tmp = dir.join(format!(".{SESSION}.tmp"));
     let _ = std::fs::remove_file(&tmp);
@@ -115,9 +115,13 @@ fn save_session(dir: &Path, server: &str, token: &str) -> anyhow::Result<()> {
         .create_new(true)
         .mode(0o600)
         .open(&tmp)
-        .with_context(|| format!("creating {}", tmp.display()))?;
-    file.write_all(json!({ "server": server, "token": token }).to_string().as_bytes())?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))
+        .with_context(|| format!("无法创建文件 {}", tmp.display()))?;
+    file.write_all(
+        json!({ "server": server, "token": token })
+            .to_string()
+            .as_bytes(),
+    )?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("无法写入文件 {}", path.display()))
 }
 
 /// One request; the JSON (or raw bytes) on success, the problem's title
@@ -135,21 +139,21 @@ async fn request(
     if let Some(b) = body {
         req = req.json(&b);
     }
-    let response = req.send().await.context("cannot reach the server")?;
+    let response = req
+        .send()
+        .await
+        .map_err(|e| mca_phone::PhoneError::Http(e.without_url().to_string()))?;
     if response.status().is_success() {
         return Ok(response);
     }
     let status = response.status().as_u16();
     let problem: Value = response.json().await.unwrap_or(Value::Null);
-    let title = problem["title"].as_str().unwrap_or("请求失败");
-    match problem["detail"].as_str() {
-        Some(detail) => bail!("{title}: {detail} (HTTP {status})"),
-        None => bail!("{title} (HTTP {status})"),
-    }
+    // The phone's rendering, so both command lines word a refusal alike.
+    Err(mca_phone::PhoneError::from_problem(status, &problem).into())
 }
 
 async fn json_of(response: reqwest::Response) -> anyhow::Result<Value> {
-    response.json().await.context("the server answered no JSON")
+    response.json().await.context("服务器的回答不是 JSON")
 }
 
 /// Runs a `mca review` command.
@@ -168,7 +172,7 @@ async fn run_async(args: ReviewArgs) -> anyhow::Result<()> {
     let token = || -> anyhow::Result<String> {
         match &stored {
             Some((s, t)) if *s == server => Ok(t.clone()),
-            _ => bail!("not logged in: run `mca review login` first"),
+            _ => bail!("尚未登录：请先运行 `mca review --server {server} login`"),
         }
     };
     let review = |path: &str| format!("{server}/api/review/v1{path}");
@@ -182,77 +186,95 @@ async fn run_async(args: ReviewArgs) -> anyhow::Result<()> {
         } => {
             let operator = match operator_token_file {
                 Some(path) => std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?
+                    .with_context(|| format!("无法读取文件 {}", path.display()))?
                     .trim()
                     .to_owned(),
                 None => std::env::var("MCA_OPERATOR_TOKEN")
-                    .context("give --operator-token-file or MCA_OPERATOR_TOKEN")?,
+                    .context("请给出 --operator-token-file 或设置 MCA_OPERATOR_TOKEN")?,
             };
             let catalogue = json_of(
-                request(Method::GET, &format!("{server}/api/app/v1/catalogue"), None, None)
-                    .await?,
+                request(
+                    Method::GET,
+                    &format!("{server}/api/app/v1/catalogue"),
+                    None,
+                    None,
+                )
+                .await?,
             )
             .await?;
             let ca_id = catalogue["ca_organizations"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .find(|c| c["short_name"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(&ca)))
+                .find(|c| {
+                    c["short_name"]
+                        .as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(&ca))
+                })
                 .and_then(|c| c["id"].as_str())
-                .with_context(|| format!("no CA {ca} in the catalogue"))?
+                .with_context(|| format!("目录中没有发证机构 {ca}"))?
                 .to_owned();
-            let password = match password {
-                Some(p) => p,
-                None => read_secret("审核员密码")?,
-            };
+            let password = given_or_read(password, "审核员密码")?;
             let body = json!({
                 "ca_id": ca_id, "username": username,
                 "display_name": display_name, "password": password,
             });
             let url = format!("{server}/api/operator/v1/reviewers");
-            print(&json_of(request(Method::POST, &url, Some(&operator), Some(body)).await?).await?)?;
+            print(
+                &json_of(request(Method::POST, &url, Some(&operator), Some(body)).await?).await?,
+            )?;
         }
         ReviewCommand::Login { username, password } => {
-            let password = match password {
-                Some(p) => p,
-                None => read_secret("密码")?,
-            };
+            let password = given_or_read(password, "密码")?;
             let body = json!({ "username": username, "password": password });
-            let login = json_of(request(Method::POST, &review("/sessions"), None, Some(body)).await?)
-                .await?;
-            let token = login["token"].as_str().context("no token in the answer")?;
+            let login =
+                json_of(request(Method::POST, &review("/sessions"), None, Some(body)).await?)
+                    .await?;
+            let token = login["token"].as_str().context("服务器未返回登录令牌")?;
             save_session(&args.dir, &server, token)?;
             println!(
                 "登录成功：{}",
-                login["reviewer"]["display_name"].as_str().unwrap_or(&username)
+                login["reviewer"]["display_name"]
+                    .as_str()
+                    .unwrap_or(&username)
             );
         }
         ReviewCommand::List => {
             let t = token()?;
-            print(&json_of(request(Method::GET, &review("/applications"), Some(&t), None).await?).await?)?;
+            print(
+                &json_of(request(Method::GET, &review("/applications"), Some(&t), None).await?)
+                    .await?,
+            )?;
         }
         ReviewCommand::Show { id, save } => {
             let t = token()?;
             let item = json_of(
-                request(Method::GET, &review(&format!("/applications/{id}")), Some(&t), None)
-                    .await?,
+                request(
+                    Method::GET,
+                    &review(&format!("/applications/{id}")),
+                    Some(&t),
+                    None,
+                )
+                .await?,
             )
             .await?;
             if let Some(dir) = save {
                 std::fs::create_dir_all(&dir)?;
-                for (name, ext_of) in [("form-photo", &item["form_photo"]), ("signature", &item["signature"])] {
+                for (name, ext_of) in [
+                    ("form-photo", &item["form_photo"]),
+                    ("signature", &item["signature"]),
+                ] {
                     let ext = match ext_of["content_type"].as_str() {
                         Some("image/jpeg") => "jpg",
                         _ => "png",
                     };
-                    let href = ext_of["href"].as_str().context("no picture link")?;
+                    let href = ext_of["href"].as_str().context("服务器未返回图片链接")?;
                     let bytes = request(Method::GET, &format!("{server}{href}"), Some(&t), None)
                         .await?
                         .bytes()
                         .await?;
                     let path = dir.join(format!("{name}.{ext}"));
-                    std::fs::write(&path, &bytes)
-                        .with_context(|| format!("writing {}", path.display()))?;
+                    super::output::write_file(&path, &bytes)?;
                     eprintln!("已保存 {}", path.display());
                 }
             }

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::phone::print;
+use super::output::print;
 use super::server::runtime;
 
 /// Options of every `mca rp` command.

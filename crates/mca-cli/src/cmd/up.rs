@@ -102,7 +102,10 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             store.clone(),
             mca_domain::Audit::new(store.clone(), std::sync::Arc::new(mca_domain::SystemClock)),
         );
-        catalogue.seed_zhejiang().await.context("seeding the catalogue")?;
+        catalogue
+            .seed_zhejiang()
+            .await
+            .context("seeding the catalogue")?;
         let catalogue = catalogue.all().await.context("reading the catalogue")?;
         let cas = local_cas(&args, &config, &catalogue.ca_organizations)?;
         // After the CAs exist, so the server loads them.
@@ -111,7 +114,11 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         let demo_listener = tokio::net::TcpListener::bind(args.demo_listen)
             .await
             .with_context(|| format!("listening on {}", args.demo_listen))?;
-        tokio::spawn(mca_demo::run(demo, demo_listener, mca_server::shutdown_signal()));
+        tokio::spawn(mca_demo::run(
+            demo,
+            demo_listener,
+            mca_server::shutdown_signal(),
+        ));
         print_welcome(&args, &cas);
         serve_state(&config, state, db).await
     })
@@ -131,7 +138,11 @@ async fn demo_platform(
         Ok(bytes) => {
             let v: serde_json::Value = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is corrupt", path.display()))?;
-            let field = |k: &str| v[k].as_str().map(str::to_owned).context("demo-rp.json field");
+            let field = |k: &str| {
+                v[k].as_str()
+                    .map(str::to_owned)
+                    .context("demo-rp.json field")
+            };
             (field("rp_id")?, field("key_id")?, field("secret")?)
         }
         Err(_) => {
@@ -166,7 +177,10 @@ async fn demo_platform(
         rp_id,
         key_id,
         secret_hex: secret,
-        cas: organizations.iter().map(|o| o.short_name.to_lowercase()).collect(),
+        cas: organizations
+            .iter()
+            .map(|o| o.short_name.to_lowercase())
+            .collect(),
     })
 }
 
@@ -178,10 +192,7 @@ fn local_cas(
     config: &Config,
     organizations: &[mca_domain::store::CaOrganization],
 ) -> anyhow::Result<Vec<(String, PathBuf)>> {
-    let passphrase = config
-        .ca_passphrase
-        .clone()
-        .context("no CA passphrase")?;
+    let passphrase = config.ca_passphrase.clone().context("no CA passphrase")?;
     let base = format!("http://{}", args.listen);
     let mut out = Vec::new();
     for org in organizations {
@@ -198,8 +209,12 @@ fn local_cas(
             };
             let ca = CaHierarchy::create(config, Lifetimes::default())
                 .with_context(|| format!("creating the local CA of {}", org.name))?;
-            ca.save(&dir, passphrase.expose().as_bytes(), keystore::DEFAULT_ROUNDS)
-                .with_context(|| format!("saving the local CA in {}", dir.display()))?;
+            ca.save(
+                &dir,
+                passphrase.expose().as_bytes(),
+                keystore::DEFAULT_ROUNDS,
+            )
+            .with_context(|| format!("saving the local CA in {}", dir.display()))?;
         }
         out.push((org.name.clone(), dir));
     }
@@ -220,6 +235,12 @@ fn mca_command() -> String {
     }
 }
 
+/// The welcome text. Every command in it runs as printed, in order, from
+/// the directory `mca up` runs in (`tests/walkthrough.rs` does exactly
+/// that): the first command of each tool names this server, since the
+/// port may not be the default; the tool keeps it with its login for the
+/// commands after. `<…>` stands for what an earlier command printed; a
+/// `# 报错:` comment marks a command shown failing on purpose.
 fn print_welcome(args: &UpArgs, cas: &[(String, PathBuf)]) {
     let base = format!("http://{}", args.listen);
     let demo = args.demo_listen;
@@ -247,7 +268,7 @@ SMS codes are not sent: they are printed in this log and readable at
   alias mca={mca}
   mca phone --server {base} login --phone 13800138000 --dev-code
   mca phone set-password --password 'Abc123!@'
-  mca phone certificates                 # 尚未实名认证，无法操作
+  mca phone certificates                 # 报错: 尚未实名认证，无法操作
   mca phone verify-identity --name 张三 --id-number 330106199003071236 --dev-face pass
   mca phone catalogue
 
@@ -255,9 +276,9 @@ A personal certificate (D4, M1, M6) — the form photo is any JPEG/PNG:
   mca phone application-form --ca ZJCA --out form.pdf
   mca phone apply --ca ZJCA --form-photo photo.jpg      # prints the application id
   mca phone pay <application-id>
-  mca review add-reviewer --ca ZJCA --username reviewer1 --display-name 审核员 \
-      --password Review-2026 --operator-token-file {data}/operator-token
-  mca review login --username reviewer1 --password Review-2026
+  mca review --server {base} add-reviewer --ca ZJCA --username reviewer1 \
+      --display-name 审核员 --password Review-2026 --operator-token-file {data}/operator-token
+  mca review --server {base} login --username reviewer1 --password Review-2026
   mca review list
   mca review approve <application-id>                    # or: reject <id> --reason …
   mca phone download <application-id> --pin 123456      # prints the key id

@@ -109,3 +109,62 @@ pub fn png(path: &Path, w: u32, h: u32, rgba: [u8; 4]) {
     let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
     writer.write_image_data(&data).unwrap();
 }
+
+/// A browser: one cookie, redirects followed.
+pub struct Browser {
+    http: reqwest::blocking::Client,
+    base: String,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Self {
+        // The platform sets its cookie on the first page; a fixed one here
+        // is the same to it (32 hex digits) and keeps the client simple.
+        let cookie = format!(
+            "mca_demo={}",
+            hex::encode(mca_crypto::rand::bytes::<16>().unwrap())
+        );
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::COOKIE, cookie.parse().unwrap());
+        Browser {
+            http: reqwest::blocking::Client::builder()
+                .default_headers(headers)
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> String {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .unwrap();
+        r.text().unwrap()
+    }
+
+    pub fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .unwrap();
+        r.text().unwrap()
+    }
+
+    /// The current QR link of the scan on `page`, as the widget gets it.
+    pub fn link(&self, page: &str) -> (String, String) {
+        let id = page
+            .split("data-scan=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no scan on the page: {page}"))
+            .to_owned();
+        let frame: Value = serde_json::from_str(&self.get(&format!("/scan/{id}/frame"))).unwrap();
+        assert_eq!(frame["state"], "created", "{frame}");
+        (id, frame["link"].as_str().unwrap().to_owned())
+    }
+}

@@ -10,7 +10,8 @@ use crate::Timestamp;
 pub struct AuditEntry {
     /// Position in the chain, from 1, without gaps.
     pub seq: i64,
-    /// When it happened.
+    /// When it happened; RFC 3339 in JSON (the operator's audit view).
+    #[serde(with = "crate::time::rfc3339")]
     pub at: Timestamp,
     /// Who: `user:<id>`, `operator`, `system`.
     pub actor: String,

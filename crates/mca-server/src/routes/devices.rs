@@ -20,8 +20,8 @@ pub struct DeviceView {
     pub name: String,
     /// The device's P-256 public key, SEC1 hex.
     pub public_key: String,
-    /// Registered at, Unix seconds.
-    pub created_at: i64,
+    /// Registered at, RFC 3339 (UTC), e.g. `2026-11-24T08:30:00Z`.
+    pub created_at: String,
     /// Whether this is the device making the request.
     pub current: bool,
 }
@@ -42,7 +42,7 @@ pub async fn list(
                 id: d.id.to_string(),
                 name: d.name,
                 public_key: hex::encode(&d.public_key),
-                created_at: d.created_at.secs(),
+                created_at: d.created_at.rfc3339(),
             })
             .collect(),
     ))

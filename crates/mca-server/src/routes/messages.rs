@@ -34,10 +34,10 @@ pub struct MessageView {
     pub body: String,
     /// What the message offers to do.
     pub action: Option<ActionView>,
-    /// Sent at, Unix seconds.
-    pub created_at: i64,
-    /// Read at, Unix seconds.
-    pub read_at: Option<i64>,
+    /// Sent at, RFC 3339 (UTC), e.g. `2026-11-24T08:30:00Z`.
+    pub created_at: String,
+    /// Read at, RFC 3339 (UTC); `null` while unread.
+    pub read_at: Option<String>,
 }
 
 impl From<Message> for MessageView {
@@ -51,8 +51,8 @@ impl From<Message> for MessageView {
                 name: a.name,
                 target: a.target,
             }),
-            created_at: m.created_at.secs(),
-            read_at: m.read_at.map(|t| t.secs()),
+            created_at: m.created_at.rfc3339(),
+            read_at: m.read_at.map(|t| t.rfc3339()),
         }
     }
 }

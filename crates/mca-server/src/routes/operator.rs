@@ -91,10 +91,10 @@ struct RelyingPartyView {
     operations: Vec<&'static str>,
     /// Webhook URLs.
     callback_urls: Vec<String>,
-    /// Registered at, Unix seconds.
-    created_at: i64,
-    /// Disabled at, Unix seconds.
-    disabled_at: Option<i64>,
+    /// Registered at, RFC 3339.
+    created_at: String,
+    /// Disabled at, RFC 3339.
+    disabled_at: Option<String>,
 }
 
 impl From<&RelyingPartyRecord> for RelyingPartyView {
@@ -105,8 +105,8 @@ impl From<&RelyingPartyRecord> for RelyingPartyView {
             platform_id: r.platform_id.map(|p| p.to_string()),
             operations: r.allowed_operations.iter().map(|o| o.as_str()).collect(),
             callback_urls: r.callback_urls.clone(),
-            created_at: r.created_at.secs(),
-            disabled_at: r.disabled_at.map(|t| t.secs()),
+            created_at: r.created_at.rfc3339(),
+            disabled_at: r.disabled_at.map(|t| t.rfc3339()),
         }
     }
 }
@@ -324,8 +324,8 @@ struct Page {
 struct AuditEntryDoc {
     /// Position in the chain.
     seq: i64,
-    /// When, Unix seconds.
-    at: i64,
+    /// When, RFC 3339.
+    at: String,
     /// Who: `user:<id>`, `operator`, `system`.
     actor: String,
     /// What, snake_case (`login`, `code_failed`, …).
