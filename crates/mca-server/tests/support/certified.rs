@@ -56,8 +56,11 @@ pub async fn approved(server: &TestServer, number: &str) -> (Phone, String) {
         .unwrap();
     phone.verify_face(Some(true)).await.unwrap();
     let info = zjca(&phone).await;
+    // A handwritten signature: the generated one needs a CJK font the
+    // test machine may lack.
+    let signature = png(200, 60, [0x1B, 0x22, 0x33, 255]);
     let app = phone
-        .apply(&info, &png(600, 800, [240, 200, 240, 255]), None)
+        .apply(&info, &png(600, 800, [240, 200, 240, 255]), Some(&signature))
         .await
         .unwrap();
     let app_id = app["id"].as_str().unwrap().to_owned();

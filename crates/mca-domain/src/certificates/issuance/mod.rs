@@ -25,6 +25,7 @@
 //! intents abandoned, key retired, the user told to download again (an
 //! approved application stays approved, so no new payment or review).
 
+mod handover;
 mod intents;
 mod unfinished;
 
@@ -35,7 +36,6 @@ use std::time::Duration;
 
 use der::DateTime;
 use mca_crypto::sm2::Point;
-use mca_crypto::twoparty::kmc::EncryptionKey;
 use mca_crypto::twoparty::messages::{KeygenRequest, KeygenResponse, ShareDelivery, ShareRefresh};
 use mca_crypto::twoparty::server::generate_signing_key;
 use mca_pki::cert::Certificate;
@@ -43,15 +43,15 @@ use mca_pki::profile::Holder;
 use mca_pki::signer::ToBeSigned;
 
 use super::Authorities;
-use super::keys::{Keys, SignBegun, bad_proof, share_aad};
+use super::keys::{Keys, SignBegun, bad_proof};
 use crate::Messages;
 use crate::store::{
-    Application, ApplicationState, CertUsage, CertificateRecord, DecryptionShareRecord,
-    IntentState, KeyState, SessionPurpose, ShareState, SigningKeyRecord, Store,
+    Application, ApplicationState, CertUsage, CertificateRecord, IntentState, KeyState,
+    SessionPurpose, SigningKeyRecord, Store,
 };
 use crate::{
-    ApplicationId, Audit, Caller, Clock, DecryptionShareId, DeviceId, DomainError, EncryptionKeyId,
-    Identity, KeyVault, Result, SealedSecret, SigningKeyId, SigningSessionId, Timestamp, UserId,
+    ApplicationId, Audit, Caller, Clock, DeviceId, DomainError, EncryptionKeyId, Identity,
+    KeyVault, Result, SigningKeyId, SigningSessionId, Timestamp, UserId,
 };
 
 /// What step 1 returns to the phone.
@@ -243,57 +243,6 @@ impl Issuance {
         )
         .await?;
         self.keygen(user, device, &app, request).await
-    }
-
-    /// Retires every other signing key of the application (active, locked,
-    /// or pending from a download abandoned midway): its shares are marked
-    /// lost and its signing certificates revoked (superseded), so only the
-    /// newest key signs and decrypts.
-    async fn retire_others(
-        &self,
-        user: UserId,
-        app: ApplicationId,
-        keep: SigningKeyId,
-    ) -> Result<()> {
-        let now = self.clock.now();
-        let certs = self.store.certificates_of_application(app).await?;
-        for k in self.store.signing_keys_of(user).await? {
-            if k.application_id != app || k.id == keep {
-                continue;
-            }
-            for from in [KeyState::Pending, KeyState::Active, KeyState::Locked] {
-                self.store
-                    .set_key_state(k.id, from, KeyState::Retired, now)
-                    .await?;
-            }
-            let lost = self.store.mark_shares_lost(k.id).await?;
-            let id = k.id.to_string();
-            for c in certs
-                .iter()
-                .filter(|c| c.key_id == id && c.revoked_at.is_none())
-            {
-                self.store
-                    .revoke_certificate(c.id, now, crate::store::RevocationReason::Superseded)
-                    .await?;
-                self.log(
-                    user,
-                    "certificate_revoked",
-                    format!("certificate:{}", c.id),
-                    "superseded",
-                )
-                .await?;
-            }
-            if lost > 0 || k.state != KeyState::Retired {
-                self.log(
-                    user,
-                    "signing_key_retired",
-                    format!("signing-key:{}", k.id),
-                    &format!("{lost} shares lost"),
-                )
-                .await?;
-            }
-        }
-        Ok(())
     }
 
     pub(crate) async fn keygen(
@@ -492,52 +441,6 @@ impl Issuance {
             delivery,
             chain: ca.chain().iter().map(|c| c.to_der().to_vec()).collect(),
         })
-    }
-
-    /// Splits an escrowed encryption key afresh for the device of
-    /// `signing_key` (§1.2; G1 and a forgotten PIN re-split the same key):
-    /// the server's half replaces the previous one, the phone's is returned.
-    pub(crate) async fn split(
-        &self,
-        user: UserId,
-        enc: EncryptionKeyId,
-        signing_key: SigningKeyId,
-    ) -> Result<ShareDelivery> {
-        let rec = self
-            .store
-            .encryption_key(enc)
-            .await?
-            .filter(|k| k.user_id == user)
-            .ok_or(DomainError::NotFound("encryption key"))?;
-        let plain = self.vault.open(
-            &escrow_aad(enc),
-            &SealedSecret::from_bytes(rec.sealed_escrow),
-        )?;
-        let key = EncryptionKey::from_secret_bytes(&plain)
-            .map_err(|_| DomainError::Internal("escrow"))?;
-        let (server, delivery) = key
-            .split()
-            .map_err(|_| DomainError::Internal("random source"))?;
-        let id = DecryptionShareId::new();
-        let sealed = self.vault.seal(&share_aad(id), &server.to_secret_bytes())?;
-        self.store
-            .replace_decryption_share(&DecryptionShareRecord {
-                id,
-                encryption_key_id: enc,
-                signing_key_id: signing_key,
-                sealed_share: sealed.as_bytes().to_vec(),
-                state: ShareState::Active,
-                created_at: self.clock.now(),
-            })
-            .await?;
-        self.log(
-            user,
-            "encryption_key_split",
-            format!("encryption-key:{enc}"),
-            &format!("signing-key:{signing_key}"),
-        )
-        .await?;
-        Ok(delivery)
     }
 
     /// The CA hierarchy of a CA organization (for its public chain).
