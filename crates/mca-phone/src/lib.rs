@@ -26,9 +26,9 @@ pub mod phone;
 pub mod rp;
 pub mod state;
 
+pub use certificates::CertificateInfo;
 pub use client::{Client, Reply, Tamper};
 pub use phone::Phone;
-pub use certificates::CertificateInfo;
 pub use rp::{Approved, Scanned, ScannedItem};
 pub use state::{Session, StateDir, StoredKey};
 
@@ -50,6 +50,8 @@ pub enum PhoneError {
         title: String,
         /// The problem's detail, if any.
         detail: Option<String>,
+        /// A wrong PIN's `attempts_left` before the key locks.
+        attempts_left: Option<u32>,
     },
     /// The server answered something that is not JSON.
     #[error("the server answered HTTP {0} with a body that is not JSON")]
@@ -71,6 +73,18 @@ impl PhoneError {
             code: text("code").unwrap_or_else(|| "unknown".into()),
             title: text("title").unwrap_or_else(|| "请求失败".into()),
             detail: text("detail"),
+            attempts_left: body
+                .get("attempts_left")
+                .and_then(|v| v.as_u64())
+                .and_then(|n| u32::try_from(n).ok()),
+        }
+    }
+
+    /// A wrong PIN's attempts left, if the server said.
+    pub fn attempts_left(&self) -> Option<u32> {
+        match self {
+            PhoneError::Refused { attempts_left, .. } => *attempts_left,
+            _ => None,
         }
     }
 

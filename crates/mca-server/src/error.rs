@@ -31,6 +31,9 @@ pub struct Problem {
     pub detail: Option<String>,
     /// Stable machine-readable code, e.g. `not_verified`.
     pub code: String,
+    /// `wrong_pin` only: PIN attempts left before the key locks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
 }
 
 /// An error answered to an HTTP client.
@@ -42,6 +45,8 @@ pub struct ApiError {
     detail: Option<String>,
     /// Seconds for the `Retry-After` header of a 429.
     retry_after: Option<i64>,
+    /// The `attempts_left` extension of a wrong PIN.
+    attempts_left: Option<u32>,
 }
 
 impl ApiError {
@@ -53,6 +58,7 @@ impl ApiError {
             title: title.into(),
             detail: None,
             retry_after: None,
+            attempts_left: None,
         }
     }
 
@@ -119,6 +125,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_owned(),
+            attempts_left: self.attempts_left,
         }
     }
 }
@@ -152,6 +159,13 @@ impl From<DomainError> for ApiError {
                 ..error.with_detail(format!("请在{retry_after}秒后重试"))
             },
             DomainError::InvalidInput(field) => error.with_detail(format!("字段 {field} 不正确")),
+            DomainError::InvalidOpeningWindow(reason) => error.with_detail(reason),
+            // The phone shows how many tries are left and lets the user
+            // retry within the same session.
+            DomainError::WrongPin { remaining } => ApiError {
+                attempts_left: Some(remaining),
+                ..error.with_detail(format!("还可尝试{remaining}次，连续输错5次将锁定证书密钥"))
+            },
             _ => error,
         }
     }
