@@ -357,7 +357,8 @@ async fn sessions_story(scratch: Scratch) {
         .post(
             "/sessions",
             &decrypt(
-                json!({"not_before": "2026-11-24T09:30:00+08:00", "not_after": at(now + 3600)}),
+                json!({"not_before": at(now + 8 * 3600 - 60).replace('Z', "+08:00"),
+                    "not_after": at(now + 3600)}),
             ),
         )
         .await;
