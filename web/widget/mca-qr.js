@@ -359,6 +359,7 @@ const RESULT_TEXT = {
   certificate_revoked: '证书已吊销',
   certificate_expired: '证书已过期',
   pin_locked: 'PIN 码已锁定，请在手机上解锁',
+  holder_mismatch: '证书持有人与当前账户不一致',
   timeout: '二维码已过期，请刷新',
   cancelled: '已取消',
   protocol_failure: '操作失败，请刷新重试',

@@ -9,6 +9,7 @@
 
 mod support;
 
+use serde_json::Value;
 use support::*;
 
 const NUMBER: &str = "13500135000";
@@ -67,19 +68,39 @@ fn every_demo_flow_with_the_command_line_phone() {
     let dashboard = browser.get(&format!("/scan/{scan}/done"));
     assert!(dashboard.contains("赵六 已扫码登录"), "{dashboard}");
 
-    // J1: a password account binds the certificate by scan.
+    // J1: the platform sends the account's holder (演示投标人); 赵六's
+    // certificate is refused for it, on the phone and on the page.
     let other = Browser::new(&demo);
     let page = other.post("/login", &[("username", "bidder1"), ("password", "Demo-2026")]);
     assert!(page.contains("尚未绑定证书"), "{page}");
     let (scan, link) = other.link(&other.get("/bind"));
-    approve(&link);
+    let out = phone(&["scan", "--link", &link, "--approve", "--key", &key_id, "--pin", PIN]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("证书持有人与交易平台账户不一致"), "{}", text(&out.stderr));
     let page = other.get(&format!("/scan/{scan}/done"));
-    assert!(page.contains("已绑定"), "{page}");
+    assert!(page.contains("证书持有人与当前账户不一致"), "{page}");
+    assert!(!page.contains("已绑定"), "{page}");
 
     // J3: a tender announcement sealed (the seal verified by the SDK).
-    let page = other.post("/tender/seal", &[("text", "某某学校改造工程招标公告")]);
+    // The phone lists it in Chinese with the document's SM3; a wrong PIN
+    // says the attempts left and keeps the session, so `approve` (with the
+    // only key, chosen by itself) is retried with the right PIN.
+    let tender = "某某学校改造工程招标公告";
+    let page = other.post("/tender/seal", &[("text", tender)]);
     let (scan, link) = other.link(&page);
-    approve(&link);
+    let shown = text(&ok(phone(&["scan", "--link", &link])).stdout);
+    let sm3 = hex::encode(mca_crypto::sm3::sm3(tender.as_bytes()));
+    assert!(shown.contains("招标公告（电子签章，SM3 "), "{shown}");
+    assert!(shown.contains(&sm3[..8]) && shown.contains(&sm3[56..]), "{shown}");
+    assert!(!shown.contains("(seal)"), "{shown}");
+    let out = phone(&["approve", "--pin", "000000"]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("wrong_pin") && stderr.contains("还可尝试4次"), "{stderr}");
+    let frame: Value = serde_json::from_str(&other.get(&format!("/scan/{scan}/frame"))).unwrap();
+    assert_eq!(frame["state"], "confirming", "the page keeps waiting: {frame}");
+    ok(phone(&["approve", "--pin", PIN]));
     let page = other.get(&format!("/scan/{scan}/done"));
     assert!(page.contains("加盖电子签章，签章已验证"), "{page}");
 

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mca_rp_sdk::sessions::{AuthPurpose, Envelope, EnvelopeKind, OpeningWindow, SignItem, SignItemKind};
+use mca_rp_sdk::sessions::{AuthPurpose, Envelope, EnvelopeKind, ExpectedHolder, OpeningWindow, SignItem, SignItemKind};
 use mca_rp_sdk::{Created, Signed, UserCertificate, unix_now};
 use serde::Deserialize;
 
@@ -222,8 +222,15 @@ async fn bind(State(demo): State<Demo>, headers: HeaderMap) -> Page {
     let Some(username) = browser(&demo, &id).await.account else {
         return Ok(Redirect::to("/login").into_response());
     };
+    let name = demo.memory.lock().await.accounts.get(&username).map(|a| a.display_name.clone());
+    let Some(name) = name else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    // The account's holder goes with the request: Mobile CA refuses
+    // another person's certificate before anything is signed.
+    let holder = ExpectedHolder { name, credit_code: None };
     let challenge = challenge()?;
-    let created = demo.client.create_auth(AuthPurpose::Bind, &challenge, None, None).await?;
+    let created = demo.client.create_bind(&challenge, holder, None).await?;
     pending(&demo, &created, &id, Action::Bind { challenge, username }).await?;
     Ok(page("扫码绑定证书", &scan_block(&created.session_id, "扫码将证书绑定到当前账号")).into_response())
 }

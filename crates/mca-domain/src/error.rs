@@ -230,6 +230,14 @@ pub enum DomainError {
     /// covering this trading platform (D2).
     #[error("not authorized for this platform")]
     NotAuthorizedForPlatform,
+    /// A decrypt session's declared opening window is unusable (the
+    /// reason is 简体中文, for the problem's detail).
+    #[error("invalid opening window: {0}")]
+    InvalidOpeningWindow(&'static str),
+    /// The certificate does not name the holder the relying party
+    /// expected (another person's certificate for this account).
+    #[error("certificate holder mismatch")]
+    HolderMismatch,
     /// An external provider (SMS, face verification) failed.
     #[error("provider failed: {0}")]
     Provider(#[from] ProviderError),
@@ -307,6 +315,8 @@ impl DomainError {
             SessionGone => "session_gone",
             OutsideOpeningWindow => "outside_opening_window",
             NotAuthorizedForPlatform => "not_authorized_for_platform",
+            InvalidOpeningWindow(_) => "invalid_opening_window",
+            HolderMismatch => "holder_mismatch",
             Provider(_) => "provider_unavailable",
             Vault(_) | Store(_) | Internal(_) => "internal",
         }
@@ -373,6 +383,8 @@ impl DomainError {
             SessionGone => "本次操作已过期，结果不再保留",
             OutsideOpeningWindow => "不在开标解密时间内",
             NotAuthorizedForPlatform => "该证书未获得此交易平台的授权",
+            InvalidOpeningWindow(_) => "开标解密时间窗口不正确",
+            HolderMismatch => "证书持有人与交易平台账户不一致",
             Provider(_) => "服务暂时不可用，请稍后再试",
             Vault(_) | Store(_) | Internal(_) => "服务内部错误",
         }
@@ -395,7 +407,8 @@ impl DomainError {
             WrongCredentials | Unauthenticated | WrongDevice | BadSignature | StaleRequest
             | Replay => ErrorKind::Unauthenticated,
             WrongPassword => ErrorKind::Forbidden,
-            BadQr | QrExpired => ErrorKind::BadInput,
+            BadQr | QrExpired | InvalidOpeningWindow(_) => ErrorKind::BadInput,
+            HolderMismatch => ErrorKind::Forbidden,
             RelyingPartyDisabled | OperationNotAllowed | NotAuthorizedForPlatform => {
                 ErrorKind::Forbidden
             }
@@ -579,6 +592,16 @@ mod tests {
                 DomainError::IdempotencyKeyReused,
                 "idempotency_key_reused",
                 ErrorKind::Conflict,
+            ),
+            (
+                DomainError::InvalidOpeningWindow("开标时间窗口已结束"),
+                "invalid_opening_window",
+                ErrorKind::BadInput,
+            ),
+            (
+                DomainError::HolderMismatch,
+                "holder_mismatch",
+                ErrorKind::Forbidden,
             ),
         ];
         for (e, code, kind) in cases {

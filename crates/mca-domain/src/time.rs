@@ -38,39 +38,6 @@ impl Timestamp {
         civil_from_days((self.0 + 8 * 3600).div_euclid(86_400))
     }
 
-    /// Parses the `YYYY-MM-DDTHH:MM:SSZ` form [`Timestamp::rfc3339`] writes
-    /// (UTC, whole seconds): what the APIs send is what clients read back.
-    pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        let b = text.as_bytes();
-        if b.len() != 20
-            || b[4] != b'-'
-            || b[7] != b'-'
-            || b[10] != b'T'
-            || b[13] != b':'
-            || b[16] != b':'
-            || b[19] != b'Z'
-        {
-            return None;
-        }
-        let num = |r: std::ops::Range<usize>| -> Option<i64> {
-            let part = text.get(r)?;
-            part.bytes()
-                .all(|c| c.is_ascii_digit())
-                .then(|| part.parse().ok())?
-        };
-        let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        if !(1..=12).contains(&m) || d < 1 || hh > 23 || mm > 59 || ss > 59 {
-            return None;
-        }
-        let days = days_from_civil(y, m, d);
-        // Day 31 of a 30-day month would silently roll over.
-        if civil_from_days(days) != (y as i32, m as u32, d as u32) {
-            return None;
-        }
-        Some(Self(days * 86_400 + hh * 3600 + mm * 60 + ss))
-    }
-
     /// `YYYY-MM-DD HH:MM:SS` in Beijing time (UTC+8, no daylight saving):
     /// what people in China read on a clock.
     pub fn beijing(self) -> String {
@@ -105,38 +72,6 @@ pub(crate) fn civil_from_days(days: i64) -> (i32, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
     (y, m, d)
-}
-
-/// (year, month, day) → days since 1970-01-01, the inverse of
-/// [`civil_from_days`] (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Serde for a [`Timestamp`] as RFC 3339 text (`#[serde(with =
-/// "mca_domain::time::rfc3339")]`), for the JSON the APIs answer.
-pub mod rfc3339 {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use super::Timestamp;
-
-    /// Writes `YYYY-MM-DDTHH:MM:SSZ`.
-    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.rfc3339())
-    }
-
-    /// Reads what [`serialize`] writes.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Timestamp::parse_rfc3339(&text)
-            .ok_or_else(|| serde::de::Error::custom("expected YYYY-MM-DDTHH:MM:SSZ"))
-    }
 }
 
 /// The source of "now" for every rule that depends on time (code expiry,
@@ -187,6 +122,111 @@ impl Clock for ManualClock {
     }
 }
 
+impl Timestamp {
+    /// Parses RFC 3339 text with seconds (`2026-11-24T09:30:00Z`,
+    /// `2026-11-24T17:30:00+08:00`; a fraction is dropped). `None` for
+    /// anything else: a time the caller meant cannot be guessed.
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        let shape = b.len() >= 20
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && matches!(b[10], b'T' | b't')
+            && b[13] == b':'
+            && b[16] == b':';
+        if !shape {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| digits(text.get(r)?);
+        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let mut rest = text.get(19..)?;
+        if let Some(frac) = rest.strip_prefix('.') {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return None;
+            }
+            rest = &frac[digits..];
+        }
+        let offset = match rest.as_bytes() {
+            [b'Z' | b'z'] => 0,
+            [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+                let (oh, om) = (digits(rest.get(1..3)?)?, digits(rest.get(4..6)?)?);
+                if oh > 23 || om > 59 {
+                    return None;
+                }
+                let secs = oh * 3600 + om * 60;
+                if *sign == b'+' { secs } else { -secs }
+            }
+            _ => return None,
+        };
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days_in_month = match mo {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        if !(1..=days_in_month).contains(&d) || h > 23 || mi > 59 || s > 60 {
+            return None;
+        }
+        Some(Timestamp(
+            days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset,
+        ))
+    }
+}
+
+/// A run of ASCII digits as a number (no sign, no spaces).
+fn digits(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// (year, month, day) → days since 1970-01-01, the inverse of
+/// [`civil_from_days`] (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Serde for a [`Timestamp`] as RFC 3339 text on the wire
+/// (`#[serde(with = "crate::time::rfc3339")]`). Reading also takes the
+/// unix seconds this field was stored as before, so nothing stored
+/// becomes unreadable; an API that must refuse integers checks first.
+pub mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Timestamp;
+
+    /// Writes RFC 3339 UTC text.
+    pub fn serialize<S: Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.rfc3339())
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        Text(String),
+        Seconds(i64),
+    }
+
+    /// Reads RFC 3339 text (or stored unix seconds).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        match Wire::deserialize(d)? {
+            Wire::Seconds(s) => Ok(Timestamp(s)),
+            Wire::Text(t) => Timestamp::parse_rfc3339(&t)
+                .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {t:?}"))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,7 +269,6 @@ mod tests {
             "2026-02-30T00:00:00Z",
             "2026-11-24T24:00:00Z",
             "2026-11-24 01:01:01Z",
-            "2026-11-24T01:01:01+08:00",
             "1795478400",
             "２026-11-24T01:01:01Z",
         ] {
@@ -240,6 +279,35 @@ mod tests {
             Timestamp(1_795_478_400 + 16 * 3600 + 1800).beijing(),
             "2026-11-25 00:30:00"
         );
+    }
+
+    #[test]
+    fn rfc3339_parses_utc_and_offsets() {
+        let t = |s: &str| Timestamp::parse_rfc3339(s).map(Timestamp::secs);
+        assert_eq!(t("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(t("2026-11-24T01:01:01Z"), Some(1_795_478_400 + 3661));
+        assert_eq!(t("2026-11-24T09:01:01+08:00"), Some(1_795_478_400 + 3661));
+        assert_eq!(
+            t("2026-11-23T23:01:01.250-02:00"),
+            Some(1_795_478_400 + 3661)
+        );
+        assert_eq!(t("2024-02-29T00:00:00z"), Some(1_709_164_800));
+        for bad in [
+            "2026-11-24T00:00:00",
+            "2023-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-11-24 00:00:00Z",
+            "2026-11-24T00:00:00.Z",
+            "2026-11-24T00:00:00+24:00",
+            "2026-11-24T00:00:00+0800",
+            "1795478400",
+            "",
+        ] {
+            assert_eq!(t(bad), None, "{bad}");
+        }
+        for secs in [0, -1, 1_795_478_400 + 3661] {
+            assert_eq!(t(&Timestamp(secs).rfc3339()), Some(secs));
+        }
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub enum PhoneError {
         title: String,
         /// The problem's detail, if any.
         detail: Option<String>,
+        /// A wrong PIN's `attempts_left` before the key locks.
+        attempts_left: Option<u32>,
     },
     /// The server answered something that is not JSON.
     #[error("服务器的回答不是 JSON（HTTP {0}）")]
@@ -93,6 +95,18 @@ impl PhoneError {
             code: text("code").unwrap_or_else(|| "unknown".into()),
             title: text("title").unwrap_or_else(|| "请求失败".into()),
             detail: text("detail"),
+            attempts_left: body
+                .get("attempts_left")
+                .and_then(|v| v.as_u64())
+                .and_then(|n| u32::try_from(n).ok()),
+        }
+    }
+
+    /// A wrong PIN's attempts left, if the server said.
+    pub fn attempts_left(&self) -> Option<u32> {
+        match self {
+            PhoneError::Refused { attempts_left, .. } => *attempts_left,
+            _ => None,
         }
     }
 

@@ -33,6 +33,38 @@ pub struct ScannedItem {
     pub data: Option<Vec<u8>>,
 }
 
+/// What the user is shown for an item's or envelope's kind (the wire
+/// names are for programs, not people).
+pub fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "raw_data" => "数据签名",
+        "digest" => "摘要签名",
+        "signed_data_detached" => "数字签名（不含原文）",
+        "signed_data_attached" => "数字签名（含原文）",
+        "seal" => "电子签章",
+        "sm2_cipher" | "enveloped_data" => "数字信封解密",
+        _ => "未知类型",
+    }
+}
+
+impl ScannedItem {
+    /// The kind in 简体中文 ([`kind_label`]).
+    pub fn kind_label(&self) -> &'static str {
+        kind_label(&self.kind)
+    }
+
+    /// Sign items: the document's SM3 as the user compares it with the
+    /// platform's page, `a1b2c3d4…e5f6a7b8` (the first and last 8 hex
+    /// digits: enough to tell documents apart at a glance).
+    pub fn digest_text(&self) -> Option<String> {
+        let hex = hex::encode(self.sm3.as_deref()?);
+        if hex.len() <= 16 {
+            return Some(hex);
+        }
+        Some(format!("{}…{}", &hex[..8], &hex[hex.len() - 8..]))
+    }
+}
+
 /// A scanned session, claimed by this phone: what the user is shown. It
 /// serializes so a phone can keep it while the user decides (the claimed
 /// session cannot be fetched again without a fresh QR frame).
@@ -181,11 +213,39 @@ impl Scanned {
 }
 
 impl Phone {
+    /// The key to approve with when the user names none: the only key on
+    /// this phone with a signing certificate. With none or several, a
+    /// 简体中文 reason listing them and how to choose.
+    pub fn only_key(&self) -> Result<String, PhoneError> {
+        let usable: Vec<String> = self
+            .state_dir()
+            .keys()?
+            .into_iter()
+            .filter(|k| k.signing_certificate.is_some())
+            .map(|k| k.key_id)
+            .collect();
+        match usable.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => Err(PhoneError::State(
+                "本机没有可用的证书密钥：请先下载证书（mca phone download）".into(),
+            )),
+            several => Err(PhoneError::State(format!(
+                "本机有{}个证书密钥，请用 --key 指定其一：{}",
+                several.len(),
+                several.join("、")
+            ))),
+        }
+    }
+
     /// Scans a QR frame (`mca://qr?…`): the server checks it and claims the
     /// session for this device; what the user must be shown.
     pub async fn scan(&self, link: &str) -> Result<Scanned, PhoneError> {
         let v = self
-            .call(Method::POST, &format!("{APP}/rp-sessions/scan"), Some(json!({ "link": link })))
+            .call(
+                Method::POST,
+                &format!("{APP}/rp-sessions/scan"),
+                Some(json!({ "link": link })),
+            )
             .await?;
         Scanned::from(&v)
     }
@@ -204,7 +264,12 @@ impl Phone {
     /// one two-party signature each (a decrypt session also opens and
     /// re-encrypts each content key). A wrong PIN is the server's
     /// `wrong_pin`; approving again continues with the step that failed.
-    pub async fn approve(&self, scanned: &Scanned, key_id: &str, pin: &str) -> Result<Approved, PhoneError> {
+    pub async fn approve(
+        &self,
+        scanned: &Scanned,
+        key_id: &str,
+        pin: &str,
+    ) -> Result<Approved, PhoneError> {
         if scanned.operation == "decrypt" {
             return self.approve_decrypt(scanned, key_id, pin).await;
         }
@@ -223,7 +288,14 @@ impl Phone {
                 return Err(protocol("step message"));
             }
             let (done, _) = self
-                .finish(&mut key, &format!("{steps}/{index}/finish"), pin, &c, fixed.as_deref(), None)
+                .finish(
+                    &mut key,
+                    &format!("{steps}/{index}/finish"),
+                    pin,
+                    &c,
+                    fixed.as_deref(),
+                    None,
+                )
                 .await?;
             let state = text(&done, "state")?;
             if state != "confirming" {
@@ -237,7 +309,12 @@ impl Phone {
 
     /// The decrypt steps: T1 → signed authorization → T2 → the content key
     /// here → re-encrypted to the relying party's key → the server.
-    async fn approve_decrypt(&self, scanned: &Scanned, key_id: &str, pin: &str) -> Result<Approved, PhoneError> {
+    async fn approve_decrypt(
+        &self,
+        scanned: &Scanned,
+        key_id: &str,
+        pin: &str,
+    ) -> Result<Approved, PhoneError> {
         let mut key = self.state_dir().key(key_id)?;
         let encryption = key
             .encryption
@@ -261,7 +338,10 @@ impl Phone {
             };
             from = index + 1;
             let c = Challenge::from(&begun)?;
-            let expected = mca_crypto::twoparty::server::decryption_authorization(c.session_id.as_bytes(), &blinded);
+            let expected = mca_crypto::twoparty::server::decryption_authorization(
+                c.session_id.as_bytes(),
+                &blinded,
+            );
             let (done, reply) = self
                 .finish(
                     &mut key,
@@ -323,19 +403,31 @@ impl Phone {
 
     /// The SM2 ciphertext of an envelope's content key for this key's
     /// encryption certificate.
-    async fn envelope_ciphertext(&self, key_id: &str, envelope: &ScannedItem) -> Result<Ciphertext, PhoneError> {
-        let data = envelope.data.as_deref().ok_or_else(|| protocol("envelope"))?;
+    async fn envelope_ciphertext(
+        &self,
+        key_id: &str,
+        envelope: &ScannedItem,
+    ) -> Result<Ciphertext, PhoneError> {
+        let data = envelope
+            .data
+            .as_deref()
+            .ok_or_else(|| protocol("envelope"))?;
         match envelope.kind.as_str() {
             "sm2_cipher" => Ciphertext::from_der(data).map_err(|_| protocol("envelope")),
             "enveloped_data" => {
                 let key = self.state_dir().key(key_id)?;
-                let pem = key
-                    .encryption_certificate
-                    .ok_or_else(|| PhoneError::State("no encryption certificate on this phone".into()))?;
-                let cert = mca_pki::cert::Certificate::from_pem(&pem).map_err(|_| protocol("certificate"))?;
+                let pem = key.encryption_certificate.ok_or_else(|| {
+                    PhoneError::State("no encryption certificate on this phone".into())
+                })?;
+                let cert = mca_pki::cert::Certificate::from_pem(&pem)
+                    .map_err(|_| protocol("certificate"))?;
                 mca_pki::gmt0010::enveloped::parse(data)
                     .and_then(|e| e.encrypted_key_for(&cert))
-                    .map_err(|_| PhoneError::State("the envelope is not addressed to this encryption key".into()))
+                    .map_err(|_| {
+                        PhoneError::State(
+                            "the envelope is not addressed to this encryption key".into(),
+                        )
+                    })
             }
             _ => Err(protocol("envelope kind")),
         }

@@ -24,8 +24,8 @@ use serde::de::DeserializeOwned;
 use crate::report::{SealQuery, SignatureQuery, SignedDataQuery, VerificationReport};
 use crate::secret::{ApiSecret, QrSecret};
 use crate::sessions::{
-    AuthPurpose, CreateBody, Created, CreatedWire, Envelope, OpeningWindow, SessionRequest,
-    SessionState, SessionView, SignItem,
+    AuthPurpose, CreateBody, Created, CreatedWire, Envelope, ExpectedHolder, OpeningWindow,
+    SessionRequest, SessionState, SessionView, SignItem,
 };
 use crate::time::unix_now;
 use crate::trust::TrustAnchors;
@@ -295,8 +295,25 @@ impl Client {
         let request = SessionRequest::Auth {
             purpose,
             challenge: challenge.to_vec(),
+            expected_holder: None,
         };
         self.create(&request, end_user_ip, idempotency_key).await
+    }
+
+    /// A scan-bind (J1) of the platform account held by `holder`: another
+    /// person's certificate ends the session `holder_mismatch`.
+    pub async fn create_bind(
+        &self,
+        challenge: &[u8],
+        holder: ExpectedHolder,
+        idempotency_key: Option<&str>,
+    ) -> Result<Created> {
+        let request = SessionRequest::Auth {
+            purpose: AuthPurpose::Bind,
+            challenge: challenge.to_vec(),
+            expected_holder: Some(holder),
+        };
+        self.create(&request, None, idempotency_key).await
     }
 
     /// A sign session over 1–20 items.
@@ -318,6 +335,7 @@ impl Client {
     ) -> Result<Created> {
         let request = SessionRequest::Cert {
             challenge: challenge.to_vec(),
+            expected_holder: None,
         };
         self.create(&request, None, idempotency_key).await
     }

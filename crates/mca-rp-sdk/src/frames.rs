@@ -7,7 +7,7 @@ use mca_crypto::rp::QrLink;
 use serde_json::{Value, json};
 
 use crate::secret::QrSecret;
-use crate::sessions::{SessionState, SessionView};
+use crate::sessions::{Created, SessionState, SessionView};
 use crate::time::unix_now;
 use crate::{Error, Result};
 
@@ -54,6 +54,15 @@ impl QrFrames {
     /// When counting started (unix seconds).
     pub fn created_at(&self) -> i64 {
         self.created_at
+    }
+}
+
+impl Created {
+    /// The QR frames of this session, counting from [`Created::received_at`]
+    /// (here, not in `sessions`, so the session types need nothing of the
+    /// frame maker).
+    pub fn frames(&self) -> Result<QrFrames> {
+        QrFrames::new(&self.public_token, self.qr_secret.clone(), self.received_at)
     }
 }
 

@@ -114,11 +114,11 @@ pub use frames::{QrFrames, widget_frame, widget_gone};
 pub use report::{CertificateStatus, CertificateSummary, VerificationReport};
 pub use secret::{ApiSecret, QrSecret};
 pub use sessions::{
-    AuthPurpose, Completion, Created, EndResult, Envelope, EnvelopeKind, Hint, ItemResult,
-    OpeningWindow, Operation, SessionRequest, SessionState, SessionView, SignItem, SignItemKind,
-    random_challenge,
+    AuthPurpose, Completion, Created, EndResult, Envelope, EnvelopeKind, ExpectedHolder, Hint,
+    ItemResult, OpeningWindow, Operation, SessionRequest, SessionState, SessionView, SignItem,
+    SignItemKind, random_challenge,
 };
-pub use time::unix_now;
+pub use time::{format_rfc3339, unix_now};
 pub use trust::TrustAnchors;
 pub use verify::{
     Signed, UserCertificate, VerifiedCert, Verifier, open_content_key, open_content_keys,

@@ -3,14 +3,15 @@
 //! poll answers. These are this crate's own serde types; they mirror the
 //! server's JSON, so a platform needs nothing but this crate.
 //!
-//! Byte strings are lower-case hex on the wire; times are unix seconds
-//! (see [`crate::time`]).
+//! Byte strings are lower-case hex on the wire; times are RFC 3339 text
+//! on the wire and unix seconds here (see [`crate::time`]). The server
+//! refuses unknown fields in a request: what this crate sends is exactly
+//! the documented body.
 
 use serde::{Deserialize, Serialize};
 
-use crate::frames::QrFrames;
 use crate::secret::QrSecret;
-use crate::time::de_time;
+use crate::time::{de_time, ser_time};
 
 /// Why an auth session is asked for. It is part of the signed bytes
 /// (`auth:login` / `auth:bind`), so a login signature is no binding.
@@ -134,6 +135,19 @@ pub struct OpeningWindow {
     pub not_after: i64,
 }
 
+/// Whom a bind (or cert) session expects the certificate to name: the
+/// platform account's holder. Another person's certificate ends the
+/// session [`EndResult::HolderMismatch`] before anything is signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpectedHolder {
+    /// The person's name (the certificate subject's CN).
+    pub name: String,
+    /// An enterprise account's unified social credit code (the subject's
+    /// serialNumber); a personal certificate never matches one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+}
+
 /// What a session asks of the user (the body of `POST /sessions`, tagged
 /// by `operation`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -146,6 +160,9 @@ pub enum SessionRequest {
         /// 16–64 random bytes of the relying party ([`random_challenge`]).
         #[serde(with = "hex")]
         challenge: Vec<u8>,
+        /// Binding a known account: whom the certificate must name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expected_holder: Option<ExpectedHolder>,
     },
     /// Sign or seal 1–20 items.
     Sign {
@@ -158,6 +175,9 @@ pub enum SessionRequest {
         /// 16–64 random bytes.
         #[serde(with = "hex")]
         challenge: Vec<u8>,
+        /// Whom the certificate must name, if the account is known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expected_holder: Option<ExpectedHolder>,
     },
     /// Re-encrypt 1–20 content keys to `rp_public_key`.
     Decrypt {
@@ -166,9 +186,12 @@ pub enum SessionRequest {
         /// The relying party's ephemeral SM2 public key (SEC1).
         #[serde(with = "hex")]
         rp_public_key: Vec<u8>,
-        /// Opening starts (unix seconds).
+        /// Opening starts (unix seconds; RFC 3339 on the wire).
+        #[serde(serialize_with = "ser_time")]
         not_before: i64,
-        /// Opening ends (unix seconds).
+        /// Opening ends (unix seconds; RFC 3339 on the wire), at most 24
+        /// hours after the start and not yet past.
+        #[serde(serialize_with = "ser_time")]
         not_after: i64,
     },
     /// Confirm an upload receipt.
@@ -256,6 +279,8 @@ pub enum EndResult {
     CertificateExpired,
     /// The key is locked.
     PinLocked,
+    /// The certificate does not name the [`ExpectedHolder`].
+    HolderMismatch,
     /// Not scanned or not finished in time.
     Timeout,
     /// Cancelled by the relying party.
@@ -277,6 +302,7 @@ impl EndResult {
             EndResult::CertificateRevoked => "certificate_revoked",
             EndResult::CertificateExpired => "certificate_expired",
             EndResult::PinLocked => "pin_locked",
+            EndResult::HolderMismatch => "holder_mismatch",
             EndResult::Timeout => "timeout",
             EndResult::Cancelled => "cancelled",
             EndResult::ProtocolFailure => "protocol_failure",
@@ -384,13 +410,6 @@ pub struct Created {
     pub replayed: bool,
 }
 
-impl Created {
-    /// The QR frames of this session, counting from [`Created::received_at`].
-    pub fn frames(&self) -> crate::Result<QrFrames> {
-        QrFrames::new(&self.public_token, self.qr_secret.clone(), self.received_at)
-    }
-}
-
 /// The JSON of a creation answer.
 #[derive(Deserialize)]
 pub(crate) struct CreatedWire {
@@ -447,6 +466,7 @@ mod tests {
         let auth = SessionRequest::Auth {
             purpose: AuthPurpose::Login,
             challenge: vec![0xAB; 16],
+            expected_holder: None,
         };
         let body = serde_json::to_value(CreateBody {
             request: &auth,
@@ -483,12 +503,13 @@ mod tests {
             }],
             rp_public_key: vec![4, 1],
             not_before: 10,
-            not_after: 20,
+            not_after: 1_795_478_400,
         };
         assert_eq!(
             serde_json::to_value(&decrypt).unwrap(),
             serde_json::json!({"operation":"decrypt","envelopes":[{"label":"某公司投标文件",
-                "kind":"sm2_cipher","data":"3000"}],"rp_public_key":"0401","not_before":10,"not_after":20})
+                "kind":"sm2_cipher","data":"3000"}],"rp_public_key":"0401",
+                "not_before":"1970-01-01T00:00:10Z","not_after":"2026-11-24T00:00:00Z"})
         );
     }
 

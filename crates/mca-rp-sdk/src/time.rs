@@ -1,12 +1,11 @@
-//! Times on the wire. Mobile CA serializes its timestamps as UTC unix
-//! seconds (a JSON integer, `mca_domain::Timestamp`); this SDK reads those,
-//! and also RFC 3339 UTC text (`2026-05-01T08:00:00Z`), so a field the
-//! server documents either way parses the same. Everything here is unix
-//! seconds (`i64`).
+//! Times on the wire. The RP API's JSON times are RFC 3339 text
+//! (`2026-05-01T08:00:00Z`); this SDK writes that, and reads it as well as
+//! unix-seconds integers (older servers). Everything here is unix seconds
+//! (`i64`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// This machine's clock, unix seconds.
 pub fn unix_now() -> i64 {
@@ -32,6 +31,28 @@ pub(crate) fn de_time<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> 
             serde::de::Error::custom("time is neither unix seconds nor RFC 3339 UTC")
         }),
     }
+}
+
+/// Serializes unix seconds as RFC 3339 UTC text.
+pub(crate) fn ser_time<S: Serializer>(secs: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_rfc3339(*secs))
+}
+
+/// Unix seconds → `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_rfc3339(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // H. Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (h, mi, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
 /// [`de_time`] for an optional (or null) field.
@@ -121,6 +142,16 @@ mod tests {
             "",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_is_written_in_utc_and_reads_back() {
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(1_795_478_400 + 3661), "2026-11-24T01:01:01Z");
+        assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
+        for t in [0, -1, 1_709_210_096, 1_795_478_400] {
+            assert_eq!(parse_rfc3339(&format_rfc3339(t)), Some(t));
         }
     }
 

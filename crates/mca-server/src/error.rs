@@ -36,6 +36,9 @@ pub struct Problem {
     /// `blank`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `wrong_pin` only: PIN attempts left before the key locks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts_left: Option<u32>,
 }
 
 /// An error answered to an HTTP client.
@@ -48,6 +51,8 @@ pub struct ApiError {
     reason: Option<&'static str>,
     /// Seconds for the `Retry-After` header of a 429.
     retry_after: Option<i64>,
+    /// The `attempts_left` extension of a wrong PIN.
+    attempts_left: Option<u32>,
 }
 
 impl ApiError {
@@ -60,6 +65,7 @@ impl ApiError {
             detail: None,
             reason: None,
             retry_after: None,
+            attempts_left: None,
         }
     }
 
@@ -152,6 +158,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_owned(),
             reason: self.reason.map(str::to_owned),
+            attempts_left: self.attempts_left,
         }
     }
 }
@@ -188,6 +195,13 @@ impl From<DomainError> for ApiError {
             DomainError::InvalidUpload { error: cause, .. } => ApiError {
                 reason: cause.upload_reason(),
                 ..error.with_detail(cause.message())
+            },
+            DomainError::InvalidOpeningWindow(reason) => error.with_detail(reason),
+            // The phone shows how many tries are left and lets the user
+            // retry within the same session.
+            DomainError::WrongPin { remaining } => ApiError {
+                attempts_left: Some(remaining),
+                ..error.with_detail(format!("还可尝试{remaining}次，连续输错5次将锁定证书密钥"))
             },
             _ => error,
         }

@@ -185,12 +185,27 @@ fn frame(rp: &Rp, created: &Value) -> String {
         .unwrap()
         .try_into()
         .unwrap();
-    let created_at = created["expires_at"].as_i64().unwrap()
-        - mca_domain::relying_parties::sessions::SESSION_TTL_SECS;
+    let created_at =
+        rfc3339(&created["expires_at"]) - mca_domain::relying_parties::sessions::SESSION_TTL_SECS;
     let elapsed = (rp.clock.now().secs() - created_at) as u64;
     QrLink::new(&secret, created["public_token"].as_str().unwrap(), elapsed)
         .unwrap()
         .to_string()
+}
+
+/// An RFC 3339 time of an answer, as unix seconds.
+fn rfc3339(v: &Value) -> i64 {
+    let text = v
+        .as_str()
+        .unwrap_or_else(|| panic!("not RFC 3339 text: {v}"));
+    mca_domain::Timestamp::parse_rfc3339(text)
+        .unwrap_or_else(|| panic!("not RFC 3339: {text}"))
+        .secs()
+}
+
+/// `secs` as the RFC 3339 text a relying party sends.
+fn at(secs: i64) -> String {
+    mca_domain::Timestamp(secs).rfc3339()
 }
 
 fn every_kind() -> Vec<Value> {
@@ -208,7 +223,7 @@ fn every_kind() -> Vec<Value> {
         json!({"operation": "decrypt",
             "envelopes": [{"label": "某公司投标文件", "kind": "sm2_cipher", "data": "3081"}],
             "rp_public_key": hex::encode(key.public_key().to_sec1()),
-            "not_before": now - 60, "not_after": now + 3600}),
+            "not_before": at(now - 60), "not_after": at(now + 3600)}),
         json!({"operation": "confirm", "file_name": "bid.zip", "file_hash": hex::encode([3u8; 32]), "receipt_number": "R-2026-0001"}),
     ]
 }
@@ -224,9 +239,7 @@ async fn sessions_story(scratch: Scratch) {
         assert_eq!(status, 201, "{body}: {created}");
         assert_eq!(created["state"], "created");
         assert_eq!(created["qr_secret"].as_str().unwrap().len(), 64);
-        assert!(
-            created["claim_deadline"].as_i64().unwrap() < created["expires_at"].as_i64().unwrap()
-        );
+        assert!(rfc3339(&created["claim_deadline"]) < rfc3339(&created["expires_at"]));
         let id = created["session_id"].as_str().unwrap();
         let (status, view) = rp.get(&format!("/sessions/{id}")).await;
         assert_eq!(status, 200);
@@ -246,6 +259,110 @@ async fn sessions_story(scratch: Scratch) {
         (status, problem["code"].as_str()),
         (422, Some("unsupported_item"))
     );
+
+    // Unknown fields are refused, at the top and inside items, naming the
+    // field: a misspelt security field must not be ignored.
+    for (body, field) in [
+        (
+            json!({"operation": "auth", "purpose": "bind", "challenge": hex::encode([8u8; 16]),
+            "expected_holdr": {"name": "张三"}}),
+            "expected_holdr",
+        ),
+        (
+            json!({"operation": "sign", "items": [{"label": "招标公告", "kind": "seal",
+            "data": hex::encode([2u8; 32]), "colour": "red"}]}),
+            "colour",
+        ),
+        (
+            json!({"operation": "cert", "challenge": hex::encode([9u8; 32]), "end_user": "x"}),
+            "end_user",
+        ),
+    ] {
+        let (status, problem) = rp.post("/sessions", &body).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (400, Some("malformed_body")),
+            "{problem}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains(field),
+            "{problem}"
+        );
+    }
+
+    // Decryption needs a declared opening window: present, RFC 3339,
+    // start before end, at most a day long, not over yet.
+    let key = mca_crypto::sm2::SecretKey::generate().unwrap();
+    let now = mca_domain::SystemClock.now().secs();
+    let decrypt = |window: Value| {
+        let mut body = json!({"operation": "decrypt",
+            "envelopes": [{"label": "某公司投标文件", "kind": "sm2_cipher", "data": "3081"}],
+            "rp_public_key": hex::encode(key.public_key().to_sec1())});
+        body.as_object_mut()
+            .unwrap()
+            .extend(window.as_object().unwrap().clone());
+        body
+    };
+    for (window, status, code, says) in [
+        (json!({}), 400, "malformed_body", "not_before"),
+        (
+            json!({"not_before": at(now - 60)}),
+            400,
+            "malformed_body",
+            "not_after",
+        ),
+        (
+            json!({"not_before": now - 60, "not_after": now + 3600}),
+            400,
+            "malformed_body",
+            "RFC 3339",
+        ),
+        (
+            json!({"not_before": "今天九点", "not_after": at(now + 3600)}),
+            400,
+            "malformed_body",
+            "RFC 3339",
+        ),
+        (
+            json!({"not_before": at(now + 3600), "not_after": at(now + 60)}),
+            422,
+            "invalid_opening_window",
+            "晚于",
+        ),
+        (
+            json!({"not_before": at(now), "not_after": at(now + 86_401)}),
+            422,
+            "invalid_opening_window",
+            "24",
+        ),
+        (
+            json!({"not_before": at(now - 7200), "not_after": at(now - 3600)}),
+            422,
+            "invalid_opening_window",
+            "已结束",
+        ),
+    ] {
+        let (got, problem) = rp.post("/sessions", &decrypt(window.clone())).await;
+        assert_eq!(
+            (got, problem["code"].as_str()),
+            (status, Some(code)),
+            "{window}: {problem}"
+        );
+        assert!(
+            problem["detail"].as_str().unwrap().contains(says),
+            "{window}: {problem}"
+        );
+    }
+    let (status, _) = rp
+        .post(
+            "/sessions",
+            &decrypt(
+                json!({"not_before": at(now + 8 * 3600 - 60).replace('Z', "+08:00"),
+                    "not_after": at(now + 3600)}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "an offset is RFC 3339 too");
 
     // Idempotent creation: the same session, the same secret; another
     // request under the same key is refused.
@@ -817,7 +934,7 @@ async fn verification_of_signatures_signed_data_and_seals() {
         (Some(false), Some("revoked"), Some("certificate_revoked")),
         "{v}"
     );
-    assert!(v["revoked_at"].is_i64());
+    rfc3339(&v["revoked_at"]);
     assert_eq!(v["chain_valid"], true);
     let (_, v) = rp.post("/verify/signed-data", &sd).await;
     assert_eq!(v["status"], "revoked");

@@ -124,7 +124,10 @@ impl Rp {
             .unwrap()
             .try_into()
             .unwrap();
-        let created_at = created["expires_at"].as_i64().unwrap()
+        let expires_at = created["expires_at"].as_str().unwrap();
+        let created_at = mca_domain::Timestamp::parse_rfc3339(expires_at)
+            .unwrap()
+            .secs()
             - mca_domain::relying_parties::sessions::SESSION_TTL_SECS;
         let elapsed = (self.clock.now().secs() - created_at) as u64;
         QrLink::new(&secret, created["public_token"].as_str().unwrap(), elapsed)
@@ -416,7 +419,8 @@ async fn story(scratch: Scratch) {
                 {"label": "另一公司投标文件", "kind": "enveloped_data", "data": hex::encode(&bid_envelope)},
             ],
             "rp_public_key": hex::encode(rp_key.public_key().to_sec1()),
-            "not_before": not_before, "not_after": now + 3600})
+            "not_before": mca_domain::Timestamp(not_before).rfc3339(),
+            "not_after": mca_domain::Timestamp(now + 3600).rfc3339()})
     };
     let created = rp.create(decrypt(now - 60)).await;
     let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
@@ -438,6 +442,59 @@ async fn story(scratch: Scratch) {
     );
     assert_eq!(rp.view(&created).await["state"], "created");
 
+    // A wrong PIN is retried within the session: the attempts left are
+    // said, the platform keeps waiting, the right PIN completes it.
+    let created = rp
+        .create(
+            json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([2u8; 16])}),
+        )
+        .await;
+    let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
+    let e = phone
+        .approve(&scanned, &key_id, "000000")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.attempts_left()),
+        (Some("wrong_pin"), Some(4)),
+        "{e}"
+    );
+    assert_eq!(rp.view(&created).await["state"], "confirming");
+    phone.approve(&scanned, &key_id, PIN).await.unwrap();
+    ended(&rp.view(&created).await, "ok");
+
+    // J1 with the account's holder: another person's certificate ends the
+    // session holder_mismatch before anything is signed; the holder's
+    // own binds.
+    for (holder, result) in [
+        (json!({"name": "李四"}), "holder_mismatch"),
+        (
+            json!({"name": "张三", "credit_code": "91330100799655058B"}),
+            "holder_mismatch",
+        ),
+        (json!({"name": "张三"}), "ok"),
+    ] {
+        let created = rp
+            .create(json!({"operation": "auth", "purpose": "bind",
+                "challenge": hex::encode([6u8; 16]), "expected_holder": holder}))
+            .await;
+        let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
+        let approved = phone.approve(&scanned, &key_id, PIN).await;
+        if result == "ok" {
+            approved.unwrap();
+        } else {
+            assert_eq!(refusal(approved), "holder_mismatch");
+        }
+        let view = rp.view(&created).await;
+        ended(&view, result);
+        if result != "ok" {
+            assert_eq!(
+                view["hint"]["message"],
+                "证书持有人与当前账户不一致，请使用本人证书"
+            );
+        }
+    }
+
     // Five wrong PINs: each counted, the fifth locks the key and ends the
     // session pin_locked.
     let created = rp
@@ -446,12 +503,22 @@ async fn story(scratch: Scratch) {
         )
         .await;
     let scanned = phone.scan(&rp.frame(&created)).await.unwrap();
-    for _ in 0..4 {
+    for left in (1..=4).rev() {
+        let e = phone
+            .approve(&scanned, &key_id, "000000")
+            .await
+            .unwrap_err();
         assert_eq!(
-            refusal(phone.approve(&scanned, &key_id, "000000").await),
-            "wrong_pin"
+            (e.code(), e.attempts_left()),
+            (Some("wrong_pin"), Some(left)),
+            "{e}"
         );
-        assert_eq!(rp.view(&created).await["state"], "confirming");
+        // The platform's page keeps waiting: the session goes on.
+        let view = rp.view(&created).await;
+        assert_eq!(
+            (view["state"].as_str(), view["result"].as_str()),
+            (Some("confirming"), None)
+        );
     }
     assert_eq!(
         refusal(phone.approve(&scanned, &key_id, "000000").await),

@@ -988,6 +988,7 @@ async fn enterprise_certificates_need_an_authorization_for_the_platform() {
             SessionContent::Auth {
                 purpose: AuthPurpose::Login,
                 challenge: challenge.clone(),
+                expected_holder: None,
             },
             None,
         )

@@ -125,7 +125,7 @@ test('410 Gone ends the session as expired', async () => {
 test('every end result has its own Chinese text; hint_text from the back end wins', async () => {
   const texts = {
     ok: '已完成', user_refused: '已在手机上拒绝', not_authorized: '该证书未获本平台授权',
-    certificate_revoked: '证书已吊销', certificate_expired: '证书已过期', pin_locked: 'PIN 码已锁定，请在手机上解锁',
+    certificate_revoked: '证书已吊销', certificate_expired: '证书已过期', pin_locked: 'PIN 码已锁定，请在手机上解锁', holder_mismatch: '证书持有人与当前账户不一致',
     timeout: '二维码已过期，请刷新', cancelled: '已取消', protocol_failure: '操作失败，请刷新重试', some_future_result: '操作已结束',
   };
   for (const [result, text] of Object.entries(texts)) assert.equal(statusText({ state: 'complete', result }), text);

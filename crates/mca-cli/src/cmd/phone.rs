@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use mca_phone::Phone;
 use mca_phone::phone::Purpose;
@@ -144,24 +144,26 @@ pub enum PhoneCommand {
         /// The QR text (`mca://qr?…`).
         #[arg(long)]
         link: String,
-        /// Approve with `--key` (and `--pin`, or type it).
-        #[arg(long, requires = "key", conflicts_with = "refuse")]
+        /// Approve (with `--key`, or the only key on this phone; `--pin`, or
+        /// type it).
+        #[arg(long, conflicts_with = "refuse")]
         approve: bool,
         /// Refuse: the session ends `user_refused`.
         #[arg(long)]
         refuse: bool,
-        /// Key id (see `keys`).
+        /// Key id (see `keys`); by default the only key on this phone.
         #[arg(long)]
         key: Option<String>,
         /// The certificate PIN (prompted when missing).
         #[arg(long)]
         pin: Option<String>,
     },
-    /// Approve the session of the last `scan` (no new QR needed).
+    /// Approve the session of the last `scan` (no new QR needed; after a
+    /// wrong PIN, run it again with the right one).
     Approve {
-        /// Key id (see `keys`).
+        /// Key id (see `keys`); by default the only key on this phone.
         #[arg(long)]
-        key: String,
+        key: Option<String>,
         /// The certificate PIN (prompted when missing).
         #[arg(long)]
         pin: Option<String>,
@@ -384,15 +386,13 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
         } => scan(&phone, &link, approve, refuse, key, pin).await?,
         PhoneCommand::Approve { key, pin } => {
             let s = last_scan(&phone)?;
-            let pin = match pin {
-                Some(p) => p,
-                None => read_secret("证书PIN码")?,
-            };
-            print_done(&phone.approve(&s, &key, &pin).await?);
+            approve(&phone, &s, key, pin).await?;
         }
         PhoneCommand::Refuse => {
             let s = last_scan(&phone)?;
-            print_done(&phone.refuse(&s.session_id).await?);
+            let done = phone.refuse(&s.session_id).await;
+            forget_scan(&phone);
+            print_done(&done?);
         }
         PhoneCommand::Status => match phone.session() {
             Some(s) => println!(
@@ -430,7 +430,15 @@ async fn scan(
     println!("业务系统: {}", s.relying_party);
     println!("操作: {operation}");
     for (i, item) in s.items.iter().chain(&s.envelopes).enumerate() {
-        println!("  {}. {} ({})", i + 1, item.label, item.kind);
+        match item.digest_text() {
+            Some(sm3) => println!(
+                "  {}. {}（{}，SM3 {sm3}）",
+                i + 1,
+                item.label,
+                item.kind_label()
+            ),
+            None => println!("  {}. {}（{}）", i + 1, item.label, item.kind_label()),
+        }
     }
     if let (Some(name), Some(receipt)) = (&s.file_name, &s.receipt_number) {
         println!("  文件: {name}  回执号: {receipt}");
@@ -438,41 +446,74 @@ async fn scan(
     if let Some(ip) = &s.end_user_ip {
         println!("  请求来自: {ip}");
     }
-    let done = if refuse {
-        phone.refuse(&s.session_id).await?
-    } else if approve {
-        let key = key.context("--approve needs --key")?;
-        let pin = match pin {
-            Some(p) => p,
-            None => read_secret("证书PIN码")?,
-        };
-        phone.approve(&s, &key, &pin).await?
-    } else {
-        let path = phone.state_dir().path().join(LAST_SCAN);
-        std::fs::write(&path, serde_json::to_vec(&s)?)
-            .with_context(|| format!("writing {}", path.display()))?;
-        println!(
-            "会话: {} (用 `mca phone approve --key <id>` 或 `mca phone refuse` 答复)",
-            s.session_id
-        );
+    if refuse {
+        print_done(&phone.refuse(&s.session_id).await?);
         return Ok(());
-    };
-    print_done(&done);
+    }
+    // Kept until the session ends, so a wrong PIN can be retried with
+    // `mca phone approve` (the claimed session cannot be scanned again
+    // from a stale frame).
+    let path = phone.state_dir().path().join(LAST_SCAN);
+    std::fs::write(&path, serde_json::to_vec(&s)?)
+        .with_context(|| format!("无法写入 {}", path.display()))?;
+    if approve {
+        return self::approve(phone, &s, key, pin).await;
+    }
+    println!(
+        "会话: {} (用 `mca phone approve` 或 `mca phone refuse` 答复)",
+        s.session_id
+    );
     Ok(())
 }
 
-/// The claimed session a plain `scan` kept for `approve` / `refuse`.
+/// Approves `s` with `key` (or the only key): a wrong PIN keeps the
+/// session for another `mca phone approve`; any other end forgets it.
+async fn approve(
+    phone: &Phone,
+    s: &mca_phone::rp::Scanned,
+    key: Option<String>,
+    pin: Option<String>,
+) -> anyhow::Result<()> {
+    let key = match key {
+        Some(k) => k,
+        None => phone.only_key()?,
+    };
+    let pin = match pin {
+        Some(p) => p,
+        None => read_secret("证书PIN码")?,
+    };
+    match phone.approve(s, &key, &pin).await {
+        // The detail says how many attempts are left.
+        Err(e) if e.code() == Some("wrong_pin") => {
+            bail!("{e}；请用 `mca phone approve` 输入正确的PIN码重试")
+        }
+        // Unreachable server: the session may still be going on.
+        Err(e @ mca_phone::PhoneError::Http(_)) => Err(e.into()),
+        Err(e) => {
+            forget_scan(phone);
+            Err(e.into())
+        }
+        Ok(done) => {
+            forget_scan(phone);
+            print_done(&done);
+            Ok(())
+        }
+    }
+}
+
+/// The claimed session a `scan` kept for `approve` / `refuse`.
 const LAST_SCAN: &str = "last-scan.json";
 
 fn last_scan(phone: &Phone) -> anyhow::Result<mca_phone::rp::Scanned> {
     let path = phone.state_dir().path().join(LAST_SCAN);
     let bytes =
-        std::fs::read(&path).context("no scanned session: run `mca phone scan --link …` first")?;
-    let scanned =
-        serde_json::from_slice(&bytes).with_context(|| format!("{} is corrupt", path.display()))?;
-    // One answer per scan.
-    let _ = std::fs::remove_file(&path);
-    Ok(scanned)
+        std::fs::read(&path).context("没有已扫描的会话：请先运行 `mca phone scan --link …`")?;
+    serde_json::from_slice(&bytes).with_context(|| format!("{} 已损坏", path.display()))
+}
+
+/// The session ended (or cannot go on): one answer per scan.
+fn forget_scan(phone: &Phone) {
+    let _ = std::fs::remove_file(phone.state_dir().path().join(LAST_SCAN));
 }
 
 fn print_done(done: &mca_phone::rp::Approved) {

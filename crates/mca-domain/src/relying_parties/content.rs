@@ -1,6 +1,8 @@
-//! What a session asks of the user ([`SessionContent`]) and what comes
-//! back ([`Completion`]), with the checks that keep both within bounds.
-//! Both are stored as JSON (byte strings as lower-case hex).
+//! What a session asks of the user ([`SessionContent`]), with the checks
+//! that keep it within bounds. It is the relying party's request body as
+//! much as the stored form (JSON, byte strings as lower-case hex, times
+//! RFC 3339), so every type here refuses unknown fields: a misspelt
+//! security field (say `expected_holdr`) must be an error, not ignored.
 
 use mca_crypto::rp::{auth_challenge, confirm_payload, is_reserved};
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,9 @@ pub const MAX_ENVELOPE_BYTES: usize = 16 * 1024;
 pub const MAX_RESULT_BYTES: usize = 256 * 1024;
 /// Challenge length bounds (bytes of the relying party's randomness).
 pub const CHALLENGE_BYTES: std::ops::RangeInclusive<usize> = 16..=64;
+/// Longest opening window of a decrypt session (a bid opening is held
+/// within one day; a wider window would let decryption run at any time).
+pub const MAX_OPENING_WINDOW_SECS: i64 = 86_400;
 
 /// What kind of signature an item of a sign session asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +45,7 @@ pub enum SignItemKind {
 
 /// One thing to sign, with the label the app shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignItem {
     /// Shown to the user, e.g. "投标文件 第3章 商务标".
     pub label: String,
@@ -62,6 +68,7 @@ pub enum EnvelopeKind {
 
 /// One envelope to open and re-encrypt to the relying party.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// Shown to the user, e.g. the bidder's file name.
     pub label: String,
@@ -82,9 +89,49 @@ pub enum AuthPurpose {
     Bind,
 }
 
+/// Whom the relying party expects the certificate to name (J1 binding an
+/// account it knows): the person's name, and for an enterprise certificate
+/// the unified social credit code. Checked against the certificate's
+/// subject before the key signs anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedHolder {
+    /// The holder's name as the platform account has it (the subject CN).
+    pub name: String,
+    /// The enterprise's credit code (the subject serialNumber), if the
+    /// account is an enterprise's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+}
+
+impl ExpectedHolder {
+    /// Whether a certificate whose subject has `common_name` and
+    /// `credit_code` is this holder's. A credit code expected but absent
+    /// (a personal certificate) does not match.
+    pub fn matches(&self, common_name: Option<&str>, credit_code: Option<&str>) -> bool {
+        let name_ok = common_name.is_some_and(|cn| cn.trim() == self.name.trim());
+        let code_ok = match &self.credit_code {
+            None => true,
+            Some(want) => credit_code.is_some_and(|c| c.eq_ignore_ascii_case(want.trim())),
+        };
+        name_ok && code_ok
+    }
+
+    fn check(&self) -> Result<()> {
+        if !text_ok(&self.name, 64) {
+            return Err(DomainError::InvalidInput("expected_holder.name"));
+        }
+        if let Some(code) = &self.credit_code {
+            crate::CreditCode::parse(code)
+                .map_err(|_| DomainError::InvalidInput("expected_holder.credit_code"))?;
+        }
+        Ok(())
+    }
+}
+
 /// What a session asks of the user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "operation", rename_all = "snake_case")]
+#[serde(tag = "operation", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SessionContent {
     /// Sign a login or binding challenge.
     Auth {
@@ -93,6 +140,9 @@ pub enum SessionContent {
         /// The relying party's random challenge.
         #[serde(with = "hex")]
         challenge: Vec<u8>,
+        /// Whom the certificate must name (a binding to a known account).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected_holder: Option<ExpectedHolder>,
     },
     /// Sign or seal items.
     Sign {
@@ -105,6 +155,9 @@ pub enum SessionContent {
         /// The relying party's random challenge.
         #[serde(with = "hex")]
         challenge: Vec<u8>,
+        /// Whom the certificate must name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected_holder: Option<ExpectedHolder>,
     },
     /// Re-encrypt content keys to the relying party's ephemeral key, only
     /// inside its opening window.
@@ -114,9 +167,11 @@ pub enum SessionContent {
         /// The relying party's ephemeral SM2 public key (SEC1).
         #[serde(with = "hex")]
         rp_public_key: Vec<u8>,
-        /// Opening starts.
+        /// Opening starts (RFC 3339).
+        #[serde(with = "crate::time::rfc3339")]
         not_before: Timestamp,
-        /// Opening ends.
+        /// Opening ends (RFC 3339); at most a day after the start.
+        #[serde(with = "crate::time::rfc3339")]
         not_after: Timestamp,
     },
     /// Confirm an upload receipt (K4).
@@ -152,9 +207,20 @@ impl SessionContent {
     /// Checks every field at creation (`now` for the opening window).
     pub fn check(&self, now: Timestamp) -> Result<()> {
         match self {
-            Self::Auth { challenge, .. } | Self::Cert { challenge } => {
+            Self::Auth {
+                challenge,
+                expected_holder,
+                ..
+            }
+            | Self::Cert {
+                challenge,
+                expected_holder,
+            } => {
                 if !CHALLENGE_BYTES.contains(&challenge.len()) {
                     return Err(DomainError::InvalidInput("challenge"));
+                }
+                if let Some(holder) = expected_holder {
+                    holder.check()?;
                 }
             }
             Self::Sign { items } => {
@@ -202,8 +268,18 @@ impl SessionContent {
                 // Decoding validates: on the curve, not the identity.
                 mca_crypto::sm2::Point::from_sec1(rp_public_key)
                     .map_err(|_| DomainError::InvalidInput("rp_public_key"))?;
-                if not_after <= not_before || *not_after <= now {
-                    return Err(DomainError::InvalidInput("opening window"));
+                if not_after <= not_before {
+                    return Err(DomainError::InvalidOpeningWindow(
+                        "开标结束时间须晚于开始时间",
+                    ));
+                }
+                if not_after.secs() - not_before.secs() > MAX_OPENING_WINDOW_SECS {
+                    return Err(DomainError::InvalidOpeningWindow(
+                        "开标时间窗口不得超过24小时",
+                    ));
+                }
+                if *not_after <= now {
+                    return Err(DomainError::InvalidOpeningWindow("开标时间窗口已结束"));
                 }
             }
             Self::Confirm {
@@ -242,14 +318,16 @@ impl SessionContent {
     pub fn signed_bytes(&self, rp: RelyingPartyId, session: RpSessionId) -> Option<Vec<u8>> {
         let (rp, session) = (rp.to_string(), session.to_string());
         match self {
-            Self::Auth { purpose, challenge } => {
+            Self::Auth {
+                purpose, challenge, ..
+            } => {
                 let operation = match purpose {
                     AuthPurpose::Login => "auth:login",
                     AuthPurpose::Bind => "auth:bind",
                 };
                 Some(auth_challenge(&rp, &session, challenge, operation))
             }
-            Self::Cert { challenge } => Some(auth_challenge(&rp, &session, challenge, "cert")),
+            Self::Cert { challenge, .. } => Some(auth_challenge(&rp, &session, challenge, "cert")),
             Self::Confirm {
                 file_name,
                 file_hash,
@@ -262,6 +340,19 @@ impl SessionContent {
                 receipt_number,
             )),
             Self::Sign { .. } | Self::Decrypt { .. } => None,
+        }
+    }
+
+    /// Whom the certificate must name, if the relying party said.
+    pub fn expected_holder(&self) -> Option<&ExpectedHolder> {
+        match self {
+            Self::Auth {
+                expected_holder, ..
+            }
+            | Self::Cert {
+                expected_holder, ..
+            } => expected_holder.as_ref(),
+            _ => None,
         }
     }
 
@@ -279,287 +370,5 @@ impl SessionContent {
     }
 }
 
-/// The result of one item.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "der", rename_all = "snake_case")]
-pub enum ItemResult {
-    /// An SM2 signature (DER), for raw data, digests and the signed bytes
-    /// of auth, cert and confirm sessions.
-    Signature(#[serde(with = "hex")] Vec<u8>),
-    /// A GM/T 0010 SignedData (DER).
-    SignedData(#[serde(with = "hex")] Vec<u8>),
-    /// A GB/T 38540 seal signature (DER).
-    Seal(#[serde(with = "hex")] Vec<u8>),
-    /// The content key re-encrypted to the relying party's ephemeral key
-    /// (SM2Cipher DER).
-    ContentKey(#[serde(with = "hex")] Vec<u8>),
-}
-
-impl ItemResult {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Self::Signature(b) | Self::SignedData(b) | Self::Seal(b) | Self::ContentKey(b) => b,
-        }
-    }
-}
-
-/// What an `Ok` session hands the relying party: the certificates used
-/// (DER, the signing certificate first; a cert session adds the encryption
-/// certificate) and one result per item, in order.
-#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Completion {
-    /// DER certificates.
-    #[serde(with = "hex_list")]
-    pub certificates: Vec<Vec<u8>>,
-    /// One per item (sign), per envelope (decrypt), or one signature.
-    pub items: Vec<ItemResult>,
-}
-
-impl Completion {
-    /// Checks that the results answer exactly what `content` asked.
-    pub fn check(&self, content: &SessionContent) -> Result<()> {
-        let bad = DomainError::InvalidInput("results");
-        let sizes_ok = self
-            .items
-            .iter()
-            .map(ItemResult::bytes)
-            .chain(self.certificates.iter().map(Vec::as_slice))
-            .all(|b| (1..=MAX_RESULT_BYTES).contains(&b.len()));
-        if !sizes_ok || self.certificates.len() > 4 {
-            return Err(bad);
-        }
-        let one_signature = matches!(self.items.as_slice(), [ItemResult::Signature(_)]);
-        let ok = match content {
-            SessionContent::Auth { .. } | SessionContent::Confirm { .. } => {
-                one_signature && !self.certificates.is_empty()
-            }
-            SessionContent::Cert { .. } => one_signature && self.certificates.len() >= 2,
-            SessionContent::Sign { items } => {
-                !self.certificates.is_empty()
-                    && items.len() == self.items.len()
-                    && items.iter().zip(&self.items).all(|(i, r)| {
-                        matches!(
-                            (i.kind, r),
-                            (
-                                SignItemKind::RawData | SignItemKind::Digest,
-                                ItemResult::Signature(_)
-                            ) | (
-                                SignItemKind::SignedDataDetached | SignItemKind::SignedDataAttached,
-                                ItemResult::SignedData(_)
-                            ) | (SignItemKind::Seal, ItemResult::Seal(_))
-                        )
-                    })
-            }
-            SessionContent::Decrypt { envelopes, .. } => {
-                envelopes.len() == self.items.len()
-                    && self
-                        .items
-                        .iter()
-                        .all(|r| matches!(r, ItemResult::ContentKey(_)))
-            }
-        };
-        if ok { Ok(()) } else { Err(bad) }
-    }
-}
-
-/// A list of byte strings as a JSON array of hex strings.
-mod hex_list {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(hex::encode))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|h| hex::decode(h).map_err(serde::de::Error::custom))
-            .collect()
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(kind: SignItemKind, data: Vec<u8>) -> SignItem {
-        SignItem {
-            label: "招标文件".into(),
-            kind,
-            data,
-        }
-    }
-
-    #[test]
-    fn sign_items_are_bounded_and_never_mobile_ca_messages() {
-        let now = Timestamp(1000);
-        let ok = SessionContent::Sign {
-            items: vec![
-                item(SignItemKind::RawData, b"hello".to_vec()),
-                item(SignItemKind::Digest, vec![1; 32]),
-                item(SignItemKind::Seal, vec![2; 32]),
-            ],
-        };
-        ok.check(now).unwrap();
-        for bad in [
-            item(SignItemKind::RawData, b"MCA-RP-AUTH-V1\0x".to_vec()),
-            item(SignItemKind::RawData, Vec::new()),
-            item(SignItemKind::RawData, vec![0; MAX_DATA_BYTES + 1]),
-            item(SignItemKind::Digest, vec![1; 31]),
-            item(SignItemKind::SignedDataDetached, vec![1; 33]),
-            SignItem {
-                label: String::new(),
-                ..item(SignItemKind::Digest, vec![1; 32])
-            },
-            SignItem {
-                label: "a\nb".into(),
-                ..item(SignItemKind::Digest, vec![1; 32])
-            },
-        ] {
-            let content = SessionContent::Sign { items: vec![bad] };
-            assert!(content.check(now).is_err(), "{content:?}");
-        }
-        let too_many = SessionContent::Sign {
-            items: vec![item(SignItemKind::Digest, vec![1; 32]); MAX_ITEMS + 1],
-        };
-        assert!(too_many.check(now).is_err());
-        assert!(SessionContent::Sign { items: vec![] }.check(now).is_err());
-    }
-
-    #[test]
-    fn decrypt_needs_a_valid_key_and_a_future_window() {
-        let key = mca_crypto::sm2::SecretKey::generate().unwrap();
-        let content = |pk: Vec<u8>, nb: i64, na: i64| SessionContent::Decrypt {
-            envelopes: vec![Envelope {
-                label: "投标人A".into(),
-                kind: EnvelopeKind::Sm2Cipher,
-                data: vec![0x30, 1, 2],
-            }],
-            rp_public_key: pk,
-            not_before: Timestamp(nb),
-            not_after: Timestamp(na),
-        };
-        let pk = key.public_key().to_sec1().to_vec();
-        content(pk.clone(), 900, 2000)
-            .check(Timestamp(1000))
-            .unwrap();
-        assert!(
-            content(pk.clone(), 900, 1000)
-                .check(Timestamp(1000))
-                .is_err()
-        );
-        assert!(
-            content(pk.clone(), 2000, 1900)
-                .check(Timestamp(1000))
-                .is_err()
-        );
-        let mut off_curve = pk.clone();
-        off_curve[64] ^= 1;
-        assert!(
-            content(off_curve, 900, 2000)
-                .check(Timestamp(1000))
-                .is_err()
-        );
-        let c = content(pk, 1100, 1200);
-        assert!(!c.in_window(Timestamp(1099)));
-        assert!(c.in_window(Timestamp(1100)) && c.in_window(Timestamp(1200)));
-        assert!(!c.in_window(Timestamp(1201)));
-    }
-
-    #[test]
-    fn completions_must_answer_what_was_asked() {
-        let sign = SessionContent::Sign {
-            items: vec![
-                item(SignItemKind::RawData, b"x".to_vec()),
-                item(SignItemKind::SignedDataAttached, b"y".to_vec()),
-                item(SignItemKind::Seal, vec![0; 32]),
-            ],
-        };
-        let good = Completion {
-            certificates: vec![vec![0x30]],
-            items: vec![
-                ItemResult::Signature(vec![1]),
-                ItemResult::SignedData(vec![2]),
-                ItemResult::Seal(vec![3]),
-            ],
-        };
-        good.check(&sign).unwrap();
-        let mut swapped = good.clone();
-        swapped.items.swap(1, 2);
-        assert!(swapped.check(&sign).is_err());
-        let mut short = good.clone();
-        short.items.pop();
-        assert!(short.check(&sign).is_err());
-        let mut no_cert = good.clone();
-        no_cert.certificates.clear();
-        assert!(no_cert.check(&sign).is_err());
-        let mut empty = good.clone();
-        empty.items[0] = ItemResult::Signature(Vec::new());
-        assert!(empty.check(&sign).is_err());
-
-        let cert = SessionContent::Cert {
-            challenge: vec![0; 16],
-        };
-        let one = Completion {
-            certificates: vec![vec![0x30]],
-            items: vec![ItemResult::Signature(vec![1])],
-        };
-        assert!(
-            one.check(&cert).is_err(),
-            "cert needs the encryption certificate too"
-        );
-        Completion {
-            certificates: vec![vec![0x30], vec![0x31]],
-            ..one.clone()
-        }
-        .check(&cert)
-        .unwrap();
-    }
-
-    #[test]
-    fn content_and_results_round_trip_as_json() {
-        let c = SessionContent::Confirm {
-            file_name: "投标文件.zip".into(),
-            file_hash: vec![0xAB; 32],
-            receipt_number: "R-1".into(),
-        };
-        let json = serde_json::to_string(&c).unwrap();
-        assert!(json.contains("\"operation\":\"confirm\"") && json.contains(&"ab".repeat(32)));
-        assert_eq!(serde_json::from_str::<SessionContent>(&json).unwrap(), c);
-        let done = Completion {
-            certificates: vec![vec![0x30, 0x82]],
-            items: vec![ItemResult::ContentKey(vec![0xCD])],
-        };
-        let json = serde_json::to_string(&done).unwrap();
-        assert_eq!(
-            json,
-            r#"{"certificates":["3082"],"items":[{"kind":"content_key","der":"cd"}]}"#
-        );
-        assert_eq!(serde_json::from_str::<Completion>(&json).unwrap(), done);
-    }
-
-    #[test]
-    fn signed_bytes_bind_the_relying_party_session_and_purpose() {
-        let (rp, s) = (RelyingPartyId::new(), RpSessionId::new());
-        let login = SessionContent::Auth {
-            purpose: AuthPurpose::Login,
-            challenge: vec![9; 16],
-        };
-        let bind = SessionContent::Auth {
-            purpose: AuthPurpose::Bind,
-            challenge: vec![9; 16],
-        };
-        let a = login.signed_bytes(rp, s).unwrap();
-        assert!(a.starts_with(mca_crypto::rp::AUTH_TAG));
-        assert_ne!(Some(a.clone()), bind.signed_bytes(rp, s));
-        assert_ne!(
-            Some(a.clone()),
-            login.signed_bytes(RelyingPartyId::new(), s)
-        );
-        assert_ne!(Some(a), login.signed_bytes(rp, RpSessionId::new()));
-        assert_eq!(
-            SessionContent::Sign { items: vec![] }.signed_bytes(rp, s),
-            None
-        );
-    }
-}
+mod tests;

@@ -7,8 +7,8 @@
 //!   parties and their API credentials (sealed by the [`KeyVault`]).
 //! - [`requests`]: [`Requests`], authentication of their API calls
 //!   (HMAC-SM3, ±300 s, nonces used once).
-//! - [`content`]: what a session asks ([`SessionContent`]) and what comes
-//!   back ([`Completion`]).
+//! - [`content`]: what a session asks ([`SessionContent`]); [`results`]:
+//!   what comes back ([`Completion`]).
 //! - [`sessions`]: [`Sessions`], the QR session state machine.
 //! - [`authorization`]: the D2 rule for enterprise certificates.
 //! - [`approvals`]: [`Approvals`], the phone's steps with the user's key
@@ -27,16 +27,17 @@ pub mod authorization;
 pub mod content;
 pub mod registry;
 pub mod requests;
+pub mod results;
 pub mod sessions;
 
 pub use approvals::{Approvals, SignStepFinished, Step, StepKind};
 pub use authorization::{ActingFor, NoAuthorizations, PlatformAuthorizations};
 pub use content::{
-    AuthPurpose, Completion, Envelope, EnvelopeKind, ItemResult, SessionContent, SignItem,
-    SignItemKind,
+    AuthPurpose, Envelope, EnvelopeKind, ExpectedHolder, SessionContent, SignItem, SignItemKind,
 };
 pub use registry::{ApiSecret, IssuedCredential, NewRelyingParty, Registry};
 pub use requests::{Requests, RpCaller, RpRequest};
+pub use results::{Completion, ItemResult};
 pub use sessions::{CreatedSession, Hint, NewSession, QrSecret, RpSession, Scanned, Sessions};
 
 /// Every relying-party service, wired on one store.

@@ -59,6 +59,9 @@ stored_enum!(
         Cancelled => "cancelled",
         /// The phone and server could not complete the protocol.
         ProtocolFailure => "protocol_failure",
+        /// The certificate does not name the holder the relying party
+        /// expected (J1 binding another person's certificate).
+        HolderMismatch => "holder_mismatch",
     }
 );
 

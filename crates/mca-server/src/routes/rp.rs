@@ -3,8 +3,9 @@
 //! signatures, SignedData and seals. Every request is authenticated by
 //! [`RpSigned`] (key id + HMAC-SM3 over the exact request).
 //!
-//! Times are `mca_domain::Timestamp`'s JSON form, Unix seconds; binary
-//! values are lower-case hex. Documented in its own OpenAPI document
+//! Times in bodies are RFC 3339 text (answers in UTC, `…Z`); binary
+//! values are lower-case hex. Request bodies refuse unknown fields, as the
+//! app API does: a misspelt security field must not be silently ignored. Documented in its own OpenAPI document
 //! (`/api/rp/openapi.json`), apart from the app API.
 
 use std::time::Duration;
@@ -34,13 +35,17 @@ pub const MAX_WAIT_SECS: u64 = 60;
 const POLL_EVERY: Duration = Duration::from_millis(250);
 
 /// `POST /sessions`: the session content (tagged by `operation`, see
-/// `SessionContent`) and where the request comes from.
+/// `SessionContent`) and where the request comes from. Unknown fields are
+/// refused (400 `malformed_body` naming the field).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
 pub struct CreateSessionRequest {
-    /// `{"operation":"auth","purpose":"login"|"bind","challenge":hex}`,
+    /// `{"operation":"auth","purpose":"login"|"bind","challenge":hex,"expected_holder"?:{"name","credit_code"?}}`,
     /// `{"operation":"sign","items":[{"label","kind","data":hex}]}`,
-    /// `{"operation":"cert","challenge":hex}`,
-    /// `{"operation":"decrypt","envelopes":[{"label","kind","data":hex}],"rp_public_key":hex,"not_before":secs,"not_after":secs}`,
+    /// `{"operation":"cert","challenge":hex,"expected_holder"?:{"name","credit_code"?}}`,
+    /// `{"operation":"decrypt","envelopes":[{"label","kind","data":hex}],"rp_public_key":hex,"not_before":rfc3339,"not_after":rfc3339}`
+    /// (the declared opening window: required, start before end, at most
+    /// 24 hours, not over yet),
     /// `{"operation":"confirm","file_name","file_hash":hex,"receipt_number"}`.
     #[serde(flatten)]
     #[schema(value_type = Object)]
@@ -50,6 +55,38 @@ pub struct CreateSessionRequest {
     /// One of the callback URLs registered for the relying party: state
     /// changes are pushed there (a hint; the poll is the truth).
     pub callback_url: Option<String>,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for CreateSessionRequest {
+    type Error = String;
+
+    /// The two fields beside the content are taken out, the rest must be
+    /// exactly one `SessionContent` (which refuses unknown fields; a
+    /// flattened struct could not).
+    fn try_from(mut body: serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
+        use serde_json::Value;
+        let mut text = |name: &str| match body.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(format!("{name} must be a string")),
+        };
+        let end_user_ip = text("end_user_ip")?;
+        let callback_url = text("callback_url")?;
+        // Stored sessions may hold unix seconds; the API takes text only.
+        for name in ["not_before", "not_after"] {
+            if body.get(name).is_some_and(Value::is_number) {
+                return Err(format!(
+                    "{name} must be RFC 3339 text, e.g. 2026-11-24T09:30:00+08:00"
+                ));
+            }
+        }
+        let content = serde_json::from_value(Value::Object(body)).map_err(|e| e.to_string())?;
+        Ok(CreateSessionRequest {
+            content,
+            end_user_ip,
+            callback_url,
+        })
+    }
 }
 
 /// A new session, with the QR frame secret (only here; no `Debug`, so it
@@ -64,10 +101,10 @@ pub struct CreatedView {
     pub qr_secret: String,
     /// `created` (or where a replayed creation stands now).
     pub state: String,
-    /// Unix seconds: times out unless scanned by then.
-    pub claim_deadline: i64,
-    /// Unix seconds: times out unless finished by then.
-    pub expires_at: i64,
+    /// RFC 3339: times out unless scanned by then.
+    pub claim_deadline: String,
+    /// RFC 3339: times out unless finished by then.
+    pub expires_at: String,
 }
 
 impl From<&CreatedSession> for CreatedView {
@@ -77,8 +114,8 @@ impl From<&CreatedSession> for CreatedView {
             public_token: c.public_token.clone(),
             qr_secret: hex::encode(c.qr_secret.expose()),
             state: c.session.state.as_str().to_owned(),
-            claim_deadline: c.session.claim_deadline.secs(),
-            expires_at: c.session.expires_at.secs(),
+            claim_deadline: c.session.claim_deadline.rfc3339(),
+            expires_at: c.session.expires_at.rfc3339(),
         }
     }
 }
@@ -122,7 +159,7 @@ pub struct SessionView {
     pub state: String,
     /// When complete: `ok`, `user_refused`, `not_authorized`,
     /// `certificate_revoked`, `certificate_expired`, `pin_locked`,
-    /// `timeout`, `cancelled` or `protocol_failure`.
+    /// `holder_mismatch`, `timeout`, `cancelled` or `protocol_failure`.
     pub result: Option<String>,
     /// What the page shows.
     pub hint: HintView,
@@ -195,7 +232,8 @@ fn refuse_digests(content: &SessionContent) -> Result<(), ApiError> {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "operation_not_allowed, relying_party_disabled", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "idempotency_key_reused", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "invalid_input, unsupported_item", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "malformed_body: not JSON, an unknown field (named in detail), a missing field, a time that is not RFC 3339", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid_input, unsupported_item, invalid_opening_window", body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -307,10 +345,10 @@ pub struct VerifiedCertificateView {
     pub subject: String,
     /// Serial number, hex.
     pub serial: String,
-    /// Unix seconds.
-    pub not_before: i64,
-    /// Unix seconds.
-    pub not_after: i64,
+    /// RFC 3339.
+    pub not_before: String,
+    /// RFC 3339.
+    pub not_after: String,
     /// Issuer DN (RFC 4514).
     pub issuer: String,
 }
@@ -331,8 +369,8 @@ pub struct VerificationView {
     pub chain_valid: bool,
     /// `good`, `revoked` or `unknown` (the same source as OCSP).
     pub status: String,
-    /// Unix seconds, when revoked.
-    pub revoked_at: Option<i64>,
+    /// RFC 3339, when revoked.
+    pub revoked_at: Option<String>,
 }
 
 fn json_name<T: Serialize>(value: &T) -> String {
@@ -350,13 +388,13 @@ impl From<VerificationReport> for VerificationView {
             certificate: r.certificate.map(|c| VerifiedCertificateView {
                 subject: c.subject,
                 serial: c.serial,
-                not_before: c.not_before.secs(),
-                not_after: c.not_after.secs(),
+                not_before: c.not_before.rfc3339(),
+                not_after: c.not_after.rfc3339(),
                 issuer: c.issuer,
             }),
             chain_valid: r.chain_valid,
             status: json_name::<CertStatus>(&r.status),
-            revoked_at: r.revoked_at.map(|t| t.secs()),
+            revoked_at: r.revoked_at.map(|t| t.rfc3339()),
         }
     }
 }

@@ -127,7 +127,9 @@ impl ScannedView {
             state: s.state.as_str().to_owned(),
         };
         match &s.content {
-            SessionContent::Auth { purpose, challenge } => {
+            SessionContent::Auth {
+                purpose, challenge, ..
+            } => {
                 v.purpose = Some(
                     match purpose {
                         AuthPurpose::Login => "login",
@@ -137,7 +139,7 @@ impl ScannedView {
                 );
                 v.challenge = Some(hex::encode(challenge));
             }
-            SessionContent::Cert { challenge } => v.challenge = Some(hex::encode(challenge)),
+            SessionContent::Cert { challenge, .. } => v.challenge = Some(hex::encode(challenge)),
             SessionContent::Sign { items } => {
                 v.items = Some(
                     items

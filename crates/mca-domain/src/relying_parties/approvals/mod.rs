@@ -26,22 +26,18 @@ use std::sync::Arc;
 
 use mca_crypto::twoparty::messages::{BlindedPoint, BlindedResult, PartialSignature, ShareRefresh};
 use mca_pki::cert::Certificate;
-use mca_pki::gmt0010::signed::{self, PreparedSignedData};
-use mca_pki::seal::{png, v4};
-use mca_pki::signer::{ToBeSigned, sign_with};
 
-use super::authorization::ActingFor;
-use super::content::{Completion, ItemResult, SessionContent, SignItemKind};
+use super::content::{SessionContent, SignItemKind};
+use super::results::{Completion, ItemResult};
 use super::sessions::{RpSession, Sessions};
-use crate::certificates::issuance::der_time;
 use crate::certificates::{Authorities, Keys, SignBegun};
 use crate::store::{
-    CertUsage, CertificateRecord, KeyState, RpEndResult, RpSessionState, RpStepRecord, RpStepState,
-    Store,
+    CertificateRecord, RpEndResult, RpSessionState, RpStepRecord, RpStepState, Store,
 };
-use crate::{
-    Caller, Clock, DomainError, Result, RpSessionId, SigningKeyId, SigningSessionId, Timestamp,
-};
+use crate::{Caller, Clock, DomainError, Result, RpSessionId, SigningKeyId, SigningSessionId};
+
+mod checks;
+mod prepare;
 
 /// What a step does with the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,37 +70,6 @@ pub struct SignStepFinished {
     pub completed: Option<RpSession>,
 }
 
-/// The structure a signing step makes from its signature.
-enum Prepared {
-    /// A plain SM2 signature over these bytes.
-    Plain(Vec<u8>),
-    /// A GM/T 0010 SignedData.
-    SignedData(PreparedSignedData),
-    /// A GB/T 38540 seal signature.
-    Seal(v4::PreparedSignature),
-}
-
-impl Prepared {
-    fn message(&self) -> &[u8] {
-        match self {
-            Prepared::Plain(m) => m,
-            Prepared::SignedData(p) => p.message(),
-            Prepared::Seal(p) => p.message(),
-        }
-    }
-
-    fn assemble(self, signature: &mca_crypto::sm2::Signature) -> Result<ItemResult> {
-        let failed = |_| DomainError::Internal("assemble signed structure");
-        Ok(match self {
-            Prepared::Plain(_) => ItemResult::Signature(signature.to_der()),
-            Prepared::SignedData(p) => {
-                ItemResult::SignedData(p.assemble(signature).map_err(failed)?)
-            }
-            Prepared::Seal(p) => ItemResult::Seal(p.assemble(signature).map_err(failed)?),
-        })
-    }
-}
-
 /// How many steps `content` takes.
 pub fn step_count(content: &SessionContent) -> u32 {
     let n = match content {
@@ -113,15 +78,6 @@ pub fn step_count(content: &SessionContent) -> u32 {
         _ => 1,
     };
     u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-fn digest32(data: &[u8]) -> Result<[u8; 32]> {
-    data.try_into()
-        .map_err(|_| DomainError::InvalidInput("data"))
-}
-
-fn pki(_: mca_pki::Error) -> DomainError {
-    DomainError::Internal("prepare signed structure")
 }
 
 /// The approval service.
@@ -183,174 +139,6 @@ impl Approvals {
             }
             other => other,
         }
-    }
-
-    /// The newest signing certificate of `key`.
-    async fn signing_certificate(
-        &self,
-        caller: Caller,
-        key: SigningKeyId,
-    ) -> Result<CertificateRecord> {
-        let key = key.to_string();
-        self.store
-            .certificates_of(caller.user)
-            .await?
-            .into_iter()
-            .rev()
-            .find(|c| c.usage == CertUsage::Signing && c.key_id == key)
-            .ok_or(DomainError::NotFound("certificate"))
-    }
-
-    /// The newest unrevoked encryption certificate issued with `signing`.
-    async fn encryption_certificate(
-        &self,
-        caller: Caller,
-        signing: &CertificateRecord,
-    ) -> Result<CertificateRecord> {
-        self.store
-            .certificates_of(caller.user)
-            .await?
-            .into_iter()
-            .rev()
-            .find(|c| {
-                c.usage == CertUsage::Encryption
-                    && c.application_id == signing.application_id
-                    && c.revoked_at.is_none()
-            })
-            .ok_or(DomainError::NotFound("encryption certificate"))
-    }
-
-    /// The checks before any key use: the key is the caller's device's,
-    /// its certificate neither revoked nor expired, the key not locked, the
-    /// D2 rule holds. A failed check ends the session.
-    async fn check_key(
-        &self,
-        caller: Caller,
-        id: RpSessionId,
-        key: SigningKeyId,
-    ) -> Result<CertificateRecord> {
-        self.sessions.claimed(caller, id).await?;
-        let rec = self.keys.key_of(caller, key).await?;
-        // The certificate first: a revoked or expired one is the lasting
-        // reason, whatever the key's lock says.
-        let cert = self.signing_certificate(caller, key).await?;
-        if cert.revoked_at.is_some() {
-            return self
-                .end(
-                    caller,
-                    id,
-                    RpEndResult::CertificateRevoked,
-                    DomainError::CertificateRevoked,
-                )
-                .await;
-        }
-        if self.clock.now() > cert.not_after {
-            return self
-                .end(
-                    caller,
-                    id,
-                    RpEndResult::CertificateExpired,
-                    DomainError::CertificateExpired,
-                )
-                .await;
-        }
-        if rec.state == KeyState::Locked {
-            return self
-                .end(caller, id, RpEndResult::PinLocked, DomainError::KeyLocked)
-                .await;
-        }
-        // Only personal certificates exist so far; enterprise ones will
-        // say whom they act for.
-        self.sessions
-            .check_platform_authorization(caller, id, &ActingFor::Person)
-            .await?;
-        Ok(cert)
-    }
-
-    /// A personal seal (GB/T 38540) for the holder of `cert`, made by the
-    /// seal maker of the CA that issued it: the user's name, a generated
-    /// picture, valid as long as the certificate, usable by it alone.
-    async fn personal_seal(
-        &self,
-        caller: Caller,
-        rec: &CertificateRecord,
-        cert: &Certificate,
-        es_id: String,
-        now: Timestamp,
-    ) -> Result<Vec<u8>> {
-        let name = self
-            .store
-            .identity(caller.user)
-            .await?
-            .ok_or(DomainError::IdentityNotVerified)?
-            .name;
-        let ca = self.cas.get(rec.ca_id)?;
-        let spec = v4::SealSpec {
-            es_id,
-            seal_type: 2,
-            name: name.as_str().to_owned(),
-            signer_certs: vec![cert.clone()],
-            valid_start: der_time(rec.not_before)?,
-            valid_end: der_time(rec.not_after)?,
-            picture_type: "PNG".into(),
-            picture: png::circular_seal(160),
-            size_mm: (20, 20),
-        };
-        let seal = sign_with(
-            v4::prepare_seal(&spec, ca.seal_maker(), der_time(now)?).map_err(pki)?,
-            ca.seal_signer(),
-        )
-        .map_err(pki)?;
-        Ok(seal.to_der().to_vec())
-    }
-
-    /// What step `index` of a signing session signs, prepared at `at`
-    /// (with a seal step's stored seal): the same inputs give the same
-    /// bytes, so the finish rebuilds what the phone signed.
-    fn prepare(
-        s: &RpSession,
-        index: u32,
-        cert: &Certificate,
-        at: Timestamp,
-        seal: Option<&[u8]>,
-    ) -> Result<Prepared> {
-        if let Some(bytes) = s.signed_bytes() {
-            return Ok(Prepared::Plain(bytes));
-        }
-        let SessionContent::Sign { items } = &s.content else {
-            return Err(DomainError::InvalidInput("step"));
-        };
-        let item = items
-            .get(index as usize)
-            .ok_or(DomainError::InvalidInput("step"))?;
-        let time = der_time(at)?;
-        Ok(match item.kind {
-            SignItemKind::RawData => Prepared::Plain(item.data.clone()),
-            SignItemKind::SignedDataDetached => Prepared::SignedData(
-                signed::prepare_for_digest(&digest32(&item.data)?, cert, time).map_err(pki)?,
-            ),
-            SignItemKind::SignedDataAttached => {
-                Prepared::SignedData(signed::prepare(&item.data, cert, true, time).map_err(pki)?)
-            }
-            SignItemKind::Seal => {
-                let seal = seal.ok_or(DomainError::Internal("seal step without its seal"))?;
-                let seal = v4::Seal::from_der(seal).map_err(pki)?;
-                Prepared::Seal(
-                    v4::prepare_signature_for_digest(
-                        &seal,
-                        &digest32(&item.data)?,
-                        // IA5 only: the session and item, not the label.
-                        &format!("mca:rp-session:{}:{index}", s.id),
-                        cert,
-                        time,
-                    )
-                    .map_err(pki)?,
-                )
-            }
-            // A caller-supplied digest could be another relying party's
-            // login challenge: never signed (refused at creation too).
-            SignItemKind::Digest => return Err(DomainError::InvalidInput("digest")),
-        })
     }
 
     /// The next step of the session the caller's device claimed, with

@@ -1,0 +1,143 @@
+//! What each signing step signs, prepared so that the same inputs give the
+//! same bytes (the finish rebuilds what the phone signed), and the
+//! SignedData or seal assembled from the verified signature.
+
+use mca_pki::cert::Certificate;
+use mca_pki::gmt0010::signed::{self, PreparedSignedData};
+use mca_pki::seal::{png, v4};
+use mca_pki::signer::{ToBeSigned, sign_with};
+
+use super::Approvals;
+use crate::certificates::issuance::der_time;
+use crate::relying_parties::content::{SessionContent, SignItemKind};
+use crate::relying_parties::results::ItemResult;
+use crate::relying_parties::sessions::RpSession;
+use crate::store::CertificateRecord;
+use crate::{Caller, DomainError, Result, Timestamp};
+
+/// The structure a signing step makes from its signature.
+pub(super) enum Prepared {
+    /// A plain SM2 signature over these bytes.
+    Plain(Vec<u8>),
+    /// A GM/T 0010 SignedData.
+    SignedData(PreparedSignedData),
+    /// A GB/T 38540 seal signature.
+    Seal(v4::PreparedSignature),
+}
+
+impl Prepared {
+    pub(super) fn message(&self) -> &[u8] {
+        match self {
+            Prepared::Plain(m) => m,
+            Prepared::SignedData(p) => p.message(),
+            Prepared::Seal(p) => p.message(),
+        }
+    }
+
+    pub(super) fn assemble(self, signature: &mca_crypto::sm2::Signature) -> Result<ItemResult> {
+        let failed = |_| DomainError::Internal("assemble signed structure");
+        Ok(match self {
+            Prepared::Plain(_) => ItemResult::Signature(signature.to_der()),
+            Prepared::SignedData(p) => {
+                ItemResult::SignedData(p.assemble(signature).map_err(failed)?)
+            }
+            Prepared::Seal(p) => ItemResult::Seal(p.assemble(signature).map_err(failed)?),
+        })
+    }
+}
+
+fn digest32(data: &[u8]) -> Result<[u8; 32]> {
+    data.try_into()
+        .map_err(|_| DomainError::InvalidInput("data"))
+}
+
+fn pki(_: mca_pki::Error) -> DomainError {
+    DomainError::Internal("prepare signed structure")
+}
+
+impl Approvals {
+    /// seal maker of the CA that issued it: the user's name, a generated
+    /// picture, valid as long as the certificate, usable by it alone.
+    pub(super) async fn personal_seal(
+        &self,
+        caller: Caller,
+        rec: &CertificateRecord,
+        cert: &Certificate,
+        es_id: String,
+        now: Timestamp,
+    ) -> Result<Vec<u8>> {
+        let name = self
+            .store
+            .identity(caller.user)
+            .await?
+            .ok_or(DomainError::IdentityNotVerified)?
+            .name;
+        let ca = self.cas.get(rec.ca_id)?;
+        let spec = v4::SealSpec {
+            es_id,
+            seal_type: 2,
+            name: name.as_str().to_owned(),
+            signer_certs: vec![cert.clone()],
+            valid_start: der_time(rec.not_before)?,
+            valid_end: der_time(rec.not_after)?,
+            picture_type: "PNG".into(),
+            picture: png::circular_seal(160),
+            size_mm: (20, 20),
+        };
+        let seal = sign_with(
+            v4::prepare_seal(&spec, ca.seal_maker(), der_time(now)?).map_err(pki)?,
+            ca.seal_signer(),
+        )
+        .map_err(pki)?;
+        Ok(seal.to_der().to_vec())
+    }
+
+    /// What step `index` of a signing session signs, prepared at `at`
+    /// (with a seal step's stored seal): the same inputs give the same
+    /// bytes, so the finish rebuilds what the phone signed.
+    pub(super) fn prepare(
+        s: &RpSession,
+        index: u32,
+        cert: &Certificate,
+        at: Timestamp,
+        seal: Option<&[u8]>,
+    ) -> Result<Prepared> {
+        if let Some(bytes) = s.signed_bytes() {
+            return Ok(Prepared::Plain(bytes));
+        }
+        let SessionContent::Sign { items } = &s.content else {
+            return Err(DomainError::InvalidInput("step"));
+        };
+        let item = items
+            .get(index as usize)
+            .ok_or(DomainError::InvalidInput("step"))?;
+        let time = der_time(at)?;
+        Ok(match item.kind {
+            SignItemKind::RawData => Prepared::Plain(item.data.clone()),
+            SignItemKind::SignedDataDetached => Prepared::SignedData(
+                signed::prepare_for_digest(&digest32(&item.data)?, cert, time).map_err(pki)?,
+            ),
+            SignItemKind::SignedDataAttached => {
+                Prepared::SignedData(signed::prepare(&item.data, cert, true, time).map_err(pki)?)
+            }
+            SignItemKind::Seal => {
+                let seal = seal.ok_or(DomainError::Internal("seal step without its seal"))?;
+                let seal = v4::Seal::from_der(seal).map_err(pki)?;
+                Prepared::Seal(
+                    v4::prepare_signature_for_digest(
+                        &seal,
+                        &digest32(&item.data)?,
+                        // IA5 only: the session and item, not the label.
+                        &format!("mca:rp-session:{}:{index}", s.id),
+                        cert,
+                        time,
+                    )
+                    .map_err(pki)?,
+                )
+            }
+            // A caller-supplied digest could be another relying party's
+            // login challenge: never signed (refused at creation too).
+            SignItemKind::Digest => return Err(DomainError::InvalidInput("digest")),
+        })
+    }
+}
