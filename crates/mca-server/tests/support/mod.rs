@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod certs;
+
 use std::sync::Arc;
 
 use mca_domain::store::Store;
