@@ -5,7 +5,9 @@
 //! draws it) and approves with its PIN. J2 scan-login, J1 scan-bind, J3
 //! tender seal, K1 bidder authentication with the encryption certificate,
 //! K2+K3 sealed and enveloped bid, K4 upload receipt, L1 hall login, L2
-//! opening the bid in the window; and a refusal.
+//! opening the bid in the window; and a refusal. No page shows the full
+//! resident ID or an internal feature code (（J2）…); the sealed tender
+//! shows the seal's own picture.
 
 mod support;
 
@@ -18,6 +20,28 @@ use serde_json::Value;
 const NUMBER: &str = "13500135000";
 const PIN: &str = "778899";
 const BID: &str = "投标报价：人民币玖拾捌万元整；工期：150日历天。";
+const ID_NUMBER: &str = "11010519491231002X";
+
+/// What no page of the platform may show: the full resident ID, or an
+/// internal feature code such as （J2） or （K2 签章 + K3 数字信封）.
+fn check_page(page: &str) {
+    assert!(!page.contains(ID_NUMBER), "the full ID number: {page}");
+    let chars: Vec<char> = page.chars().collect();
+    let code = chars.windows(3).any(|w| {
+        matches!(w[0], '（' | '，' | '、') && ('A'..='M').contains(&w[1]) && w[2].is_ascii_digit()
+    });
+    assert!(!code, "a feature code: {page}");
+}
+
+/// The bytes of the `data:` URL in the attribute `attr` of the element
+/// with id `id`.
+fn data_url(page: &str, id: &str, attr: &str) -> Vec<u8> {
+    use base64::Engine;
+    let element = page.split(&format!("id=\"{id}\"")).nth(1).unwrap_or_else(|| panic!("no #{id}: {page}"));
+    let value = element.split(&format!("{attr}=\"")).nth(1).unwrap().split('"').next().unwrap();
+    let encoded = value.split(";base64,").nth(1).unwrap();
+    base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()
+}
 
 /// A browser: one cookie, redirects followed.
 struct Browser {
@@ -44,7 +68,9 @@ impl Browser {
 
     fn get(&self, path: &str) -> String {
         let r = self.http.get(format!("{}{path}", self.base)).send().unwrap();
-        r.text().unwrap()
+        let page = r.text().unwrap();
+        check_page(&page);
+        page
     }
 
     fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
@@ -54,7 +80,9 @@ impl Browser {
             .form(form)
             .send()
             .unwrap();
-        r.text().unwrap()
+        let page = r.text().unwrap();
+        check_page(&page);
+        page
     }
 
     /// The current QR link of the scan on `page`, as the widget gets it.
@@ -95,7 +123,7 @@ fn every_demo_flow_with_the_command_line_phone() {
     // A bidder with a certificate on the command-line phone.
     ok(phone(&["login", "--phone", NUMBER, "--dev-code"]));
     ok(phone(&[
-        "verify-identity", "--name", "赵六", "--id-number", "11010519491231002X", "--dev-face", "pass",
+        "verify-identity", "--name", "赵六", "--id-number", ID_NUMBER, "--dev-face", "pass",
     ]));
     png(&dir.join("photo.png"), 600, 800, [228, 228, 228, 255]);
     let app = json(phone(&["apply", "--ca", "ZJCA", "--form-photo", "photo.png"]));
@@ -131,6 +159,7 @@ fn every_demo_flow_with_the_command_line_phone() {
     approve(&link);
     let page = other.get(&format!("/scan/{scan}/done"));
     assert!(page.contains("已绑定"), "{page}");
+    assert!(page.contains("110105********002X"), "the holder's ID masked: {page}");
 
     // J3: a tender announcement sealed (the seal verified by the SDK).
     let page = other.post("/tender/seal", &[("text", "某某学校改造工程招标公告")]);
@@ -138,6 +167,11 @@ fn every_demo_flow_with_the_command_line_phone() {
     approve(&link);
     let page = other.get(&format!("/scan/{scan}/done"));
     assert!(page.contains("加盖电子签章，签章已验证"), "{page}");
+    let picture = data_url(&page, "seal", "src");
+    let signature = data_url(&page, "signature", "href");
+    let (_, seal, _) = mca_pki::seal::v4::parse_signature(&signature).unwrap();
+    assert_eq!(picture, seal.info.picture.data.as_bytes(), "the seal's own picture");
+    assert!(picture.starts_with(b"\x89PNG"));
 
     // K1: the bid-file tool authenticates the bidder, gets the encryption
     // certificate.

@@ -14,7 +14,7 @@ use mca_rp_sdk::sessions::{AuthPurpose, Envelope, EnvelopeKind, OpeningWindow, S
 use mca_rp_sdk::{Created, Signed, UserCertificate, unix_now};
 use serde::Deserialize;
 
-use crate::html::{esc, page, scan_block};
+use crate::html::{esc, page, scan_block, sealed_tender};
 use crate::{Action, Bid, BrowserSession, Demo, Scan};
 
 const COOKIE: &str = "mca_demo";
@@ -202,7 +202,7 @@ async fn dashboard(State(demo): State<Demo>, headers: HeaderMap) -> Page {
     };
     update(&demo, &id, |b| b.notice = None).await;
     let binding = match &account.holder {
-        Some(h) => format!("已绑定证书持有人 {}", esc(h)),
+        Some(h) => format!("已绑定证书持有人 {}", esc(&mca_rp_sdk::mask_id_number(h))),
         None => "尚未绑定证书。<a href=\"/bind\">扫码绑定证书</a>".into(),
     };
     let body = format!(
@@ -491,14 +491,7 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
             }];
             let cert = verifier.verify_sign(completion, &signed)?;
             let (_, name) = holder_of(&cert);
-            let body = format!(
-                "<p class=\"ok\">招标公告已由 {} 加盖电子签章，签章已验证（GB/T 38540）。</p><pre>{}</pre>\
-<p>签章数据（SM3）：{}</p><p><a href=\"/dashboard\">返回</a></p>",
-                esc(&name),
-                esc(&text),
-                hex::encode(mca_crypto::sm3::sm3(completion_bytes(completion, 0)))
-            );
-            Ok(page("签章完成", &body).into_response())
+            Ok(page("签章完成", &sealed_tender(&name, &text, completion_bytes(completion, 0))?).into_response())
         }
         Action::BidAuth { challenge } => {
             let verified = verifier.verify_cert(completion, session, &challenge)?;

@@ -11,7 +11,11 @@ use crate::{Error, Result};
 /// (`330106********1236`). Shorter identifiers keep only their last two.
 pub fn mask_id_number(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
-    let (head, tail) = if chars.len() >= 14 { (6, 4) } else { (0, chars.len().min(2)) };
+    let (head, tail) = if chars.len() >= 14 {
+        (6, 4)
+    } else {
+        (0, chars.len().min(2))
+    };
     let hidden = chars.len() - head - tail;
     chars[..head]
         .iter()
@@ -91,7 +95,10 @@ mod tests {
             height_mm: 40,
         };
         assert_eq!(p.data_url().unwrap(), "data:image/png;base64,iVBORw==");
-        let ofd = SealPicture { kind: "OFD".into(), ..p };
+        let ofd = SealPicture {
+            kind: "OFD".into(),
+            ..p
+        };
         assert_eq!(ofd.data_url(), None);
     }
 }

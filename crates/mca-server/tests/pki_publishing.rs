@@ -43,7 +43,8 @@ fn number(crl: &Crl) -> u64 {
 
 /// A scratch directory with the issuing CA and root as PEM files.
 async fn openssl_dir(server: &TestServer, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mca-pki-pub-{name}-{}", mca_domain::UserId::new()));
+    let dir =
+        std::env::temp_dir().join(format!("mca-pki-pub-{name}-{}", mca_domain::UserId::new()));
     std::fs::create_dir_all(&dir).unwrap();
     let chain = reqwest::get(format!("{}/ca/zjca/chain.pem", server.base))
         .await
@@ -70,15 +71,29 @@ fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
 /// default, SHA-1) for `cert.pem`: the status line it prints for it, after
 /// checking the response's signature with the issuing CA.
 fn openssl_ocsp(dir: &Path, url: &str, hash: Option<&str>) -> String {
-    let mut args = vec!["ocsp", "-issuer", "issuing.pem", "-cert", "cert.pem", "-url", url];
+    let mut args = vec![
+        "ocsp",
+        "-issuer",
+        "issuing.pem",
+        "-cert",
+        "cert.pem",
+        "-url",
+        url,
+    ];
     args.extend(hash);
     // The issuing CA signs its own answers: trust it as the responder.
     args.extend(["-VAfile", "issuing.pem", "-no_nonce", "-resp_text"]);
     let out = openssl(dir, &args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "openssl ocsp {hash:?}: {stdout}\n{stderr}");
-    assert!(stderr.contains("Response verify OK"), "{hash:?}: {stderr}\n{stdout}");
+    assert!(
+        out.status.success(),
+        "openssl ocsp {hash:?}: {stdout}\n{stderr}"
+    );
+    assert!(
+        stderr.contains("Response verify OK"),
+        "{hash:?}: {stderr}\n{stdout}"
+    );
     let expected_hash = match hash {
         None => "sha1",
         Some(h) => &h[1..],
@@ -111,17 +126,28 @@ async fn story(scratch: Scratch) {
     let etag = first.headers["etag"].to_str().unwrap().to_owned();
     assert_eq!(etag, format!("\"zjca-{n}\""));
     let cache = first.headers["cache-control"].to_str().unwrap();
-    let max_age: i64 = cache.strip_prefix("public, max-age=").unwrap().parse().unwrap();
+    let max_age: i64 = cache
+        .strip_prefix("public, max-age=")
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((0..=3600).contains(&max_age), "{cache}");
-    let modified = httpdate::parse_http_date(first.headers["last-modified"].to_str().unwrap()).unwrap();
-    let modified = modified.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let modified =
+        httpdate::parse_http_date(first.headers["last-modified"].to_str().unwrap()).unwrap();
+    let modified = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     assert!((modified - server.clock.now().0).abs() <= 1, "thisUpdate");
     let unchanged = get_crl(&server, Some(&etag)).await;
     assert_eq!((unchanged.status, unchanged.body.len()), (304, 0));
 
     // A certificate; OpenSSL asks its status with SHA-1, SHA-256 and SM3.
     let phone = server.registered(NUMBER).await;
-    phone.submit_identity("张三", "11010519491231002X").await.unwrap();
+    phone
+        .submit_identity("张三", "11010519491231002X")
+        .await
+        .unwrap();
     phone.verify_face(Some(true)).await.unwrap();
     let (_key, cert) = support::certs::issued(&server, &phone, PIN).await;
     let dir = openssl_dir(&server, scratch.db.backend()).await;
@@ -156,12 +182,28 @@ async fn story(scratch: Scratch) {
     std::fs::write(dir.join("crl.der"), &after.body).unwrap();
     let out = openssl(
         &dir,
-        &["crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "chain.pem", "-noout", "-text"],
+        &[
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            "crl.der",
+            "-CAfile",
+            "chain.pem",
+            "-noout",
+            "-text",
+        ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.contains("verify OK"), "{stdout}\n{stderr}");
-    assert!(stdout.contains(&hex::encode_upper(cert.serial())), "{stdout}");
+    assert!(
+        out.status.success() && stderr.contains("verify OK"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains(&hex::encode_upper(cert.serial())),
+        "{stdout}"
+    );
 
     // Before the refresh interval nothing is due; after it, another
     // instance's sweep re-signs once, and this instance serves that CRL.
@@ -174,7 +216,11 @@ async fn story(scratch: Scratch) {
     .unwrap();
     assert_eq!(other.certs.revocation.publish_due().await.unwrap(), 0);
     server.clock.advance(3600);
-    assert_eq!(other.certs.revocation.publish_due().await.unwrap(), 2, "both CAs");
+    assert_eq!(
+        other.certs.revocation.publish_due().await.unwrap(),
+        2,
+        "both CAs"
+    );
     assert_eq!(other.certs.revocation.publish_due().await.unwrap(), 0);
     let refreshed = Crl::from_der(&get_crl(&server, None).await.body).unwrap();
     assert_eq!(number(&refreshed), number(&revoked) + 1);
@@ -192,7 +238,9 @@ async fn crl_published_and_ocsp_for_openssl_on_sqlite() {
 #[tokio::test]
 async fn crl_published_and_ocsp_for_openssl_on_postgres() {
     let Some(scratch) = Scratch::postgres_from_env().await.unwrap() else {
-        eprintln!("SKIPPED crl_published_and_ocsp_for_openssl_on_postgres: {POSTGRES_URL_VAR} is not set");
+        eprintln!(
+            "SKIPPED crl_published_and_ocsp_for_openssl_on_postgres: {POSTGRES_URL_VAR} is not set"
+        );
         return;
     };
     story(scratch).await;

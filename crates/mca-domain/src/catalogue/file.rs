@@ -12,7 +12,9 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Catalogue, check_ca, check_platform, check_province, check_validity, tolerate_conflict};
+use super::{
+    Catalogue, check_ca, check_platform, check_province, check_validity, tolerate_conflict,
+};
 use crate::store::{CaOrganization, Province, TradingPlatform, ValidityOption};
 use crate::{CaId, DomainError, PlatformId, ProvinceId, Result, ValidityOptionId};
 
@@ -110,7 +112,11 @@ fn at(path: String) -> impl FnOnce(DomainError) -> FileError {
 }
 
 /// Refuses a second entry with the same key in one list.
-fn unique<'a>(seen: &mut HashSet<&'a str>, key: &'a str, path: String) -> std::result::Result<(), FileError> {
+fn unique<'a>(
+    seen: &mut HashSet<&'a str>,
+    key: &'a str,
+    path: String,
+) -> std::result::Result<(), FileError> {
     if seen.insert(key) {
         Ok(())
     } else {
@@ -144,14 +150,25 @@ impl CatalogueFile {
                 name: "浙江省".into(),
                 platforms: vec![
                     platform("浙江省公共资源交易中心", "https://ggzy.zj.gov.cn"),
-                    platform("杭州市公共资源交易中心", "https://ggzy.hzctc.hangzhou.gov.cn"),
+                    platform(
+                        "杭州市公共资源交易中心",
+                        "https://ggzy.hzctc.hangzhou.gov.cn",
+                    ),
                     platform("宁波市公共资源交易中心", "https://ggzy.ningbo.gov.cn"),
                     platform("温州市公共资源交易中心", "https://ggzy.wenzhou.gov.cn"),
                 ],
             }],
             ca_organizations: vec![
-                ca("浙江省数字安全证书管理有限公司", "ZJCA", [30_000, 50_000, 70_000]),
-                ca("北京天威诚信电子商务服务有限公司", "iTrusChina", [28_000, 50_000, 68_000]),
+                ca(
+                    "浙江省数字安全证书管理有限公司",
+                    "ZJCA",
+                    [30_000, 50_000, 70_000],
+                ),
+                ca(
+                    "北京天威诚信电子商务服务有限公司",
+                    "iTrusChina",
+                    [28_000, 50_000, 68_000],
+                ),
             ],
         }
     }
@@ -159,7 +176,8 @@ impl CatalogueFile {
     /// Every value checked as the operator API checks it, no key twice in
     /// the file.
     fn check(&self) -> std::result::Result<(), FileError> {
-        let (mut codes, mut names, mut platforms) = (HashSet::new(), HashSet::new(), HashSet::new());
+        let (mut codes, mut names, mut platforms) =
+            (HashSet::new(), HashSet::new(), HashSet::new());
         for (i, p) in self.provinces.iter().enumerate() {
             let path = format!("provinces[{i}]");
             check_province(&Province {
@@ -216,7 +234,11 @@ impl Catalogue {
     /// Imports `file`: checks all of it, then adds what is missing and, in
     /// [`ImportMode::Update`], gives stored entries the file's values.
     /// Nothing is deleted. One audit entry records a change.
-    pub async fn import(&self, file: &CatalogueFile, mode: ImportMode) -> std::result::Result<ImportReport, FileError> {
+    pub async fn import(
+        &self,
+        file: &CatalogueFile,
+        mode: ImportMode,
+    ) -> std::result::Result<ImportReport, FileError> {
         let store_error = |e: DomainError| FileError {
             at: "catalogue".into(),
             error: e,
@@ -226,8 +248,14 @@ impl Catalogue {
         // A unique name held by a stored row under another key would fail
         // halfway through the writes: refuse it before the first one.
         for (i, p) in file.provinces.iter().enumerate() {
-            if stored.provinces.iter().any(|s| s.name == p.name && s.code != p.code) {
-                return Err(at(format!("provinces[{i}].name"))(DomainError::AlreadyExists));
+            if stored
+                .provinces
+                .iter()
+                .any(|s| s.name == p.name && s.code != p.code)
+            {
+                return Err(at(format!("provinces[{i}].name"))(
+                    DomainError::AlreadyExists,
+                ));
             }
         }
         for (i, c) in file.ca_organizations.iter().enumerate() {
@@ -236,11 +264,15 @@ impl Catalogue {
                 .iter()
                 .any(|s| s.name == c.name && s.short_name != c.short_name)
             {
-                return Err(at(format!("ca_organizations[{i}].name"))(DomainError::AlreadyExists));
+                return Err(at(format!("ca_organizations[{i}].name"))(
+                    DomainError::AlreadyExists,
+                ));
             }
         }
         let mut report = ImportReport::default();
-        self.import_checked(file, mode, &mut report).await.map_err(store_error)?;
+        self.import_checked(file, mode, &mut report)
+            .await
+            .map_err(store_error)?;
         if report.added + report.updated > 0 {
             let detail = format!("added {} updated {}", report.added, report.updated);
             self.audit
@@ -253,7 +285,12 @@ impl Catalogue {
 
     /// The writes of a checked file; a concurrent importer's insert of the
     /// same key is tolerated (the row is then re-read).
-    async fn import_checked(&self, file: &CatalogueFile, mode: ImportMode, report: &mut ImportReport) -> Result<()> {
+    async fn import_checked(
+        &self,
+        file: &CatalogueFile,
+        mode: ImportMode,
+        report: &mut ImportReport,
+    ) -> Result<()> {
         let update = mode == ImportMode::Update;
         let mut count = |changed: Option<bool>| match changed {
             None => report.added += 1,
@@ -261,7 +298,12 @@ impl Catalogue {
             Some(_) => report.unchanged += 1,
         };
         for p in &file.provinces {
-            let found = self.store.provinces().await?.into_iter().find(|s| s.code == p.code);
+            let found = self
+                .store
+                .provinces()
+                .await?
+                .into_iter()
+                .find(|s| s.code == p.code);
             let province = match found {
                 Some(mut s) => {
                     count(Some(s.name != p.name));
@@ -350,7 +392,10 @@ impl Catalogue {
             };
             let stored = self.store.validity_options().await?;
             for v in &c.validity_options {
-                match stored.iter().find(|s| s.ca_id == ca.id && s.years == v.years) {
+                match stored
+                    .iter()
+                    .find(|s| s.ca_id == ca.id && s.years == v.years)
+                {
                     Some(s) => {
                         count(Some(s.price_fen != v.price_fen));
                         if update && s.price_fen != v.price_fen {
