@@ -51,7 +51,13 @@ pub async fn zjca(phone: &Phone) -> CertificateInfo {
 pub async fn issued(server: &TestServer, phone: &Phone, pin: &str) -> (String, Certificate) {
     let info = zjca(phone).await;
     let app = phone
-        .apply(&info, &png(600, 800, [240, 200, 240, 255]), None)
+        .apply(
+            &info,
+            &png(600, 800, [240, 200, 240, 255]),
+            // A handwritten signature: one generated from the name needs a
+            // CJK font the test machine may lack.
+            Some(&png(200, 60, [0x1B, 0x22, 0x33, 255])),
+        )
         .await
         .unwrap();
     let app_id = app["id"].as_str().unwrap().to_owned();
