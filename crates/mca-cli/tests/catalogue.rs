@@ -96,7 +96,13 @@ fn story(dir: &Path, url: &str) {
         .unwrap()
         .push(json!({"code": "32", "name": "江苏省",
         "platforms": [{"name": "江苏省公共资源交易平台", "url": "http://jsggzy.jszwfw.gov.cn"}]}));
-    file["ca_organizations"][0]["validity_options"][0]["price_fen"] = json!(25_000);
+    let zjca = file["ca_organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["short_name"] == "ZJCA")
+        .unwrap();
+    file["ca_organizations"][zjca]["validity_options"][0]["price_fen"] = json!(25_000);
     std::fs::write(dir.join("edited.json"), file.to_string()).unwrap();
     let out = text(&ok(catalogue(dir, url, &["import", "edited.json"])).stdout);
     assert!(out.contains("新增 2 项，修改 1 项"), "{out}");

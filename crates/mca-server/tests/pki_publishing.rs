@@ -77,11 +77,20 @@ fn openssl_ocsp(dir: &Path, url: &str, hash: Option<&str>) -> String {
     let mut args = vec!["ocsp", "-issuer", "issuing.pem"];
     args.extend(hash);
     args.extend(["-cert", "cert.pem", "-url", url]);
-    args.extend(["-noverify", "-no_nonce", "-resp_text", "-respout", "resp.der"]);
+    args.extend([
+        "-noverify",
+        "-no_nonce",
+        "-resp_text",
+        "-respout",
+        "resp.der",
+    ]);
     let out = openssl(dir, &args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.status.success(), "openssl ocsp {hash:?}: {stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "openssl ocsp {hash:?}: {stdout}\n{stderr}"
+    );
     let issuing = std::fs::read_to_string(dir.join("issuing.pem")).unwrap();
     let issuing = mca_pki::cert::Certificate::from_pem(&issuing).unwrap();
     let der = std::fs::read(dir.join("resp.der")).unwrap();
@@ -176,11 +185,27 @@ async fn story(scratch: Scratch) {
     // checks the SM2 signature with an empty SM2 ID, so the signature is
     // checked with our verifier under the issuing CA.)
     std::fs::write(dir.join("crl.der"), &after.body).unwrap();
-    let out = openssl(&dir, &["crl", "-inform", "DER", "-in", "crl.der", "-noout", "-text"]);
+    let out = openssl(
+        &dir,
+        &["crl", "-inform", "DER", "-in", "crl.der", "-noout", "-text"],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains(&hex::encode_upper(cert.serial())), "{stdout}");
-    assert!(stdout.contains(&format!("X509v3 CRL Number: \n                {}", number(&revoked))), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&hex::encode_upper(cert.serial())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "X509v3 CRL Number: \n                {}",
+            number(&revoked)
+        )),
+        "{stdout}"
+    );
     let issuing = std::fs::read_to_string(dir.join("issuing.pem")).unwrap();
     let issuing = mca_pki::cert::Certificate::from_pem(&issuing).unwrap();
     revoked.verify(issuing.public_key()).unwrap();
