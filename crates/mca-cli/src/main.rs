@@ -40,6 +40,9 @@ enum Command {
     /// Audit log commands.
     #[command(subcommand)]
     Audit(cmd::server::AuditCommand),
+    /// Operator: the catalogue (provinces, trading platforms, CAs, validity
+    /// options) — seed the built-in Zhejiang data, import or export a file.
+    Catalogue(cmd::catalogue::CatalogueArgs),
     /// The command-line phone: log in, verify identity, apply for and
     /// download certificates, sign, decrypt, PIN, recovery…
     Phone(cmd::phone::PhoneArgs),
@@ -61,6 +64,7 @@ fn main() {
         Command::Migrate(args) => cmd::server::run_migrate(args),
         Command::Config(c) => cmd::config::run(c),
         Command::Audit(c) => cmd::server::run_audit(c),
+        Command::Catalogue(args) => cmd::catalogue::run(args),
         Command::Phone(args) => cmd::phone::run(args),
         Command::Review(args) => cmd::review::run(args),
         Command::Rp(args) => cmd::rp::run(args),

@@ -5,7 +5,9 @@
 //! draws it) and approves with its PIN. J2 scan-login, J1 scan-bind, J3
 //! tender seal, K1 bidder authentication with the encryption certificate,
 //! K2+K3 sealed and enveloped bid, K4 upload receipt, L1 hall login, L2
-//! opening the bid in the window; and a refusal.
+//! opening the bid in the window; and a refusal. No page shows the full
+//! resident ID or an internal feature code (（J2）…); the sealed tender
+//! shows the seal's own picture.
 
 mod support;
 
@@ -15,6 +17,28 @@ use support::*;
 const NUMBER: &str = "13500135000";
 const PIN: &str = "778899";
 const BID: &str = "投标报价：人民币玖拾捌万元整；工期：150日历天。";
+const ID_NUMBER: &str = "11010519491231002X";
+
+/// What no page of the platform may show: the full resident ID, or an
+/// internal feature code such as （J2） or （K2 签章 + K3 数字信封）.
+fn check_page(page: &str) {
+    assert!(!page.contains(ID_NUMBER), "the full ID number: {page}");
+    let chars: Vec<char> = page.chars().collect();
+    let code = chars.windows(3).any(|w| {
+        matches!(w[0], '（' | '，' | '、') && ('A'..='M').contains(&w[1]) && w[2].is_ascii_digit()
+    });
+    assert!(!code, "a feature code: {page}");
+}
+
+/// The bytes of the `data:` URL in the attribute `attr` of the element
+/// with id `id`.
+fn data_url(page: &str, id: &str, attr: &str) -> Vec<u8> {
+    use base64::Engine;
+    let element = page.split(&format!("id=\"{id}\"")).nth(1).unwrap_or_else(|| panic!("no #{id}: {page}"));
+    let value = element.split(&format!("{attr}=\"")).nth(1).unwrap().split('"').next().unwrap();
+    let encoded = value.split(";base64,").nth(1).unwrap();
+    base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()
+}
 
 #[test]
 fn every_demo_flow_with_the_command_line_phone() {
@@ -40,7 +64,7 @@ fn every_demo_flow_with_the_command_line_phone() {
     // A bidder with a certificate on the command-line phone.
     ok(phone(&["login", "--phone", NUMBER, "--dev-code"]));
     ok(phone(&[
-        "verify-identity", "--name", "赵六", "--id-number", "11010519491231002X", "--dev-face", "pass",
+        "verify-identity", "--name", "赵六", "--id-number", ID_NUMBER, "--dev-face", "pass",
     ]));
     png(&dir.join("photo.png"), 600, 800, [228, 228, 228, 255]);
     let app = json(phone(&["apply", "--ca", "ZJCA", "--form-photo", "photo.png", "--json"]));
@@ -62,7 +86,7 @@ fn every_demo_flow_with_the_command_line_phone() {
     let demo = format!("http://127.0.0.1:{demo_port}");
 
     // J2: scan-login creates the platform account of the holder.
-    let browser = Browser::new(&demo);
+    let browser = Browser::checking(&demo, check_page);
     let (scan, link) = browser.link(&browser.get("/login"));
     approve(&link);
     let dashboard = browser.get(&format!("/scan/{scan}/done"));
@@ -70,7 +94,7 @@ fn every_demo_flow_with_the_command_line_phone() {
 
     // J1: the platform sends the account's holder (演示投标人); 赵六's
     // certificate is refused for it, on the phone and on the page.
-    let other = Browser::new(&demo);
+    let other = Browser::checking(&demo, check_page);
     let page = other.post("/login", &[("username", "bidder1"), ("password", "Demo-2026")]);
     assert!(page.contains("尚未绑定证书"), "{page}");
     let (scan, link) = other.link(&other.get("/bind"));
@@ -103,10 +127,15 @@ fn every_demo_flow_with_the_command_line_phone() {
     ok(phone(&["approve", "--pin", PIN]));
     let page = other.get(&format!("/scan/{scan}/done"));
     assert!(page.contains("加盖电子签章，签章已验证"), "{page}");
+    let picture = data_url(&page, "seal", "src");
+    let signature = data_url(&page, "signature", "href");
+    let (_, seal, _) = mca_pki::seal::v4::parse_signature(&signature).unwrap();
+    assert_eq!(picture, seal.info.picture.data.as_bytes(), "the seal's own picture");
+    assert!(picture.starts_with(b"\x89PNG"));
 
     // K1: the bid-file tool authenticates the bidder, gets the encryption
     // certificate.
-    let tool = Browser::new(&demo);
+    let tool = Browser::checking(&demo, check_page);
     let (scan, link) = tool.link(&tool.get("/bidtool"));
     approve(&link);
     let page = tool.get(&format!("/scan/{scan}/done"));
@@ -127,7 +156,7 @@ fn every_demo_flow_with_the_command_line_phone() {
     assert!(!page.contains("扫码确认上传回执"), "confirmed once: {page}");
 
     // A refusal on the phone ends the session; the platform says so.
-    let hall = Browser::new(&demo);
+    let hall = Browser::checking(&demo, check_page);
     let (scan, link) = hall.link(&hall.get("/hall"));
     ok(phone(&["scan", "--link", &link, "--refuse"]));
     let page = hall.get(&format!("/scan/{scan}/done"));

@@ -14,7 +14,7 @@ use mca_rp_sdk::sessions::{AuthPurpose, Envelope, EnvelopeKind, ExpectedHolder, 
 use mca_rp_sdk::{Created, Signed, UserCertificate, unix_now};
 use serde::Deserialize;
 
-use crate::html::{esc, page, scan_block};
+use crate::html::{esc, page, scan_block, sealed_tender};
 use crate::{Action, Bid, BrowserSession, Demo, Scan};
 
 const COOKIE: &str = "mca_demo";
@@ -119,10 +119,10 @@ async fn home() -> Html<String> {
     page(
         "欢迎",
         "<p>本站演示电子招投标平台如何接入移动CA：用手机上的证书扫码登录、签章、制作与解密投标文件，无需CA锁。</p>\
-<ul><li><a href=\"/login\">交易平台登录</a>（密码登录或扫码登录，J2）</li>\
-<li><a href=\"/dashboard\">交易平台</a>：扫码绑定证书（J1）、招标公告签章（J3）</li>\
-<li><a href=\"/bidtool\">投标文件制作工具</a>：扫码认证（K1）、投标文件签章（K2）、生成投标文件（K3）、上传确认（K4）</li>\
-<li><a href=\"/hall\">开标大厅</a>：扫码登录（L1）、扫码解密投标文件（L2）</li></ul>\
+<ul><li><a href=\"/login\">交易平台登录</a>（密码登录或扫码登录）</li>\
+<li><a href=\"/dashboard\">交易平台</a>：扫码绑定证书、招标公告签章</li>\
+<li><a href=\"/bidtool\">投标文件制作工具</a>：扫码认证、投标文件签章、生成加密投标文件、上传确认</li>\
+<li><a href=\"/hall\">开标大厅</a>：扫码登录、扫码解密投标文件</li></ul>\
 <p class=\"note\">演示账号：bidder1 / Demo-2026</p>",
     )
 }
@@ -202,12 +202,12 @@ async fn dashboard(State(demo): State<Demo>, headers: HeaderMap) -> Page {
     };
     update(&demo, &id, |b| b.notice = None).await;
     let binding = match &account.holder {
-        Some(h) => format!("已绑定证书持有人 {}", esc(h)),
-        None => "尚未绑定证书。<a href=\"/bind\">扫码绑定证书</a>（J1）".into(),
+        Some(h) => format!("已绑定证书持有人 {}", esc(&mca_rp_sdk::mask_id_number(h))),
+        None => "尚未绑定证书。<a href=\"/bind\">扫码绑定证书</a>".into(),
     };
     let body = format!(
         "{notice}<p id=\"welcome\">欢迎，{name}（{user}）。<a href=\"/logout\">退出</a></p><p>{binding}</p>\
-<h2>招标公告签章（J3）</h2><form method=\"post\" action=\"/tender/seal\">\
+<h2>招标公告签章</h2><form method=\"post\" action=\"/tender/seal\">\
 <textarea name=\"text\">某某市政道路工程施工招标公告：招标人为某某市建设局，投标截止时间为开标当日9时30分。</textarea>\
 <p><button type=\"submit\">扫码签章</button></p></form>",
         notice = notice(&b),
@@ -258,7 +258,7 @@ async fn bidtool(State(demo): State<Demo>, headers: HeaderMap) -> Page {
         let challenge = challenge()?;
         let created = demo.client.create_cert(&challenge, None).await?;
         pending(&demo, &created, &id, Action::BidAuth { challenge }).await?;
-        let body = scan_block(&created.session_id, "扫码认证投标人，并获取加密证书（K1）");
+        let body = scan_block(&created.session_id, "扫码认证投标人，并获取加密证书");
         return Ok(with_cookie(page("投标文件制作工具", &body).into_response(), &id, new));
     };
     update(&demo, &id, |b| b.notice = None).await;
@@ -271,7 +271,7 @@ async fn bidtool(State(demo): State<Demo>, headers: HeaderMap) -> Page {
             let state = if bid.confirmed {
                 "已确认".to_owned()
             } else {
-                format!("<a href=\"/bidtool/confirm/{i}\">扫码确认上传回执（K4）</a>")
+                format!("<a href=\"/bidtool/confirm/{i}\">扫码确认上传回执</a>")
             };
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{state}</td></tr>",
@@ -282,7 +282,7 @@ async fn bidtool(State(demo): State<Demo>, headers: HeaderMap) -> Page {
         .collect();
     let body = format!(
         "{notice}<p>投标人：{name}</p>\
-<h2>生成投标文件（K2 签章 + K3 数字信封）</h2><form method=\"post\" action=\"/bidtool/bid\">\
+<h2>生成投标文件（签章并加密）</h2><form method=\"post\" action=\"/bidtool/bid\">\
 <p><label>文件名 <input name=\"file_name\" value=\"某某公司投标文件.txt\"></label></p>\
 <textarea name=\"document\">投标报价：人民币壹佰贰拾叁万肆仟伍佰陆拾柒元整（¥1,234,567.00）；工期：180日历天。</textarea>\
 <p><button type=\"submit\">扫码签章并生成投标文件</button></p></form>\
@@ -316,7 +316,7 @@ async fn make_bid(State(demo): State<Demo>, headers: HeaderMap, Form(form): Form
         encryption,
     };
     pending(&demo, &created, &id, action).await?;
-    Ok(page("投标文件签章", &scan_block(&created.session_id, "扫码为投标文件签章并签名（K2）")).into_response())
+    Ok(page("投标文件签章", &scan_block(&created.session_id, "扫码为投标文件签章并签名")).into_response())
 }
 
 async fn confirm_upload(State(demo): State<Demo>, headers: HeaderMap, Path(bid): Path<usize>) -> Page {
@@ -334,7 +334,7 @@ async fn confirm_upload(State(demo): State<Demo>, headers: HeaderMap, Path(bid):
         .create_confirm(&found.file_name, &file_hash, &found.receipt, None)
         .await?;
     pending(&demo, &created, &id, Action::ConfirmUpload { bid, file_hash }).await?;
-    Ok(page("确认上传回执", &scan_block(&created.session_id, "扫码确认投标文件上传回执（K4）")).into_response())
+    Ok(page("确认上传回执", &scan_block(&created.session_id, "扫码确认投标文件上传回执")).into_response())
 }
 
 async fn hall(State(demo): State<Demo>, headers: HeaderMap, ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Page {
@@ -348,7 +348,7 @@ async fn hall(State(demo): State<Demo>, headers: HeaderMap, ConnectInfo(peer): C
             .create_auth(AuthPurpose::Login, &challenge, Some(&ip), None)
             .await?;
         pending(&demo, &created, &id, Action::Login { challenge, hall: true }).await?;
-        let body = scan_block(&created.session_id, "扫码登录开标大厅（L1）");
+        let body = scan_block(&created.session_id, "扫码登录开标大厅");
         return Ok(with_cookie(page("开标大厅", &body).into_response(), &id, new));
     };
     update(&demo, &id, |b| b.notice = None).await;
@@ -359,7 +359,7 @@ async fn hall(State(demo): State<Demo>, headers: HeaderMap, ConnectInfo(peer): C
         .filter(|(_, bid)| bid.holder == holder)
         .map(|(i, bid)| {
             format!(
-                "<tr><td>{}</td><td>{}</td><td><a href=\"/hall/open/{i}\">扫码解密（L2）</a></td></tr>",
+                "<tr><td>{}</td><td>{}</td><td><a href=\"/hall/open/{i}\">扫码解密</a></td></tr>",
                 esc(&bid.file_name),
                 esc(&bid.receipt)
             )
@@ -400,7 +400,7 @@ async fn open_bid(State(demo): State<Demo>, headers: HeaderMap, Path(bid): Path<
         .create_decrypt(envelopes, key.public_key(), window, None)
         .await?;
     pending(&demo, &created, &id, Action::OpenBid { bid, key }).await?;
-    Ok(page("开标解密", &scan_block(&created.session_id, "开标时间已到，请扫码解密本人的投标文件（L2）")).into_response())
+    Ok(page("开标解密", &scan_block(&created.session_id, "开标时间已到，请扫码解密本人的投标文件")).into_response())
 }
 
 /// The widget's poll: the session's state and, while unscanned, the
@@ -498,14 +498,7 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
             }];
             let cert = verifier.verify_sign(completion, &signed)?;
             let (_, name) = holder_of(&cert);
-            let body = format!(
-                "<p class=\"ok\">招标公告已由 {} 加盖电子签章，签章已验证（GB/T 38540）。</p><pre>{}</pre>\
-<p>签章数据（SM3）：{}</p><p><a href=\"/dashboard\">返回</a></p>",
-                esc(&name),
-                esc(&text),
-                hex::encode(mca_crypto::sm3::sm3(completion_bytes(completion, 0)))
-            );
-            Ok(page("签章完成", &body).into_response())
+            Ok(page("签章完成", &sealed_tender(&name, &text, completion_bytes(completion, 0))?).into_response())
         }
         Action::BidAuth { challenge } => {
             let verified = verifier.verify_cert(completion, session, &challenge)?;

@@ -1,10 +1,15 @@
 //! The catalogue (M2): provinces, trading platforms, CA organizations and
 //! validity options with prices in fen; read by everyone, edited by the
-//! operator, seeded with Zhejiang data by [`Catalogue::seed_zhejiang`].
+//! operator, seeded with Zhejiang data by [`Catalogue::seed_zhejiang`],
+//! imported from and exported to a file ([`CatalogueFile`]).
+
+mod file;
 
 use std::sync::Arc;
 
 use serde::Serialize;
+
+pub use file::{CaEntry, CatalogueFile, FileError, ImportMode, ImportReport, PlatformEntry, ProvinceEntry, ValidityEntry};
 
 use crate::store::{CaOrganization, Province, Store, StoreResult, TradingPlatform, ValidityOption};
 use crate::{Audit, CaId, DomainError, PlatformId, ProvinceId, Result, ValidityOptionId};
@@ -243,78 +248,14 @@ impl Catalogue {
     }
 
     /// Seeds 浙江省, its provincial and three city trading platforms, two
-    /// CAs and their 1/2/3-year options. Idempotent: entries are matched by
-    /// natural key (province code, names, CA short name + years) and only
-    /// missing ones are added; a concurrent seeder's insert is tolerated.
+    /// CAs and their 1/2/3-year options ([`CatalogueFile::zhejiang`]).
+    /// Idempotent: entries are matched by natural key and only missing ones
+    /// are added, so an operator's edits survive a restart of `mca up`.
     pub async fn seed_zhejiang(&self) -> Result<()> {
-        let province = match self
-            .store
-            .provinces()
-            .await?
-            .into_iter()
-            .find(|p| p.code == "33")
-        {
-            Some(p) => p,
-            None => {
-                let p = Province {
-                    id: ProvinceId::new(),
-                    code: "33".into(),
-                    name: "浙江省".into(),
-                };
-                tolerate_conflict(self.store.insert_province(&p).await)?;
-                self.store
-                    .provinces()
-                    .await?
-                    .into_iter()
-                    .find(|p| p.code == "33")
-                    .ok_or(DomainError::NotFound("province"))?
-            }
-        };
-        let platforms = self.store.platforms().await?;
-        for (name, url) in ZHEJIANG_PLATFORMS {
-            if !platforms.iter().any(|p| p.name == name) {
-                let p = TradingPlatform {
-                    id: PlatformId::new(),
-                    province_id: province.id,
-                    name: name.into(),
-                    url: url.into(),
-                };
-                tolerate_conflict(self.store.insert_platform(&p).await)?;
-            }
-        }
-        for (name, short, prices) in SEED_CAS {
-            let existing = self.store.ca_organizations().await?;
-            let ca = match existing.into_iter().find(|c| c.short_name == short) {
-                Some(c) => c,
-                None => {
-                    let c = CaOrganization {
-                        id: CaId::new(),
-                        name: name.into(),
-                        short_name: short.into(),
-                    };
-                    tolerate_conflict(self.store.insert_ca(&c).await)?;
-                    self.store
-                        .ca_organizations()
-                        .await?
-                        .into_iter()
-                        .find(|c| c.short_name == short)
-                        .ok_or(DomainError::NotFound("ca"))?
-                }
-            };
-            let options = self.store.validity_options().await?;
-            for (years, price_fen) in prices {
-                if !options.iter().any(|v| v.ca_id == ca.id && v.years == years) {
-                    let v = ValidityOption {
-                        id: ValidityOptionId::new(),
-                        ca_id: ca.id,
-                        years,
-                        price_fen,
-                    };
-                    tolerate_conflict(self.store.insert_validity_option(&v).await)?;
-                }
-            }
-        }
-        Ok(())
+        self.import(&CatalogueFile::zhejiang(), ImportMode::AddMissing)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.error)
     }
 }
 
@@ -324,32 +265,3 @@ fn tolerate_conflict(r: StoreResult<()>) -> Result<()> {
         _ => Ok(()),
     }
 }
-
-/// Zhejiang's provincial trading centre and three city centres.
-const ZHEJIANG_PLATFORMS: [(&str, &str); 4] = [
-    ("浙江省公共资源交易中心", "https://ggzy.zj.gov.cn"),
-    (
-        "杭州市公共资源交易中心",
-        "https://ggzy.hzctc.hangzhou.gov.cn",
-    ),
-    ("宁波市公共资源交易中心", "https://ggzy.ningbo.gov.cn"),
-    ("温州市公共资源交易中心", "https://ggzy.wenzhou.gov.cn"),
-];
-
-/// (name, short name, [(years, price in fen)]).
-type SeedCa = (&'static str, &'static str, [(u32, i64); 3]);
-
-/// Two CAs with (years, price in fen) options: 300/500/700 yuan and
-/// 280/500/680 yuan, typical prices for bidding certificates.
-const SEED_CAS: [SeedCa; 2] = [
-    (
-        "浙江省数字安全证书管理有限公司",
-        "ZJCA",
-        [(1, 30_000), (2, 50_000), (3, 70_000)],
-    ),
-    (
-        "北京天威诚信电子商务服务有限公司",
-        "iTrusChina",
-        [(1, 28_000), (2, 50_000), (3, 68_000)],
-    ),
-];

@@ -141,6 +141,20 @@ impl Crl {
         &self.inner
     }
 
+    /// The cRLNumber, if present and at most 64 bits.
+    pub fn number(&self) -> Option<u64> {
+        let ext = self
+            .inner
+            .tbs_cert_list
+            .crl_extensions
+            .iter()
+            .flatten()
+            .find(|x| x.extn_id == oids::EXT_CRL_NUMBER)?;
+        let n = Uint::from_der(ext.extn_value.as_bytes()).ok()?;
+        let bytes = n.as_bytes();
+        (bytes.len() <= 8).then(|| bytes.iter().fold(0, |a, b| (a << 8) | u64::from(*b)))
+    }
+
     /// The entry for `serial`, if revoked: (time, reason; unspecified when
     /// the entry has no reason code).
     pub fn lookup(&self, serial: &[u8]) -> Option<(DateTime, CrlReason)> {

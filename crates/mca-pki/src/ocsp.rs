@@ -1,8 +1,10 @@
 //! OCSP (RFC 6960): request parsing and signed responses (good, revoked,
 //! unknown), written with `der` because no published crate fits the
 //! x509-cert 0.3 stack. The issuing CA signs its own responses (no
-//! delegated responder certificate); `CertID` hashes are checked with SM3
-//! (the only hash we implement; other hash algorithms answer `unknown`).
+//! delegated responder certificate). A `CertID` may hash the issuer with
+//! SM3, SHA-1 (what OpenSSL and most clients send by default) or SHA-256;
+//! each answer repeats the `CertID` as asked, so it carries the client's
+//! hash algorithm. Other hash algorithms answer `unknown`.
 
 use der::asn1::{BitString, GeneralizedTime, Null, ObjectIdentifier, OctetString};
 use der::{Any, Choice, DateTime, Decode, Encode, Enumerated, Sequence};
@@ -214,29 +216,72 @@ pub enum Status {
     Unknown,
 }
 
-/// Does `id` name a certificate of `issuer` (SM3 CertID hashes)?
-pub fn matches_issuer(id: &CertId, issuer: &Issuer) -> Result<bool> {
-    if id.hash_algorithm.oid != oids::SM3 {
-        return Ok(false);
-    }
-    let name = issuer.name.to_der().map_err(malformed("issuer name"))?;
-    Ok(
-        id.issuer_name_hash.as_bytes() == mca_crypto::sm3::sm3(&name)
-            && id.issuer_key_hash.as_bytes() == mca_crypto::sm3::sm3(&issuer.key.to_sec1()),
-    )
+/// The hash algorithms a `CertID` may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertIdHash {
+    /// SM3 (GM/T clients, `openssl ocsp -sm3`).
+    Sm3,
+    /// SHA-1 (RFC 6960's default, OpenSSL's default).
+    Sha1,
+    /// SHA-256 (`openssl ocsp -sha256`).
+    Sha256,
 }
 
-/// A CertID for `serial` under `issuer`, with SM3 (what a client sends).
+impl CertIdHash {
+    /// The algorithm named by `oid`, if we answer it.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        [Self::Sm3, Self::Sha1, Self::Sha256]
+            .into_iter()
+            .find(|h| h.oid() == *oid)
+    }
+
+    /// Its OID.
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            Self::Sm3 => oids::SM3,
+            Self::Sha1 => oids::SHA1,
+            Self::Sha256 => oids::SHA256,
+        }
+    }
+
+    /// The digest of `data`.
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        use sha2::Digest;
+        match self {
+            Self::Sm3 => mca_crypto::sm3::sm3(data).to_vec(),
+            Self::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            Self::Sha256 => sha2::Sha256::digest(data).to_vec(),
+        }
+    }
+}
+
+/// Does `id` name a certificate of `issuer` (its issuer-name and
+/// issuer-key hashes, under whichever [`CertIdHash`] it uses)?
+pub fn matches_issuer(id: &CertId, issuer: &Issuer) -> Result<bool> {
+    let Some(hash) = CertIdHash::from_oid(&id.hash_algorithm.oid) else {
+        return Ok(false);
+    };
+    let name = issuer.name.to_der().map_err(malformed("issuer name"))?;
+    Ok(id.issuer_name_hash.as_bytes() == hash.digest(&name)
+        && id.issuer_key_hash.as_bytes() == hash.digest(&issuer.key.to_sec1()))
+}
+
+/// A CertID for `serial` under `issuer`, with SM3 (what our clients send).
 pub fn cert_id(issuer: &Issuer, serial: &[u8]) -> Result<CertId> {
+    cert_id_with(CertIdHash::Sm3, issuer, serial)
+}
+
+/// A CertID for `serial` under `issuer`, hashed with `hash`.
+pub fn cert_id_with(hash: CertIdHash, issuer: &Issuer, serial: &[u8]) -> Result<CertId> {
     let name = issuer.name.to_der().map_err(malformed("issuer name"))?;
     Ok(CertId {
         hash_algorithm: AlgorithmIdentifierOwned {
-            oid: oids::SM3,
+            oid: hash.oid(),
             parameters: Some(Any::null()),
         },
-        issuer_name_hash: OctetString::new(mca_crypto::sm3::sm3(&name).to_vec())
-            .map_err(malformed("CertID"))?,
-        issuer_key_hash: OctetString::new(mca_crypto::sm3::sm3(&issuer.key.to_sec1()).to_vec())
+        issuer_name_hash: OctetString::new(hash.digest(&name)).map_err(malformed("CertID"))?,
+        issuer_key_hash: OctetString::new(hash.digest(&issuer.key.to_sec1()))
             .map_err(malformed("CertID"))?,
         serial_number: SerialNumber::new(serial).map_err(malformed("serial number"))?,
     })
@@ -321,11 +366,10 @@ pub fn prepare(
     })
 }
 
-/// `[2] EXPLICIT KeyHash`; RFC 6960 says SHA-1 of the key bits, we use
-/// the issuer's key identifier (SM3-based SKI), which clients match
-/// against the SKI.
+/// `[2] EXPLICIT KeyHash`: SHA-1 of the issuer's key bits, as RFC 6960
+/// defines it; OpenSSL finds the signing certificate only by that hash.
 fn responder_by_key(issuer: &Issuer) -> Result<Any> {
-    let hash = OctetString::new(algorithm::key_identifier(&issuer.key))
+    let hash = OctetString::new(CertIdHash::Sha1.digest(&issuer.key.to_sec1()))
         .and_then(|o| o.to_der())
         .map_err(malformed("responder id"))?;
     Any::new(

@@ -12,6 +12,11 @@ pub const SM2_SIGN: Oid = Oid::new_unwrap("1.2.156.10197.1.301.1");
 pub const SM2_ENCRYPT: Oid = Oid::new_unwrap("1.2.156.10197.1.301.3");
 /// SM3 hash.
 pub const SM3: Oid = Oid::new_unwrap("1.2.156.10197.1.401");
+/// SHA-1, accepted in OCSP CertIDs (OpenSSL's default) and used for the
+/// responder's key hash (RFC 6960).
+pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+/// SHA-256, accepted in OCSP CertIDs.
+pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 /// SM2 signature with SM3 (the signature algorithm we emit everywhere).
 pub const SM2_WITH_SM3: Oid = Oid::new_unwrap("1.2.156.10197.1.501");
 /// SM4 in CBC mode (the content cipher of GM/T 0010 envelopes).

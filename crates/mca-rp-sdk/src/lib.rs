@@ -92,11 +92,14 @@
 //! - [`envelope`]: GM/T 0010 bid-file envelopes (K3) and opening them with
 //!   a returned content key (L2).
 //! - [`secret`]: [`ApiSecret`], [`QrSecret`] (never printed, wiped on drop).
+//! - [`display`]: what a page may show of a result: [`mask_id_number`],
+//!   the [`SealPicture`] of a seal result.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod display;
 pub mod envelope;
 mod error;
 pub mod frames;
@@ -109,6 +112,7 @@ pub mod verify;
 pub mod webhook;
 
 pub use client::{Client, Config, auth_headers};
+pub use display::{SealPicture, mask_id_number};
 pub use error::{Error, Result};
 pub use frames::{QrFrames, widget_frame, widget_gone};
 pub use report::{CertificateStatus, CertificateSummary, VerificationReport};

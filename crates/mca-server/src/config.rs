@@ -62,6 +62,10 @@ pub struct Config {
     pub recovery_fee_fen: i64,
     /// How often expiry reminders are sent, in seconds.
     pub reminder_interval_seconds: u64,
+    /// How long a published CRL is served before it is re-signed, in
+    /// seconds (1 to 86 399: less than the CRL's one-day validity, so a
+    /// fresh CRL is out before nextUpdate). A revocation re-signs at once.
+    pub crl_refresh_seconds: u64,
     /// Where SMS codes go.
     pub sms: SmsConfig,
 }
@@ -123,6 +127,7 @@ impl Default for Config {
             signature_font: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc".into(),
             recovery_fee_fen: 5000,
             reminder_interval_seconds: 3600,
+            crl_refresh_seconds: 3600,
             sms: SmsConfig {
                 provider: SmsProvider::Dev,
                 aliyun: AliyunConfig {
@@ -250,6 +255,11 @@ pub const ENV_KEYS: &[EnvKey] = &[
         secret: false,
     },
     EnvKey {
+        var: "CRL_REFRESH_SECONDS",
+        key: "crl_refresh_seconds",
+        secret: false,
+    },
+    EnvKey {
         var: "SMS_PROVIDER",
         key: "sms.provider",
         secret: false,
@@ -323,6 +333,18 @@ impl Config {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Loaded, ConfigError> {
+        let loaded = Self::load_unchecked(file, env)?;
+        loaded.config.validate()?;
+        Ok(loaded)
+    }
+
+    /// [`Config::load`] without [`Config::validate`]: for commands that
+    /// only touch the database (`mca audit verify`, `mca catalogue …`) and
+    /// so need none of what production requires of a server.
+    pub fn load_unchecked(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Loaded, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
@@ -366,7 +388,6 @@ impl Config {
         let config: Config = figment
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        config.validate()?;
         Ok(Loaded {
             config,
             unknown_env,
@@ -396,6 +417,14 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "reminder_interval_seconds must be at least 1".into(),
             ));
+        }
+        let crl_validity = mca_domain::certificates::revocation::PUBLICATION_SECS;
+        let refresh = i64::try_from(self.crl_refresh_seconds);
+        if !refresh.is_ok_and(|r| (1..crl_validity).contains(&r)) {
+            return Err(ConfigError::Invalid(format!(
+                "crl_refresh_seconds must be between 1 and {}",
+                crl_validity - 1
+            )));
         }
         if self.dev_mode {
             return Ok(());
@@ -428,7 +457,8 @@ fn env_value(key: &EnvKey, value: &str) -> figment::value::Value {
             Ok(b) => Value::from(b),
             Err(_) => Value::from(value.to_owned()),
         },
-        "max_body_bytes" | "max_upload_bytes" | "reminder_interval_seconds" => match value.parse::<u64>() {
+        "max_body_bytes" | "max_upload_bytes" | "reminder_interval_seconds"
+        | "crl_refresh_seconds" => match value.parse::<u64>() {
             Ok(n) => Value::from(n),
             Err(_) => Value::from(value.to_owned()),
         },

@@ -182,7 +182,7 @@ pub async fn state_with_clock(
             }
         };
     let cas = Arc::new(authorities(config, store.as_ref()).await?);
-    let certs = Certificates::new(
+    let mut certs = Certificates::new(
         &services,
         store.clone(),
         vault.clone(),
@@ -190,6 +190,9 @@ pub async fn state_with_clock(
         payments,
         cas.clone(),
     );
+    certs.revocation = certs
+        .revocation
+        .with_crl_refresh(i64::try_from(config.crl_refresh_seconds).unwrap_or(i64::MAX));
     // No enterprise staff authorizations exist yet (D2): every enterprise
     // certificate is refused for relying-party sessions until they do.
     let rp = RelyingParties::new(

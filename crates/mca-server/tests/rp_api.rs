@@ -16,8 +16,7 @@ use std::sync::Arc;
 use mca_crypto::rp::{QrLink, request_mac, verify_webhook_mac};
 use mca_domain::relying_parties::sessions::RETENTION_SECS;
 use mca_domain::{Caller, Clock, Phone as PhoneNumber, RelyingPartyId};
-use mca_phone::{CertificateInfo, Phone};
-use mca_pki::cert::Certificate;
+use mca_phone::Phone;
 use mca_server::AppState;
 use mca_server::config::Config;
 use mca_store::scratch::{POSTGRES_URL_VAR, Scratch};
@@ -684,86 +683,6 @@ async fn webhooks_are_signed_with_the_relying_partys_key() {
 
 // ---- M7 verification with a certificate issued through the issue-5 story.
 
-fn png(w: u32, h: u32, rgba: [u8; 4]) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgba);
-        enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().unwrap();
-        let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
-        writer.write_image_data(&data).unwrap();
-    }
-    out
-}
-
-/// ZJCA's 1-year option on the first platform of its province.
-async fn zjca(phone: &Phone) -> CertificateInfo {
-    let cat = phone.catalogue().await.unwrap();
-    let ca = cat["ca_organizations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["short_name"] == "ZJCA")
-        .unwrap();
-    let option = cat["validity_options"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["ca_id"] == ca["id"] && v["years"] == 1)
-        .unwrap();
-    let platform = &cat["platforms"][0];
-    CertificateInfo {
-        province_id: platform["province_id"].as_str().unwrap().into(),
-        platform_id: platform["id"].as_str().unwrap().into(),
-        ca_id: ca["id"].as_str().unwrap().into(),
-        validity_option_id: option["id"].as_str().unwrap().into(),
-    }
-}
-
-/// Apply, approve through the review API, download: the key id and the
-/// signing certificate.
-async fn issued(server: &TestServer, phone: &Phone) -> (String, Certificate) {
-    let info = zjca(phone).await;
-    let app = phone
-        .apply(&info, &png(600, 800, [240, 200, 240, 255]), None)
-        .await
-        .unwrap();
-    let app_id = app["id"].as_str().unwrap().to_owned();
-    phone.pay(&app_id).await.unwrap();
-    let http = server.http();
-    let r = http
-        .post(format!("{}/api/operator/v1/reviewers", server.base))
-        .bearer_auth(OPERATOR_TOKEN)
-        .json(&json!({"ca_id": info.ca_id, "username": "zjca-wang", "display_name": "王审核", "password": "Review-2026"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let login: Value = http
-        .post(format!("{}/api/review/v1/sessions", server.base))
-        .json(&json!({"username": "zjca-wang", "password": "Review-2026"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let r = http
-        .post(format!(
-            "{}/api/review/v1/applications/{app_id}/approval",
-            server.base
-        ))
-        .bearer_auth(login["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    let key = phone.download(&app_id, PIN).await.unwrap();
-    let cert = Certificate::from_pem(key.signing_certificate.as_deref().unwrap()).unwrap();
-    (key.key_id, cert)
-}
-
 /// The phone's two-party signature over `message`.
 async fn sign(phone: &Phone, key_id: &str, message: &[u8]) -> mca_crypto::sm2::Signature {
     let der = phone.sign(key_id, PIN, message).await.unwrap();
@@ -780,7 +699,7 @@ async fn verification_of_signatures_signed_data_and_seals() {
     let (server, _, config) = start(&scratch).await;
     let rp = register(&server, "浙江省公共资源交易平台", &[]).await;
     let (phone, _) = verified_user(&server).await;
-    let (key_id, cert) = issued(&server, &phone).await;
+    let (key_id, cert) = support::certs::issued(&server, &phone, PIN).await;
 
     // A plain signature.
     let data = "投标文件：报价 1,234,567.00 元".as_bytes();

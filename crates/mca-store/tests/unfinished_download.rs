@@ -51,7 +51,8 @@ async fn certificates_of_a_key_never_activated_are_revoked_after_the_deadline() 
 
         // Revoked, as cessationOfOperation, in the CRL and by OCSP.
         let issuing = c.issuance.issuing_certificate(&written[0]).unwrap();
-        let crl = c.revocation.crl(written[0].ca_id).await.unwrap();
+        let published = c.revocation.crl(written[0].ca_id).await.unwrap();
+        let crl = mca_pki::crl::Crl::from_der(&published.der).unwrap();
         crl.verify(issuing.public_key()).unwrap();
         for cert in &written {
             let now = store.certificate(cert.id).await.unwrap().unwrap();

@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod ca;
+pub mod catalogue;
 pub mod config;
 pub mod output;
 pub mod phone;

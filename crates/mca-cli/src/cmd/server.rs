@@ -22,11 +22,41 @@ impl ConfigArgs {
     /// Loads the configuration, warning about unknown `MCA_…` variables.
     pub fn load(&self) -> anyhow::Result<Config> {
         let loaded = Config::load(self.config.as_deref(), std::env::vars())?;
-        for name in &loaded.unknown_env {
-            tracing::warn!(variable = %name, "unknown MCA_ environment variable ignored");
-            eprintln!("mca: warning: unknown environment variable {name} ignored");
-        }
+        warn_unknown(&loaded.unknown_env);
         Ok(loaded.config)
+    }
+}
+
+fn warn_unknown(names: &[String]) {
+    for name in names {
+        tracing::warn!(variable = %name, "unknown MCA_ environment variable ignored");
+        eprintln!("mca: warning: unknown environment variable {name} ignored");
+    }
+}
+
+/// Where a command that needs only the database finds it: `--database`,
+/// else the configuration's `database_url`.
+#[derive(Args)]
+pub struct DatabaseArgs {
+    /// Database URL (`sqlite://FILE?mode=rwc`, `postgres://…`); default:
+    /// `database_url` of the configuration.
+    #[arg(long, env = "MCA_DATABASE_URL")]
+    pub database: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+impl DatabaseArgs {
+    /// The database URL. The configuration is read but not checked as a
+    /// server's would be: keys and development mode do not matter to a
+    /// command that only reads and writes rows.
+    pub fn url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database {
+            return Ok(url.clone());
+        }
+        let loaded = Config::load_unchecked(self.config.config.as_deref(), std::env::vars())?;
+        warn_unknown(&loaded.unknown_env);
+        Ok(loaded.config.database_url)
     }
 }
 
@@ -34,8 +64,8 @@ impl ConfigArgs {
 #[derive(Subcommand)]
 pub enum AuditCommand {
     /// Check the SM3 hash chain of the audit log; exits non-zero at the
-    /// first broken link.
-    Verify(ConfigArgs),
+    /// first broken link. Needs only the database.
+    Verify(DatabaseArgs),
 }
 
 /// Logs to stderr; the filter comes from `MCA_LOG` (default `info`).
@@ -61,7 +91,13 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Opens the configured database and applies pending migrations.
 pub async fn open_migrated(config: &Config) -> anyhow::Result<mca_store::Database> {
-    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+    open_migrated_url(&config.database_url).await
+}
+
+/// Opens the database at `url` (creating a SQLite file's directory) and
+/// applies pending migrations.
+pub async fn open_migrated_url(url: &str) -> anyhow::Result<mca_store::Database> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or(path);
         if let Some(dir) = std::path::Path::new(file)
             .parent()
@@ -70,7 +106,7 @@ pub async fn open_migrated(config: &Config) -> anyhow::Result<mca_store::Databas
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
     }
-    let db = mca_store::connect(&config.database_url)
+    let db = mca_store::connect(url)
         .await
         .context("opening the database")?;
     db.migrate().await.context("migrating the database")?;
@@ -131,9 +167,9 @@ pub fn run_migrate(args: ConfigArgs) -> anyhow::Result<()> {
 /// `mca audit …`.
 pub fn run_audit(command: AuditCommand) -> anyhow::Result<()> {
     let AuditCommand::Verify(args) = command;
-    let config = args.load()?;
+    let url = args.url()?;
     runtime()?.block_on(async {
-        let db = mca_store::connect(&config.database_url)
+        let db = mca_store::connect(&url)
             .await
             .context("opening the database")?;
         let report = Audit::new(db.store(), Arc::new(SystemClock))

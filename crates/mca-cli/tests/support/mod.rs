@@ -114,9 +114,19 @@ pub fn png(path: &Path, w: u32, h: u32, rgba: [u8; 4]) {
 pub struct Browser {
     http: reqwest::blocking::Client,
     base: String,
+    /// Run on every page fetched (what no page may show).
+    check: fn(&str),
 }
 
 impl Browser {
+    /// A browser that runs `check` on every page it fetches.
+    pub fn checking(base: &str, check: fn(&str)) -> Self {
+        Browser {
+            check,
+            ..Browser::new(base)
+        }
+    }
+
     pub fn new(base: &str) -> Self {
         // The platform sets its cookie on the first page; a fixed one here
         // is the same to it (32 hex digits) and keeps the client simple.
@@ -133,6 +143,7 @@ impl Browser {
                 .build()
                 .unwrap(),
             base: base.to_owned(),
+            check: |_| {},
         }
     }
 
@@ -142,7 +153,9 @@ impl Browser {
             .get(format!("{}{path}", self.base))
             .send()
             .unwrap();
-        r.text().unwrap()
+        let page = r.text().unwrap();
+        (self.check)(&page);
+        page
     }
 
     pub fn post(&self, path: &str, form: &[(&str, &str)]) -> String {
@@ -152,7 +165,9 @@ impl Browser {
             .form(form)
             .send()
             .unwrap();
-        r.text().unwrap()
+        let page = r.text().unwrap();
+        (self.check)(&page);
+        page
     }
 
     /// The current QR link of the scan on `page`, as the widget gets it.

@@ -2,6 +2,14 @@
 //! what the server publishes from it — a CRL per issuing CA
 //! (`mca_pki::crl`, numbered by one atomic counter per CA) and OCSP
 //! answers (`mca_pki::ocsp`) signed by the issuing CA.
+//!
+//! A CRL is signed when it is published, never per request: after every
+//! revocation through [`Revocation::revoke`], and by the sweep
+//! ([`Revocation::publish_due`]) when none is published yet, the published
+//! one is older than the refresh interval, or it lists fewer revocations
+//! than the store holds (a re-key supersedes certificates without this
+//! service). The published DER is stored, so every instance serves the same
+//! CRL.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,11 +21,15 @@ use x509_cert::ext::pkix::CrlReason;
 
 use super::Authorities;
 use super::issuance::{der_time, pki};
-use crate::store::{CertificateRecord, RevocationReason, Store};
+use crate::store::{CertificateRecord, PublishedCrl, RevocationReason, Store};
 use crate::{Audit, CaId, CertificateId, Clock, DomainError, Result, UserId};
 
 /// How long a CRL or an OCSP answer is valid (nextUpdate − thisUpdate).
 pub const PUBLICATION_SECS: i64 = 86_400;
+
+/// How long a published CRL is served before the sweep re-signs it, unless
+/// configured ([`Revocation::with_crl_refresh`]).
+pub const CRL_REFRESH_SECS: i64 = 3_600;
 
 fn crl_reason(r: RevocationReason) -> CrlReason {
     match r {
@@ -36,6 +48,7 @@ pub struct Revocation {
     clock: Arc<dyn Clock>,
     audit: Audit,
     cas: Arc<Authorities>,
+    crl_refresh: i64,
 }
 
 impl Revocation {
@@ -51,7 +64,15 @@ impl Revocation {
             clock,
             audit,
             cas,
+            crl_refresh: CRL_REFRESH_SECS,
         }
+    }
+
+    /// Re-signs a published CRL once it is `secs` old (less than
+    /// [`PUBLICATION_SECS`], so a new one is out before nextUpdate).
+    pub fn with_crl_refresh(mut self, secs: i64) -> Self {
+        self.crl_refresh = secs.clamp(1, PUBLICATION_SECS - 1);
+        self
     }
 
     /// Revokes a certificate; `actor` is `user:<id>`, `reviewer:<id>`,
@@ -80,6 +101,13 @@ impl Revocation {
                 reason.as_str(),
             )
             .await?;
+        // Published at once so the next CRL fetch lists it. Should this
+        // fail, the revocation stands and the next sweep publishes it.
+        if let Some(c) = self.store.certificate(cert).await?
+            && let Err(e) = self.publish(c.ca_id).await
+        {
+            tracing::warn!(error = %e, "publishing the CRL after a revocation failed");
+        }
         Ok(())
     }
 
@@ -108,30 +136,84 @@ impl Revocation {
         Ok(self.store.certificates_of(user).await?)
     }
 
-    /// A fresh CRL of a CA, signed by its issuing CA, valid for a day.
-    pub async fn crl(&self, ca: CaId) -> Result<Crl> {
-        let h = self.cas.get(ca)?;
-        let mut revoked = Vec::new();
-        for c in self.store.revoked_certificates(ca).await? {
-            if let (Some(at), reason) = (c.revoked_at, c.revocation_reason) {
-                revoked.push(crl::Revocation {
-                    serial: c.serial,
-                    revoked_at: der_time(at)?,
-                    reason: crl_reason(reason.unwrap_or(RevocationReason::Unspecified)),
-                });
+    /// The CA's published CRL. Signed here only when none is published or
+    /// the published one is past its nextUpdate (no sweep has run): a
+    /// request never costs a signature or a CRL number otherwise.
+    pub async fn crl(&self, ca: CaId) -> Result<PublishedCrl> {
+        self.cas.get(ca)?;
+        match self.store.published_crl(ca).await? {
+            Some(c) if self.clock.now() < c.next_update => Ok(c),
+            _ => self.publish(ca).await,
+        }
+    }
+
+    /// When the published CRL `c` is due to be re-signed by schedule.
+    pub fn refresh_at(&self, c: &PublishedCrl) -> crate::Timestamp {
+        c.this_update.plus(self.crl_refresh)
+    }
+
+    /// How many more seconds a cache may keep `c` (HTTP `max-age`): until
+    /// it is due to be re-signed, never past its nextUpdate.
+    pub fn fresh_for(&self, c: &PublishedCrl) -> i64 {
+        let until = self.refresh_at(c).0.min(c.next_update.0);
+        (until - self.clock.now().0).max(0)
+    }
+
+    /// Publishes the CRLs that are due (see the module doc); how many.
+    pub async fn publish_due(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut published = 0;
+        for (ca, _) in self.cas.iter() {
+            let due = match self.store.published_crl(ca).await? {
+                None => true,
+                Some(c) => {
+                    now >= self.refresh_at(&c)
+                        || c.revoked_count != revocations(&self.store.revoked_certificates(ca).await?)?.len() as i64
+                }
+            };
+            if due {
+                self.publish(ca).await?;
+                published += 1;
             }
         }
+        Ok(published)
+    }
+
+    /// Signs a new CRL of a CA listing every stored revocation, valid for
+    /// [`PUBLICATION_SECS`], and publishes it; if another instance
+    /// published a higher number meanwhile, that one stays and is returned.
+    pub async fn publish(&self, ca: CaId) -> Result<PublishedCrl> {
+        let h = self.cas.get(ca)?;
+        // The number is taken before the revocations are read, so the
+        // higher-numbered of two racing CRLs read the store later.
         let number = self.store.next_crl_number(ca).await?;
+        let revoked = revocations(&self.store.revoked_certificates(ca).await?)?;
         let now = self.clock.now();
+        let next_update = now.plus(PUBLICATION_SECS);
         let prepared = crl::prepare(
             &h.issuer(),
             u64::try_from(number).map_err(|_| DomainError::Internal("CRL number"))?,
             der_time(now)?,
-            der_time(now.plus(PUBLICATION_SECS))?,
+            der_time(next_update)?,
             &revoked,
         )
         .map_err(pki)?;
-        sign_with(prepared, h.issuing_signer()).map_err(pki)
+        let crl: Crl = sign_with(prepared, h.issuing_signer()).map_err(pki)?;
+        let published = PublishedCrl {
+            ca_id: ca,
+            crl_number: number,
+            this_update: now,
+            next_update,
+            revoked_count: revoked.len() as i64,
+            der: crl.to_der().to_vec(),
+        };
+        if self.store.publish_crl(&published).await? {
+            return Ok(published);
+        }
+        self.store
+            .published_crl(ca)
+            .await?
+            .ok_or(DomainError::Internal("published CRL"))
     }
 
     /// The DER OCSP response to a DER request: statuses from the store,
@@ -181,4 +263,19 @@ impl Revocation {
         .map_err(pki)?;
         sign_with(prepared, h.issuing_signer()).map_err(pki)
     }
+}
+
+/// The CRL entries of a CA's revoked certificates.
+fn revocations(certs: &[CertificateRecord]) -> Result<Vec<crl::Revocation>> {
+    let mut revoked = Vec::new();
+    for c in certs {
+        if let Some(at) = c.revoked_at {
+            revoked.push(crl::Revocation {
+                serial: c.serial.clone(),
+                revoked_at: der_time(at)?,
+                reason: crl_reason(c.revocation_reason.unwrap_or(RevocationReason::Unspecified)),
+            });
+        }
+    }
+    Ok(revoked)
 }

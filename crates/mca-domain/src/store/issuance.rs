@@ -104,7 +104,24 @@ pub struct CertificateRecord {
     pub created_at: Timestamp,
 }
 
-/// Issuance intents, certificates and CRL numbers.
+/// The CRL a CA publishes (the DER and what serving it needs to know).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedCrl {
+    /// The CA.
+    pub ca_id: CaId,
+    /// Its cRLNumber.
+    pub crl_number: i64,
+    /// thisUpdate.
+    pub this_update: Timestamp,
+    /// nextUpdate.
+    pub next_update: Timestamp,
+    /// How many revocations it lists.
+    pub revoked_count: i64,
+    /// The signed CRL.
+    pub der: Vec<u8>,
+}
+
+/// Issuance intents, certificates, CRL numbers and published CRLs.
 #[async_trait]
 pub trait IssuanceStore: Send + Sync {
     /// Stores an intent; `Conflict` on a serial already used.
@@ -156,4 +173,9 @@ pub trait IssuanceStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// The CA's next CRL number (1, 2, …), taken atomically.
     async fn next_crl_number(&self, ca: CaId) -> StoreResult<i64>;
+    /// The CA's published CRL, if any.
+    async fn published_crl(&self, ca: CaId) -> StoreResult<Option<PublishedCrl>>;
+    /// Publishes `crl` unless one with a higher or equal number is already
+    /// published (one conditional upsert); `false` if it lost.
+    async fn publish_crl(&self, crl: &PublishedCrl) -> StoreResult<bool>;
 }

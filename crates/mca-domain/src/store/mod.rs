@@ -43,7 +43,8 @@ pub use codes::{CodeRecord, CodeStore, QuotaState, SendQuota};
 pub use devices::{Device, DeviceStore, Session};
 pub use identity::{IdentityRecord, IdentityState, IdentityStore};
 pub use issuance::{
-    CertUsage, CertificateRecord, IntentState, IssuanceIntent, IssuanceStore, RevocationReason,
+    CertUsage, CertificateRecord, IntentState, IssuanceIntent, IssuanceStore, PublishedCrl,
+    RevocationReason,
 };
 pub use keys::{
     DecryptionShareRecord, EncryptionKeyRecord, KeyState, KeyStore, Reverification, SessionPurpose,

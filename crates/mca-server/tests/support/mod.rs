@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod certified;
+pub mod certs;
 
 use std::sync::Arc;
 

@@ -285,6 +285,50 @@ macro_rules! impl_issuance_store {
                 .map_err(db("next crl number"))?;
                 Ok(n)
             }
+
+            async fn published_crl(&self, ca: CaId) -> StoreResult<Option<PublishedCrl>> {
+                sqlx::query(
+                    "SELECT ca_id, crl_number, this_update, next_update, revoked_count, der \
+                     FROM published_crls WHERE ca_id = $1",
+                )
+                .bind(ca.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db("published crl"))?
+                .map(|r| {
+                    Ok(PublishedCrl {
+                        ca_id: convert::id(&get::<String>(&r, "ca_id")?)?,
+                        crl_number: get(&r, "crl_number")?,
+                        this_update: Timestamp(get(&r, "this_update")?),
+                        next_update: Timestamp(get(&r, "next_update")?),
+                        revoked_count: get(&r, "revoked_count")?,
+                        der: get(&r, "der")?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn publish_crl(&self, c: &PublishedCrl) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "INSERT INTO published_crls \
+                     (ca_id, crl_number, this_update, next_update, revoked_count, der) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (ca_id) DO UPDATE SET crl_number = excluded.crl_number, \
+                     this_update = excluded.this_update, next_update = excluded.next_update, \
+                     revoked_count = excluded.revoked_count, der = excluded.der \
+                     WHERE published_crls.crl_number < excluded.crl_number",
+                )
+                .bind(c.ca_id.to_string())
+                .bind(c.crl_number)
+                .bind(c.this_update.0)
+                .bind(c.next_update.0)
+                .bind(c.revoked_count)
+                .bind(&c.der)
+                .execute(&self.pool)
+                .await
+                .map_err(db("publish crl"))?;
+                Ok(r.rows_affected() == 1)
+            }
         }
     };
 }

@@ -1,0 +1,96 @@
+//! A certificate issued through the issue-5 story over HTTP, for the tests
+//! that need one rather than the story itself.
+
+use mca_phone::{CertificateInfo, Phone};
+use mca_pki::cert::Certificate;
+use serde_json::{Value, json};
+
+use super::{OPERATOR_TOKEN, TestServer};
+
+/// A solid-colour RGBA PNG (a form photo).
+pub fn png(w: u32, h: u32, rgba: [u8; 4]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().unwrap();
+        let data: Vec<u8> = (0..w * h).flat_map(|_| rgba).collect();
+        writer.write_image_data(&data).unwrap();
+    }
+    out
+}
+
+/// ZJCA's 1-year option on the first platform of its province.
+pub async fn zjca(phone: &Phone) -> CertificateInfo {
+    let cat = phone.catalogue().await.unwrap();
+    let ca = cat["ca_organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["short_name"] == "ZJCA")
+        .unwrap();
+    let option = cat["validity_options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["ca_id"] == ca["id"] && v["years"] == 1)
+        .unwrap();
+    let platform = &cat["platforms"][0];
+    CertificateInfo {
+        province_id: platform["province_id"].as_str().unwrap().into(),
+        platform_id: platform["id"].as_str().unwrap().into(),
+        ca_id: ca["id"].as_str().unwrap().into(),
+        validity_option_id: option["id"].as_str().unwrap().into(),
+    }
+}
+
+/// Apply, approve through the review API (a reviewer created on first
+/// use), download with `pin`: the key id and the signing certificate.
+/// `phone` is logged in and its identity verified.
+pub async fn issued(server: &TestServer, phone: &Phone, pin: &str) -> (String, Certificate) {
+    let info = zjca(phone).await;
+    let app = phone
+        .apply(
+            &info,
+            &png(600, 800, [240, 200, 240, 255]),
+            // A handwritten signature: one generated from the name needs a
+            // CJK font the test machine may lack.
+            Some(&png(200, 60, [0x1B, 0x22, 0x33, 255])),
+        )
+        .await
+        .unwrap();
+    let app_id = app["id"].as_str().unwrap().to_owned();
+    phone.pay(&app_id).await.unwrap();
+    let http = server.http();
+    let r = http
+        .post(format!("{}/api/operator/v1/reviewers", server.base))
+        .bearer_auth(OPERATOR_TOKEN)
+        .json(&json!({"ca_id": info.ca_id, "username": "zjca-wang", "display_name": "王审核", "password": "Review-2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == 201 || r.status() == 409, "{}", r.status());
+    let login: Value = http
+        .post(format!("{}/api/review/v1/sessions", server.base))
+        .json(&json!({"username": "zjca-wang", "password": "Review-2026"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = http
+        .post(format!(
+            "{}/api/review/v1/applications/{app_id}/approval",
+            server.base
+        ))
+        .bearer_auth(login["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let key = phone.download(&app_id, pin).await.unwrap();
+    let cert = Certificate::from_pem(key.signing_certificate.as_deref().unwrap()).unwrap();
+    (key.key_id, cert)
+}
