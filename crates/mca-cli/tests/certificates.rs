@@ -47,15 +47,35 @@ fn apply_review_crash_in_issuance_restart_sign_decrypt() {
         "--dev-face",
         "pass",
     ]));
-    ok(phone(&["application-form", "--ca", "ZJCA", "--out", "form.pdf"]));
-    assert!(std::fs::read(dir.join("form.pdf")).unwrap().starts_with(b"%PDF-"));
+    ok(phone(&[
+        "application-form",
+        "--ca",
+        "ZJCA",
+        "--out",
+        "form.pdf",
+    ]));
+    assert!(
+        std::fs::read(dir.join("form.pdf"))
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
     png(&dir.join("photo.png"), 600, 800, [235, 235, 220, 255]);
     png(&dir.join("sig.png"), 200, 60, [20, 20, 40, 255]);
     let app = json(phone(&[
-        "apply", "--ca", "ZJCA", "--form-photo", "photo.png", "--signature", "sig.png", "--json",
+        "apply",
+        "--ca",
+        "ZJCA",
+        "--form-photo",
+        "photo.png",
+        "--signature",
+        "sig.png",
+        "--json",
     ]));
     let app_id = app["id"].as_str().unwrap().to_owned();
-    assert_eq!(json(phone(&["pay", &app_id, "--json"]))["state"], "submitted");
+    assert_eq!(
+        json(phone(&["pay", &app_id, "--json"]))["state"],
+        "submitted"
+    );
 
     // The reviewer CLI: account by the operator, login, list, look, decide.
     ok(reviewer(&[
@@ -71,7 +91,13 @@ fn apply_review_crash_in_issuance_restart_sign_decrypt() {
         "--operator-token-file",
         "mca-data/operator-token",
     ]));
-    ok(reviewer(&["login", "--username", "reviewer1", "--password", "Review-2026"]));
+    ok(reviewer(&[
+        "login",
+        "--username",
+        "reviewer1",
+        "--password",
+        "Review-2026",
+    ]));
     let pending = json(reviewer(&["list"]));
     assert_eq!(pending[0]["id"], app_id.as_str());
     ok(reviewer(&["show", &app_id, "--save", "pictures"]));
@@ -79,10 +105,19 @@ fn apply_review_crash_in_issuance_restart_sign_decrypt() {
         std::fs::read(dir.join("pictures/form-photo.png")).unwrap(),
         std::fs::read(dir.join("photo.png")).unwrap()
     );
-    ok(reviewer(&["reject", &app_id, "--reason", "签名与身份证姓名不符"]));
+    ok(reviewer(&[
+        "reject",
+        &app_id,
+        "--reason",
+        "签名与身份证姓名不符",
+    ]));
     let out = phone(&["download", &app_id, "--pin", PIN]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("申请当前状态不允许此操作"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("申请当前状态不允许此操作"),
+        "{}",
+        text(&out.stderr)
+    );
     ok(phone(&["resubmit", &app_id, "--form-photo", "photo.png"]));
     ok(reviewer(&["approve", &app_id]));
 
@@ -122,30 +157,82 @@ fn apply_review_crash_in_issuance_restart_sign_decrypt() {
     ok(phone(&["certificate", signing_id, "--out", "signing.pem"]));
     std::fs::write(dir.join("bid.txt"), "投标函".as_bytes()).unwrap();
     ok(phone(&[
-        "sign", "--key", &key.key_id, "--in", "bid.txt", "--out", "bid.sig", "--pin", PIN,
+        "sign",
+        "--key",
+        &key.key_id,
+        "--in",
+        "bid.txt",
+        "--out",
+        "bid.sig",
+        "--pin",
+        PIN,
     ]));
-    let run = |args: &[&str]| Command::new("openssl").args(args).current_dir(&dir).output().unwrap();
-    ok(run(&["x509", "-in", "signing.pem", "-pubkey", "-noout", "-out", "signing.pub"]));
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    ok(run(&[
+        "x509",
+        "-in",
+        "signing.pem",
+        "-pubkey",
+        "-noout",
+        "-out",
+        "signing.pub",
+    ]));
     let verified = ok(run(&[
-        "dgst", "-sm3", "-verify", "signing.pub", "-sigopt", "distid:1234567812345678",
-        "-signature", "bid.sig", "bid.txt",
+        "dgst",
+        "-sm3",
+        "-verify",
+        "signing.pub",
+        "-sigopt",
+        "distid:1234567812345678",
+        "-signature",
+        "bid.sig",
+        "bid.txt",
     ]));
     assert!(text(&verified.stdout).contains("Verified OK"));
 
     // Decrypt an envelope made to the encryption certificate.
     let encryption = certs[1]["pem"].as_str().unwrap();
     let encryption = mca_pki::cert::Certificate::from_pem(encryption).unwrap();
-    let envelope = mca_pki::gmt0010::enveloped::seal("开标一览表".as_bytes(), &[&encryption]).unwrap();
+    let envelope =
+        mca_pki::gmt0010::enveloped::seal("开标一览表".as_bytes(), &[&encryption]).unwrap();
     std::fs::write(dir.join("bid.env"), envelope).unwrap();
     ok(phone(&[
-        "decrypt", "--key", &key.key_id, "--in", "bid.env", "--out", "bid.out", "--pin", PIN,
+        "decrypt",
+        "--key",
+        &key.key_id,
+        "--in",
+        "bid.env",
+        "--out",
+        "bid.out",
+        "--pin",
+        PIN,
     ]));
-    assert_eq!(std::fs::read(dir.join("bid.out")).unwrap(), "开标一览表".as_bytes());
+    assert_eq!(
+        std::fs::read(dir.join("bid.out")).unwrap(),
+        "开标一览表".as_bytes()
+    );
 
     // A wrong PIN: one line, non-zero.
-    let out = phone(&["sign", "--key", &key.key_id, "--message", "x", "--pin", "000000"]);
+    let out = phone(&[
+        "sign",
+        "--key",
+        &key.key_id,
+        "--message",
+        "x",
+        "--pin",
+        "000000",
+    ]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("mca: ") && stderr.contains("wrong_pin"), "{stderr}");
+    assert!(
+        stderr.starts_with("mca: ") && stderr.contains("wrong_pin"),
+        "{stderr}"
+    );
 }

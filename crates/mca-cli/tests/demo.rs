@@ -34,10 +34,21 @@ fn check_page(page: &str) {
 /// with id `id`.
 fn data_url(page: &str, id: &str, attr: &str) -> Vec<u8> {
     use base64::Engine;
-    let element = page.split(&format!("id=\"{id}\"")).nth(1).unwrap_or_else(|| panic!("no #{id}: {page}"));
-    let value = element.split(&format!("{attr}=\"")).nth(1).unwrap().split('"').next().unwrap();
+    let element = page
+        .split(&format!("id=\"{id}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no #{id}: {page}"));
+    let value = element
+        .split(&format!("{attr}=\""))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
     let encoded = value.split(";base64,").nth(1).unwrap();
-    base64::engine::general_purpose::STANDARD.decode(encoded).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap()
 }
 
 #[test]
@@ -64,23 +75,60 @@ fn every_demo_flow_with_the_command_line_phone() {
     // A bidder with a certificate on the command-line phone.
     ok(phone(&["login", "--phone", NUMBER, "--dev-code"]));
     ok(phone(&[
-        "verify-identity", "--name", "赵六", "--id-number", ID_NUMBER, "--dev-face", "pass",
+        "verify-identity",
+        "--name",
+        "赵六",
+        "--id-number",
+        ID_NUMBER,
+        "--dev-face",
+        "pass",
     ]));
     png(&dir.join("photo.png"), 600, 800, [228, 228, 228, 255]);
-    let app = json(phone(&["apply", "--ca", "ZJCA", "--form-photo", "photo.png", "--json"]));
+    let app = json(phone(&[
+        "apply",
+        "--ca",
+        "ZJCA",
+        "--form-photo",
+        "photo.png",
+        "--json",
+    ]));
     let app_id = app["id"].as_str().unwrap();
     ok(phone(&["pay", app_id]));
     ok(review(&[
-        "add-reviewer", "--ca", "ZJCA", "--username", "demo-reviewer", "--display-name", "审核员",
-        "--password", "Review-2026", "--operator-token-file", "mca-data/operator-token",
+        "add-reviewer",
+        "--ca",
+        "ZJCA",
+        "--username",
+        "demo-reviewer",
+        "--display-name",
+        "审核员",
+        "--password",
+        "Review-2026",
+        "--operator-token-file",
+        "mca-data/operator-token",
     ]));
-    ok(review(&["login", "--username", "demo-reviewer", "--password", "Review-2026"]));
+    ok(review(&[
+        "login",
+        "--username",
+        "demo-reviewer",
+        "--password",
+        "Review-2026",
+    ]));
     ok(review(&["approve", app_id]));
     let key = json(phone(&["download", app_id, "--pin", PIN]));
     let key_id = key["key_id"].as_str().unwrap().to_owned();
 
     let approve = |link: &str| {
-        let out = phone(&["scan", "--link", link, "--approve", "--key", &key_id, "--pin", PIN]);
+        let out = phone(&[
+            "scan",
+            "--link",
+            link,
+            "--approve",
+            "--key",
+            &key_id,
+            "--pin",
+            PIN,
+        ]);
         ok(out);
     };
     let demo = format!("http://127.0.0.1:{demo_port}");
@@ -95,12 +143,28 @@ fn every_demo_flow_with_the_command_line_phone() {
     // J1: the platform sends the account's holder (演示投标人); 赵六's
     // certificate is refused for it, on the phone and on the page.
     let other = Browser::checking(&demo, check_page);
-    let page = other.post("/login", &[("username", "bidder1"), ("password", "Demo-2026")]);
+    let page = other.post(
+        "/login",
+        &[("username", "bidder1"), ("password", "Demo-2026")],
+    );
     assert!(page.contains("尚未绑定证书"), "{page}");
     let (scan, link) = other.link(&other.get("/bind"));
-    let out = phone(&["scan", "--link", &link, "--approve", "--key", &key_id, "--pin", PIN]);
+    let out = phone(&[
+        "scan",
+        "--link",
+        &link,
+        "--approve",
+        "--key",
+        &key_id,
+        "--pin",
+        PIN,
+    ]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("证书持有人与交易平台账户不一致"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("证书持有人与交易平台账户不一致"),
+        "{}",
+        text(&out.stderr)
+    );
     let page = other.get(&format!("/scan/{scan}/done"));
     assert!(page.contains("证书持有人与当前账户不一致"), "{page}");
     assert!(!page.contains("已绑定"), "{page}");
@@ -115,22 +179,35 @@ fn every_demo_flow_with_the_command_line_phone() {
     let shown = text(&ok(phone(&["scan", "--link", &link])).stdout);
     let sm3 = hex::encode(mca_crypto::sm3::sm3(tender.as_bytes()));
     assert!(shown.contains("招标公告（电子签章，SM3 "), "{shown}");
-    assert!(shown.contains(&sm3[..8]) && shown.contains(&sm3[56..]), "{shown}");
+    assert!(
+        shown.contains(&sm3[..8]) && shown.contains(&sm3[56..]),
+        "{shown}"
+    );
     assert!(!shown.contains("(seal)"), "{shown}");
     let out = phone(&["approve", "--pin", "000000"]);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("wrong_pin") && stderr.contains("还可尝试4次"), "{stderr}");
+    assert!(
+        stderr.contains("wrong_pin") && stderr.contains("还可尝试4次"),
+        "{stderr}"
+    );
     let frame: Value = serde_json::from_str(&other.get(&format!("/scan/{scan}/frame"))).unwrap();
-    assert_eq!(frame["state"], "confirming", "the page keeps waiting: {frame}");
+    assert_eq!(
+        frame["state"], "confirming",
+        "the page keeps waiting: {frame}"
+    );
     ok(phone(&["approve", "--pin", PIN]));
     let page = other.get(&format!("/scan/{scan}/done"));
     assert!(page.contains("加盖电子签章，签章已验证"), "{page}");
     let picture = data_url(&page, "seal", "src");
     let signature = data_url(&page, "signature", "href");
     let (_, seal, _) = mca_pki::seal::v4::parse_signature(&signature).unwrap();
-    assert_eq!(picture, seal.info.picture.data.as_bytes(), "the seal's own picture");
+    assert_eq!(
+        picture,
+        seal.info.picture.data.as_bytes(),
+        "the seal's own picture"
+    );
     assert!(picture.starts_with(b"\x89PNG"));
 
     // K1: the bid-file tool authenticates the bidder, gets the encryption
@@ -142,7 +219,10 @@ fn every_demo_flow_with_the_command_line_phone() {
     assert!(page.contains("已获取加密证书"), "{page}");
 
     // K2 + K3: sealed, signed, enveloped and uploaded.
-    let page = tool.post("/bidtool/bid", &[("file_name", "赵六投标文件.txt"), ("document", BID)]);
+    let page = tool.post(
+        "/bidtool/bid",
+        &[("file_name", "赵六投标文件.txt"), ("document", BID)],
+    );
     let (scan, link) = tool.link(&page);
     approve(&link);
     let page = tool.get(&format!("/scan/{scan}/done"));
@@ -170,5 +250,8 @@ fn every_demo_flow_with_the_command_line_phone() {
     let (scan, link) = hall.link(&hall.get("/hall/open/0"));
     approve(&link);
     let page = hall.get(&format!("/scan/{scan}/done"));
-    assert!(page.contains(BID) && page.contains("id=\"opened\""), "the bid opened: {page}");
+    assert!(
+        page.contains(BID) && page.contains("id=\"opened\""),
+        "the bid opened: {page}"
+    );
 }

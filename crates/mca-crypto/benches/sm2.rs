@@ -17,7 +17,9 @@ const MSG: &[u8] = b"GM/T 0010 signed attributes, about this long...............
 fn plain(c: &mut Criterion) {
     let key = SecretKey::generate().unwrap();
     let sig = key.sign(MSG).unwrap();
-    c.bench_function("plain/sign", |b| b.iter(|| key.sign(black_box(MSG)).unwrap()));
+    c.bench_function("plain/sign", |b| {
+        b.iter(|| key.sign(black_box(MSG)).unwrap())
+    });
     c.bench_function("plain/verify", |b| {
         b.iter(|| key.public_key().verify(black_box(MSG), &sig).unwrap())
     });
@@ -69,18 +71,30 @@ fn blinded_decryption(c: &mut Criterion) {
     let phone_share = Share::from_delivery(&delivery);
     let ct = encrypt(kmc.public_key(), b"0123456789abcdef").unwrap();
     let (_, blinded) = Decryption::start(ct.clone()).unwrap();
-    let (session, challenge) = server.begin_sign(&decryption_authorization(b"s", &blinded)).unwrap();
-    let partial = masked.unmask(b"1", DEVICE).unwrap().sign(&p, &challenge).unwrap();
+    let (session, challenge) = server
+        .begin_sign(&decryption_authorization(b"s", &blinded))
+        .unwrap();
+    let partial = masked
+        .unmask(b"1", DEVICE)
+        .unwrap()
+        .sign(&p, &challenge)
+        .unwrap();
     let auth = server.finish_sign(session, &partial).unwrap().signature;
     let one_piece = SecretKey::generate().unwrap();
     let plain_ct = encrypt(one_piece.public_key(), b"0123456789abcdef").unwrap();
 
-    c.bench_function("plain/decrypt", |b| b.iter(|| plain_ct.decrypt(&one_piece).unwrap()));
+    c.bench_function("plain/decrypt", |b| {
+        b.iter(|| plain_ct.decrypt(&one_piece).unwrap())
+    });
     c.bench_function("decrypt/phone_blind", |b| {
         b.iter(|| Decryption::start(black_box(ct.clone())).unwrap())
     });
     c.bench_function("decrypt/server_step", |b| {
-        b.iter(|| server_share.blind_decrypt(b"s", black_box(&blinded), &auth).unwrap())
+        b.iter(|| {
+            server_share
+                .blind_decrypt(b"s", black_box(&blinded), &auth)
+                .unwrap()
+        })
     });
     c.bench_function("decrypt/phone_unblind", |b| {
         b.iter_batched(
@@ -88,11 +102,19 @@ fn blinded_decryption(c: &mut Criterion) {
             // answer, exactly as in a real decryption.
             || {
                 let (state, blinded) = Decryption::start(ct.clone()).unwrap();
-                let (session, challenge) =
-                    server.begin_sign(&decryption_authorization(b"s", &blinded)).unwrap();
-                let partial = masked.unmask(b"1", DEVICE).unwrap().sign(&p, &challenge).unwrap();
+                let (session, challenge) = server
+                    .begin_sign(&decryption_authorization(b"s", &blinded))
+                    .unwrap();
+                let partial = masked
+                    .unmask(b"1", DEVICE)
+                    .unwrap()
+                    .sign(&p, &challenge)
+                    .unwrap();
                 let auth = server.finish_sign(session, &partial).unwrap().signature;
-                (state, server_share.blind_decrypt(b"s", &blinded, &auth).unwrap())
+                (
+                    state,
+                    server_share.blind_decrypt(b"s", &blinded, &auth).unwrap(),
+                )
             },
             |(state, result)| state.finish(&phone_share, &result).unwrap(),
             criterion::BatchSize::SmallInput,

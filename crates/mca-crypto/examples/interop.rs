@@ -39,19 +39,31 @@ fn emit() -> Result<(), String> {
     let mut signatures = Vec::new();
     while signatures.len() < 50 {
         let (keygen, request) = phone::KeyGeneration::start().map_err(|e| e.to_string())?;
-        let (mut key, response) = server::generate_signing_key(&request).map_err(|e| e.to_string())?;
-        let (masked, p) = keygen.finish(&response, b"123456", DEVICE).map_err(|e| e.to_string())?;
+        let (mut key, response) =
+            server::generate_signing_key(&request).map_err(|e| e.to_string())?;
+        let (masked, p) = keygen
+            .finish(&response, b"123456", DEVICE)
+            .map_err(|e| e.to_string())?;
         if !gmssl_safe(&p) {
             continue;
         }
         for i in 0..5 {
             let msg = format!("两方签名 interop {} {i}", signatures.len());
             let (session, challenge) = key.begin_sign(msg.as_bytes()).map_err(|e| e.to_string())?;
-            let share = masked.unmask(b"123456", DEVICE).map_err(|e| e.to_string())?;
+            let share = masked
+                .unmask(b"123456", DEVICE)
+                .map_err(|e| e.to_string())?;
             let partial = share.sign(&p, &challenge).map_err(|e| e.to_string())?;
             // Refresh is not applied here, so the same share keeps working.
-            let signed = key.finish_sign(session, &partial).map_err(|e| e.to_string())?;
-            signatures.push(sig_json("two_party", &p, msg.as_bytes(), signed.signature.signature()));
+            let signed = key
+                .finish_sign(session, &partial)
+                .map_err(|e| e.to_string())?;
+            signatures.push(sig_json(
+                "two_party",
+                &p,
+                msg.as_bytes(),
+                signed.signature.signature(),
+            ));
         }
     }
     let mut ciphertexts = Vec::new();
@@ -65,7 +77,8 @@ fn emit() -> Result<(), String> {
         let sig = key.sign(msg.as_bytes()).map_err(|e| e.to_string())?;
         signatures.push(sig_json("plain", key.public_key(), msg.as_bytes(), &sig));
         let plaintext = format!("数字信封内容密钥 {}", ciphertexts.len());
-        let ct = mca_crypto::sm2::encrypt(key.public_key(), plaintext.as_bytes()).map_err(|e| e.to_string())?;
+        let ct = mca_crypto::sm2::encrypt(key.public_key(), plaintext.as_bytes())
+            .map_err(|e| e.to_string())?;
         ciphertexts.push(json!({
             "private_key": hex::encode(&key.to_bytes()[..]),
             "public_key": key.public_key().to_hex(),
@@ -78,8 +91,12 @@ fn emit() -> Result<(), String> {
             "public_key": key.public_key().to_hex(),
         }));
     }
-    let out = json!({ "signatures": signatures, "ciphertexts": ciphertexts, "recipients": recipients });
-    println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+    let out =
+        json!({ "signatures": signatures, "ciphertexts": ciphertexts, "recipients": recipients });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+    );
     Ok(())
 }
 
@@ -109,7 +126,8 @@ fn check(path: &str) -> Result<(), String> {
         let p = Point::from_hex(field(s, "public_key")?).map_err(|e| e.to_string())?;
         let sig = Signature::from_raw(&bytes(s, "signature_raw")?).map_err(|e| e.to_string())?;
         let msg = bytes(s, "message")?;
-        p.verify(&msg, &sig).map_err(|e| format!("gmssl signature #{sigs}: {e}"))?;
+        p.verify(&msg, &sig)
+            .map_err(|e| format!("gmssl signature #{sigs}: {e}"))?;
         let mut tampered = msg.clone();
         tampered.push(0);
         if p.verify(&tampered, &sig).is_ok() {
@@ -120,7 +138,9 @@ fn check(path: &str) -> Result<(), String> {
     for c in theirs["ciphertexts"].as_array().ok_or("no ciphertexts")? {
         let key = SecretKey::from_bytes(&bytes(c, "private_key")?).map_err(|e| e.to_string())?;
         let ct = Ciphertext::from_c1c3c2(&bytes(c, "c1c3c2")?).map_err(|e| e.to_string())?;
-        let plain = ct.decrypt(&key).map_err(|e| format!("gmssl ciphertext #{cts}: {e}"))?;
+        let plain = ct
+            .decrypt(&key)
+            .map_err(|e| format!("gmssl ciphertext #{cts}: {e}"))?;
         if plain[..] != bytes(c, "plaintext")?[..] {
             return Err(format!("gmssl ciphertext #{cts} decrypted to other bytes"));
         }

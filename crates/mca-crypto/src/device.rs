@@ -43,7 +43,9 @@ impl DeviceKey {
 
     /// From the 32-byte big-endian private scalar.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        SigningKey::from_slice(bytes).map(DeviceKey).map_err(|_| Error::InvalidScalar)
+        SigningKey::from_slice(bytes)
+            .map(DeviceKey)
+            .map_err(|_| Error::InvalidScalar)
     }
 
     /// The 32-byte private scalar, wiped on drop.
@@ -71,7 +73,9 @@ impl DevicePublicKey {
     /// Parse SEC1 (uncompressed or compressed); rejects off-curve points and
     /// the identity.
     pub fn from_sec1(bytes: &[u8]) -> Result<Self> {
-        VerifyingKey::from_sec1_bytes(bytes).map(DevicePublicKey).map_err(|_| Error::InvalidPoint)
+        VerifyingKey::from_sec1_bytes(bytes)
+            .map(DevicePublicKey)
+            .map_err(|_| Error::InvalidPoint)
     }
 
     /// Uncompressed SEC1, 65 bytes.
@@ -97,7 +101,9 @@ impl DevicePublicKey {
             Signature::from_der(signature)
         }
         .map_err(|_| Error::MalformedSignature)?;
-        self.0.verify(message, &sig).map_err(|_| Error::BadSignature)
+        self.0
+            .verify(message, &sig)
+            .map_err(|_| Error::BadSignature)
     }
 }
 
@@ -158,7 +164,13 @@ mod tests {
     #[test]
     fn sign_verify_round_trip_and_encodings() {
         let key = DeviceKey::generate().unwrap();
-        let msg = request_payload("post", "/api/app/v1/sessions?x=1", 1_700_000_000, "n1", b"{}");
+        let msg = request_payload(
+            "post",
+            "/api/app/v1/sessions?x=1",
+            1_700_000_000,
+            "n1",
+            b"{}",
+        );
         let sig = key.sign(&msg);
         let public = key.public_key();
         public.verify(&msg, &sig).unwrap();
@@ -168,7 +180,10 @@ mod tests {
         let restored = DeviceKey::from_bytes(&key.to_bytes()[..]).unwrap();
         assert_eq!(restored.public_key(), public);
         let json = serde_json::to_string(&public).unwrap();
-        assert_eq!(serde_json::from_str::<DevicePublicKey>(&json).unwrap(), public);
+        assert_eq!(
+            serde_json::from_str::<DevicePublicKey>(&json).unwrap(),
+            public
+        );
     }
 
     #[test]
@@ -186,17 +201,35 @@ mod tests {
             assert_eq!(public.verify(&other, &sig), Err(Error::BadSignature));
         }
         let stranger = DeviceKey::generate().unwrap().public_key();
-        assert_eq!(stranger.verify(&request_payload("GET", "/a", 1, "n", b""), &sig), Err(Error::BadSignature));
+        assert_eq!(
+            stranger.verify(&request_payload("GET", "/a", 1, "n", b""), &sig),
+            Err(Error::BadSignature)
+        );
     }
 
     #[test]
     fn malformed_inputs_are_errors() {
         let public = DeviceKey::generate().unwrap().public_key();
-        assert_eq!(public.verify(b"m", b"not a signature"), Err(Error::MalformedSignature));
-        assert_eq!(public.verify(b"m", &[0u8; 64]), Err(Error::MalformedSignature));
-        assert_eq!(DevicePublicKey::from_hex("04ab").err(), Some(Error::InvalidPoint));
-        assert_eq!(DevicePublicKey::from_sec1(&[4u8; 65]).err(), Some(Error::InvalidPoint));
-        assert_eq!(DeviceKey::from_bytes(&[0u8; 32]).err(), Some(Error::InvalidScalar));
+        assert_eq!(
+            public.verify(b"m", b"not a signature"),
+            Err(Error::MalformedSignature)
+        );
+        assert_eq!(
+            public.verify(b"m", &[0u8; 64]),
+            Err(Error::MalformedSignature)
+        );
+        assert_eq!(
+            DevicePublicKey::from_hex("04ab").err(),
+            Some(Error::InvalidPoint)
+        );
+        assert_eq!(
+            DevicePublicKey::from_sec1(&[4u8; 65]).err(),
+            Some(Error::InvalidPoint)
+        );
+        assert_eq!(
+            DeviceKey::from_bytes(&[0u8; 32]).err(),
+            Some(Error::InvalidScalar)
+        );
         assert!(format!("{:?}", DeviceKey::generate().unwrap()).starts_with("DeviceKey(public:"));
     }
 }

@@ -9,8 +9,8 @@
 //! id and the message type) so they cannot be replayed elsewhere.
 
 use serde::{Deserialize, Serialize};
-use sm2::elliptic_curve::group::Group as _;
 use sm2::ProjectivePoint;
+use sm2::elliptic_curve::group::Group as _;
 use zeroize::Zeroizing;
 
 use crate::sm2::{Point, SecretKey};
@@ -77,7 +77,10 @@ mod tests {
         assert_eq!(&open(&r, b"ctx", &s).unwrap()[..], b"s1 value");
         assert_eq!(open(&r, b"other", &s).err(), Some(Error::DecryptionFailed));
         let other = SecretKey::generate().unwrap();
-        assert_eq!(open(&other, b"ctx", &s).err(), Some(Error::DecryptionFailed));
+        assert_eq!(
+            open(&other, b"ctx", &s).err(),
+            Some(Error::DecryptionFailed)
+        );
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<Sealed>(&json).unwrap(), s);
     }

@@ -39,7 +39,13 @@ pub fn gcm_seal(key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> Resul
     let cipher = Sm4Gcm::new_from_slice(key).map_err(|_| Error::InvalidLength)?;
     let nonce = Nonce::<U12>::try_from(nonce).map_err(|_| Error::InvalidLength)?;
     cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad })
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| Error::InvalidLength)
 }
 
@@ -76,7 +82,9 @@ mod tests {
         let key = h("0123456789ABCDEFFEDCBA9876543210");
         let nonce = h("00001234567800000000ABCD");
         let aad = h("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2");
-        let pt = h("AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDDEEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA");
+        let pt = h(
+            "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBBCCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDDEEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFFEEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA",
+        );
         let sealed = gcm_seal(&key, &nonce, &aad, &pt).unwrap();
         assert_eq!(
             hex::encode_upper(&sealed),
@@ -85,14 +93,29 @@ mod tests {
         assert_eq!(gcm_open(&key, &nonce, &aad, &sealed).unwrap(), pt);
         let mut bad = sealed.clone();
         bad[0] ^= 1;
-        assert_eq!(gcm_open(&key, &nonce, &aad, &bad), Err(Error::DecryptionFailed));
-        assert_eq!(gcm_open(&key, &nonce, b"other", &sealed), Err(Error::DecryptionFailed));
+        assert_eq!(
+            gcm_open(&key, &nonce, &aad, &bad),
+            Err(Error::DecryptionFailed)
+        );
+        assert_eq!(
+            gcm_open(&key, &nonce, b"other", &sealed),
+            Err(Error::DecryptionFailed)
+        );
     }
 
     #[test]
     fn wrong_lengths_are_errors() {
-        assert_eq!(cbc_encrypt(&[0; 15], &[0; 16], b"x"), Err(Error::InvalidLength));
-        assert_eq!(gcm_seal(&[0; 16], &[0; 11], b"", b"x"), Err(Error::InvalidLength));
-        assert_eq!(cbc_decrypt(&[0; 16], &[0; 16], &[0; 15]), Err(Error::DecryptionFailed));
+        assert_eq!(
+            cbc_encrypt(&[0; 15], &[0; 16], b"x"),
+            Err(Error::InvalidLength)
+        );
+        assert_eq!(
+            gcm_seal(&[0; 16], &[0; 11], b"", b"x"),
+            Err(Error::InvalidLength)
+        );
+        assert_eq!(
+            cbc_decrypt(&[0; 16], &[0; 16], &[0; 15]),
+            Err(Error::DecryptionFailed)
+        );
     }
 }

@@ -10,7 +10,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mca_rp_sdk::sessions::{AuthPurpose, Envelope, EnvelopeKind, ExpectedHolder, OpeningWindow, SignItem, SignItemKind};
+use mca_rp_sdk::sessions::{
+    AuthPurpose, Envelope, EnvelopeKind, ExpectedHolder, OpeningWindow, SignItem, SignItemKind,
+};
 use mca_rp_sdk::{Created, Signed, UserCertificate, unix_now};
 use serde::Deserialize;
 
@@ -51,7 +53,10 @@ impl<E: std::fmt::Display> From<E> for Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let body = format!("<p class=\"err\">{}</p><p><a href=\"/\">返回首页</a></p>", esc(&self.0));
+        let body = format!(
+            "<p class=\"err\">{}</p><p><a href=\"/\">返回首页</a></p>",
+            esc(&self.0)
+        );
         (StatusCode::BAD_REQUEST, page("操作失败", &body)).into_response()
     }
 }
@@ -65,11 +70,18 @@ fn cookie(headers: &HeaderMap) -> (String, bool) {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_owned))
+        .filter_map(|c| {
+            c.trim()
+                .strip_prefix(&format!("{COOKIE}="))
+                .map(str::to_owned)
+        })
         .find(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
     match found {
         Some(c) => (c, false),
-        None => (hex::encode(mca_crypto::rand::bytes::<16>().unwrap_or_default()), true),
+        None => (
+            hex::encode(mca_crypto::rand::bytes::<16>().unwrap_or_default()),
+            true,
+        ),
     }
 }
 
@@ -84,7 +96,13 @@ fn with_cookie(mut response: Response, value: &str, new: bool) -> Response {
 }
 
 async fn browser(demo: &Demo, id: &str) -> BrowserSession {
-    demo.memory.lock().await.browsers.get(id).cloned().unwrap_or_default()
+    demo.memory
+        .lock()
+        .await
+        .browsers
+        .get(id)
+        .cloned()
+        .unwrap_or_default()
 }
 
 async fn update(demo: &Demo, id: &str, f: impl FnOnce(&mut BrowserSession)) {
@@ -93,14 +111,23 @@ async fn update(demo: &Demo, id: &str, f: impl FnOnce(&mut BrowserSession)) {
 }
 
 /// Registers a created session as a pending scan of `browser`.
-async fn pending(demo: &Demo, created: &Created, browser: &str, action: Action) -> Result<(), Failure> {
+async fn pending(
+    demo: &Demo,
+    created: &Created,
+    browser: &str,
+    action: Action,
+) -> Result<(), Failure> {
     let scan = Scan {
         session_id: created.session_id.clone(),
         frames: created.frames()?,
         browser: browser.to_owned(),
         action,
     };
-    demo.memory.lock().await.scans.insert(created.session_id.clone(), scan);
+    demo.memory
+        .lock()
+        .await
+        .scans
+        .insert(created.session_id.clone(), scan);
     Ok(())
 }
 
@@ -139,7 +166,16 @@ async fn login_page(
         .client
         .create_auth(AuthPurpose::Login, &challenge, Some(&ip), None)
         .await?;
-    pending(&demo, &created, &id, Action::Login { challenge, hall: false }).await?;
+    pending(
+        &demo,
+        &created,
+        &id,
+        Action::Login {
+            challenge,
+            hall: false,
+        },
+    )
+    .await?;
     let body = format!(
         "<h2>密码登录</h2><form method=\"post\" action=\"/login\">\
 <p><label>用户名 <input name=\"username\" autocomplete=\"username\"></label></p>\
@@ -174,7 +210,11 @@ async fn login_password(
         return Err(Failure("用户名或密码错误".into()));
     }
     update(&demo, &id, |b| b.account = Some(form.username)).await;
-    Ok(with_cookie(Redirect::to("/dashboard").into_response(), &id, new))
+    Ok(with_cookie(
+        Redirect::to("/dashboard").into_response(),
+        &id,
+        new,
+    ))
 }
 
 async fn logout(State(demo): State<Demo>, headers: HeaderMap) -> Redirect {
@@ -222,17 +262,39 @@ async fn bind(State(demo): State<Demo>, headers: HeaderMap) -> Page {
     let Some(username) = browser(&demo, &id).await.account else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let name = demo.memory.lock().await.accounts.get(&username).map(|a| a.display_name.clone());
+    let name = demo
+        .memory
+        .lock()
+        .await
+        .accounts
+        .get(&username)
+        .map(|a| a.display_name.clone());
     let Some(name) = name else {
         return Ok(Redirect::to("/login").into_response());
     };
     // The account's holder goes with the request: Mobile CA refuses
     // another person's certificate before anything is signed.
-    let holder = ExpectedHolder { name, credit_code: None };
+    let holder = ExpectedHolder {
+        name,
+        credit_code: None,
+    };
     let challenge = challenge()?;
     let created = demo.client.create_bind(&challenge, holder, None).await?;
-    pending(&demo, &created, &id, Action::Bind { challenge, username }).await?;
-    Ok(page("扫码绑定证书", &scan_block(&created.session_id, "扫码将证书绑定到当前账号")).into_response())
+    pending(
+        &demo,
+        &created,
+        &id,
+        Action::Bind {
+            challenge,
+            username,
+        },
+    )
+    .await?;
+    Ok(page(
+        "扫码绑定证书",
+        &scan_block(&created.session_id, "扫码将证书绑定到当前账号"),
+    )
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -240,7 +302,11 @@ struct TenderForm {
     text: String,
 }
 
-async fn seal_tender(State(demo): State<Demo>, headers: HeaderMap, Form(form): Form<TenderForm>) -> Page {
+async fn seal_tender(
+    State(demo): State<Demo>,
+    headers: HeaderMap,
+    Form(form): Form<TenderForm>,
+) -> Page {
     let (id, _) = cookie(&headers);
     if browser(&demo, &id).await.account.is_none() {
         return Ok(Redirect::to("/login").into_response());
@@ -248,7 +314,11 @@ async fn seal_tender(State(demo): State<Demo>, headers: HeaderMap, Form(form): F
     let items = vec![SignItem::seal("招标公告", form.text.as_bytes())];
     let created = demo.client.create_sign(items, None).await?;
     pending(&demo, &created, &id, Action::SealTender { text: form.text }).await?;
-    Ok(page("招标公告签章", &scan_block(&created.session_id, "扫码为招标公告加盖电子签章")).into_response())
+    Ok(page(
+        "招标公告签章",
+        &scan_block(&created.session_id, "扫码为招标公告加盖电子签章"),
+    )
+    .into_response())
 }
 
 async fn bidtool(State(demo): State<Demo>, headers: HeaderMap) -> Page {
@@ -259,7 +329,11 @@ async fn bidtool(State(demo): State<Demo>, headers: HeaderMap) -> Page {
         let created = demo.client.create_cert(&challenge, None).await?;
         pending(&demo, &created, &id, Action::BidAuth { challenge }).await?;
         let body = scan_block(&created.session_id, "扫码认证投标人，并获取加密证书");
-        return Ok(with_cookie(page("投标文件制作工具", &body).into_response(), &id, new));
+        return Ok(with_cookie(
+            page("投标文件制作工具", &body).into_response(),
+            &id,
+            new,
+        ));
     };
     update(&demo, &id, |b| b.notice = None).await;
     let bids = demo.memory.lock().await.bids.clone();
@@ -316,10 +390,18 @@ async fn make_bid(State(demo): State<Demo>, headers: HeaderMap, Form(form): Form
         encryption,
     };
     pending(&demo, &created, &id, action).await?;
-    Ok(page("投标文件签章", &scan_block(&created.session_id, "扫码为投标文件签章并签名")).into_response())
+    Ok(page(
+        "投标文件签章",
+        &scan_block(&created.session_id, "扫码为投标文件签章并签名"),
+    )
+    .into_response())
 }
 
-async fn confirm_upload(State(demo): State<Demo>, headers: HeaderMap, Path(bid): Path<usize>) -> Page {
+async fn confirm_upload(
+    State(demo): State<Demo>,
+    headers: HeaderMap,
+    Path(bid): Path<usize>,
+) -> Page {
     let (id, _) = cookie(&headers);
     let Some((holder, _, _)) = browser(&demo, &id).await.bidder else {
         return Ok(Redirect::to("/bidtool").into_response());
@@ -333,11 +415,25 @@ async fn confirm_upload(State(demo): State<Demo>, headers: HeaderMap, Path(bid):
         .client
         .create_confirm(&found.file_name, &file_hash, &found.receipt, None)
         .await?;
-    pending(&demo, &created, &id, Action::ConfirmUpload { bid, file_hash }).await?;
-    Ok(page("确认上传回执", &scan_block(&created.session_id, "扫码确认投标文件上传回执")).into_response())
+    pending(
+        &demo,
+        &created,
+        &id,
+        Action::ConfirmUpload { bid, file_hash },
+    )
+    .await?;
+    Ok(page(
+        "确认上传回执",
+        &scan_block(&created.session_id, "扫码确认投标文件上传回执"),
+    )
+    .into_response())
 }
 
-async fn hall(State(demo): State<Demo>, headers: HeaderMap, ConnectInfo(peer): ConnectInfo<SocketAddr>) -> Page {
+async fn hall(
+    State(demo): State<Demo>,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Page {
     let (id, new) = cookie(&headers);
     let b = browser(&demo, &id).await;
     let Some((holder, name)) = b.hall.clone() else {
@@ -347,9 +443,22 @@ async fn hall(State(demo): State<Demo>, headers: HeaderMap, ConnectInfo(peer): C
             .client
             .create_auth(AuthPurpose::Login, &challenge, Some(&ip), None)
             .await?;
-        pending(&demo, &created, &id, Action::Login { challenge, hall: true }).await?;
+        pending(
+            &demo,
+            &created,
+            &id,
+            Action::Login {
+                challenge,
+                hall: true,
+            },
+        )
+        .await?;
         let body = scan_block(&created.session_id, "扫码登录开标大厅");
-        return Ok(with_cookie(page("开标大厅", &body).into_response(), &id, new));
+        return Ok(with_cookie(
+            page("开标大厅", &body).into_response(),
+            &id,
+            new,
+        ));
     };
     update(&demo, &id, |b| b.notice = None).await;
     let bids = demo.memory.lock().await.bids.clone();
@@ -400,7 +509,14 @@ async fn open_bid(State(demo): State<Demo>, headers: HeaderMap, Path(bid): Path<
         .create_decrypt(envelopes, key.public_key(), window, None)
         .await?;
     pending(&demo, &created, &id, Action::OpenBid { bid, key }).await?;
-    Ok(page("开标解密", &scan_block(&created.session_id, "开标时间已到，请扫码解密本人的投标文件")).into_response())
+    Ok(page(
+        "开标解密",
+        &scan_block(
+            &created.session_id,
+            "开标时间已到，请扫码解密本人的投标文件",
+        ),
+    )
+    .into_response())
 }
 
 /// The widget's poll: the session's state and, while unscanned, the
@@ -416,7 +532,9 @@ async fn frame(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<St
     };
     let body = match demo.client.collect(&scan, None, 0).await {
         Ok(view) => mca_rp_sdk::widget_frame(&view, &frames, unix_now()),
-        Err(e) if e.is_gone() => return (StatusCode::GONE, Json(mca_rp_sdk::widget_gone())).into_response(),
+        Err(e) if e.is_gone() => {
+            return (StatusCode::GONE, Json(mca_rp_sdk::widget_gone())).into_response();
+        }
         Err(_) => return StatusCode::BAD_GATEWAY.into_response(),
     };
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
@@ -440,7 +558,10 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
     }
     let view = demo.client.collect(&pending.session_id, None, 0).await?;
     let Some(completion) = view.ok_completion() else {
-        let text = view.hint.map(|h| h.message).unwrap_or_else(|| "操作未完成".into());
+        let text = view
+            .hint
+            .map(|h| h.message)
+            .unwrap_or_else(|| "操作未完成".into());
         return Err(Failure(text));
     };
     let verifier = demo.client.verifier(demo.anchors().await?.clone());
@@ -468,7 +589,9 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
                         crate::Account {
                             username: username.clone(),
                             display_name: name.clone(),
-                            password: hex::encode(mca_crypto::rand::bytes::<16>().unwrap_or_default()),
+                            password: hex::encode(
+                                mca_crypto::rand::bytes::<16>().unwrap_or_default(),
+                            ),
                             holder: Some(holder.clone()),
                         },
                     );
@@ -482,13 +605,19 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
             .await;
             Ok(Redirect::to("/dashboard").into_response())
         }
-        Action::Bind { challenge, username } => {
+        Action::Bind {
+            challenge,
+            username,
+        } => {
             let cert = verifier.verify_auth(completion, session, AuthPurpose::Bind, &challenge)?;
             let (holder, name) = holder_of(&cert);
             if let Some(account) = demo.memory.lock().await.accounts.get_mut(&username) {
                 account.holder = Some(holder);
             }
-            update(&demo, &id, |b| b.notice = Some(format!("已绑定 {name} 的证书"))).await;
+            update(&demo, &id, |b| {
+                b.notice = Some(format!("已绑定 {name} 的证书"))
+            })
+            .await;
             Ok(Redirect::to("/dashboard").into_response())
         }
         Action::SealTender { text } => {
@@ -498,7 +627,11 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
             }];
             let cert = verifier.verify_sign(completion, &signed)?;
             let (_, name) = holder_of(&cert);
-            Ok(page("签章完成", &sealed_tender(&name, &text, completion_bytes(completion, 0))?).into_response())
+            Ok(page(
+                "签章完成",
+                &sealed_tender(&name, &text, completion_bytes(completion, 0))?,
+            )
+            .into_response())
         }
         Action::BidAuth { challenge } => {
             let verified = verifier.verify_cert(completion, session, &challenge)?;
@@ -551,7 +684,10 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
         Action::ConfirmUpload { bid, file_hash } => {
             let (file_name, receipt) = {
                 let memory = demo.memory.lock().await;
-                let b = memory.bids.get(bid).ok_or_else(|| Failure("没有这份投标文件".into()))?;
+                let b = memory
+                    .bids
+                    .get(bid)
+                    .ok_or_else(|| Failure("没有这份投标文件".into()))?;
                 (b.file_name.clone(), b.receipt.clone())
             };
             verifier.verify_confirm(completion, session, &file_name, &file_hash, &receipt)?;
@@ -585,7 +721,12 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
 fn completion_bytes(done: &mca_rp_sdk::sessions::Completion, i: usize) -> &[u8] {
     use mca_rp_sdk::sessions::ItemResult;
     match done.items.get(i) {
-        Some(ItemResult::Signature(b) | ItemResult::SignedData(b) | ItemResult::Seal(b) | ItemResult::ContentKey(b)) => b,
+        Some(
+            ItemResult::Signature(b)
+            | ItemResult::SignedData(b)
+            | ItemResult::Seal(b)
+            | ItemResult::ContentKey(b),
+        ) => b,
         None => &[],
     }
 }

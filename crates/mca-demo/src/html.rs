@@ -69,7 +69,10 @@ mount(document.getElementById('scan'), {{ frameUrl: '/scan/{id}/frame', onState(
 pub fn sealed_tender(name: &str, text: &str, signature: &[u8]) -> mca_rp_sdk::Result<String> {
     let picture = SealPicture::of_signature(signature)?;
     let image = match picture.data_url() {
-        Some(url) => format!("<p><img class=\"seal\" id=\"seal\" alt=\"电子印章\" src=\"{}\"></p>", esc(&url)),
+        Some(url) => format!(
+            "<p><img class=\"seal\" id=\"seal\" alt=\"电子印章\" src=\"{}\"></p>",
+            esc(&url)
+        ),
         None => String::new(),
     };
     let download = base64::engine::general_purpose::STANDARD.encode(signature);

@@ -95,17 +95,27 @@ pub enum Action {
     /// J2 / L1: log in (`hall`: into the opening hall).
     Login { challenge: Vec<u8>, hall: bool },
     /// J1: bind the account to the certificate.
-    Bind { challenge: Vec<u8>, username: String },
+    Bind {
+        challenge: Vec<u8>,
+        username: String,
+    },
     /// J3: seal a tender announcement.
     SealTender { text: String },
     /// K1: authenticate the bidder and take the encryption certificate.
     BidAuth { challenge: Vec<u8> },
     /// K2 + K3: seal and sign the bid document, then envelope it.
-    SealBid { file_name: String, document: Vec<u8>, encryption: Vec<u8> },
+    SealBid {
+        file_name: String,
+        document: Vec<u8>,
+        encryption: Vec<u8>,
+    },
     /// K4: confirm the upload receipt.
     ConfirmUpload { bid: usize, file_hash: Vec<u8> },
     /// L2: open the bid in the opening window.
-    OpenBid { bid: usize, key: mca_crypto::sm2::SecretKey },
+    OpenBid {
+        bid: usize,
+        key: mca_crypto::sm2::SecretKey,
+    },
 }
 
 /// A scan in progress.
@@ -196,7 +206,11 @@ impl Demo {
                 for ca in &self.config.cas {
                     let url = format!("{}/ca/{ca}/chain.pem", self.config.server);
                     let response = reqwest::get(&url).await?;
-                    anyhow::ensure!(response.status().is_success(), "{url}: {}", response.status());
+                    anyhow::ensure!(
+                        response.status().is_success(),
+                        "{url}: {}",
+                        response.status()
+                    );
                     pem.push_str(&response.text().await?);
                 }
                 Ok(TrustAnchors::from_pem(&pem)?)

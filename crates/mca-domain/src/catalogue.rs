@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-pub use file::{CaEntry, CatalogueFile, FileError, ImportMode, ImportReport, PlatformEntry, ProvinceEntry, ValidityEntry};
+pub use file::{
+    CaEntry, CatalogueFile, FileError, ImportMode, ImportReport, PlatformEntry, ProvinceEntry,
+    ValidityEntry,
+};
 
 use crate::store::{CaOrganization, Province, Store, StoreResult, TradingPlatform, ValidityOption};
 use crate::{Audit, CaId, DomainError, PlatformId, ProvinceId, Result, ValidityOptionId};

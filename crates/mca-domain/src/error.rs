@@ -394,10 +394,26 @@ impl DomainError {
     pub fn kind(&self) -> ErrorKind {
         use DomainError::*;
         match self {
-            InvalidPhone | InvalidIdNumber | InvalidCreditCode | WeakPassword | InvalidName
-            | InvalidInput(_) | MalformedCode | NoCode | WrongCode | CodeExpired | CodeUsed
-            | TooManyAttempts | InvalidDeviceKey | IdentityNotSubmitted | FaceNotStarted
-            | FaceFailed | FacePending | InvalidUpload { .. } | PaymentFailed | BadKeyProof
+            InvalidPhone
+            | InvalidIdNumber
+            | InvalidCreditCode
+            | WeakPassword
+            | InvalidName
+            | InvalidInput(_)
+            | MalformedCode
+            | NoCode
+            | WrongCode
+            | CodeExpired
+            | CodeUsed
+            | TooManyAttempts
+            | InvalidDeviceKey
+            | IdentityNotSubmitted
+            | FaceNotStarted
+            | FaceFailed
+            | FacePending
+            | InvalidUpload { .. }
+            | PaymentFailed
+            | BadKeyProof
             | ReservedMessage => ErrorKind::BadInput,
             KeyLocked | WrongPin { .. } | CloneDetected | ReverificationRequired => {
                 ErrorKind::Forbidden

@@ -61,8 +61,7 @@ pub(crate) fn protocol(what: &str) -> PhoneError {
 }
 
 pub(crate) fn field<T: DeserializeOwned>(v: &Value, name: &str) -> Result<T, PhoneError> {
-    serde_json::from_value(v.get(name).cloned().unwrap_or(Value::Null))
-        .map_err(|_| protocol(name))
+    serde_json::from_value(v.get(name).cloned().unwrap_or(Value::Null)).map_err(|_| protocol(name))
 }
 
 pub(crate) fn text(v: &Value, name: &str) -> Result<String, PhoneError> {
@@ -82,7 +81,12 @@ fn reply_key() -> Result<SecretKey, PhoneError> {
     SecretKey::generate().map_err(crypto)
 }
 
-pub(crate) fn open<M: SealedMessage>(key: &SecretKey, context: &str, v: &Value, name: &str) -> Result<M, PhoneError> {
+pub(crate) fn open<M: SealedMessage>(
+    key: &SecretKey,
+    context: &str,
+    v: &Value,
+    name: &str,
+) -> Result<M, PhoneError> {
     let sealed: Sealed = field(v, name)?;
     transport::open(key, context, &sealed).map_err(|_| protocol(name))
 }
@@ -126,7 +130,8 @@ impl Phone {
             return Err(protocol("challenge message"));
         }
         let share = self.unmask(&key.signing, pin)?;
-        let partial: PartialSignature = share.sign(&key.public_key, &c.challenge).map_err(crypto)?;
+        let partial: PartialSignature =
+            share.sign(&key.public_key, &c.challenge).map_err(crypto)?;
         transport::seal(&c.transport_key, &c.session_id, &partial).map_err(crypto)
     }
 
@@ -195,8 +200,12 @@ impl Phone {
 
     /// Pays an application's order.
     pub async fn pay(&self, id: &str) -> Result<Value, PhoneError> {
-        self.call(Method::POST, &format!("{APP}/me/applications/{id}/payment"), None)
-            .await
+        self.call(
+            Method::POST,
+            &format!("{APP}/me/applications/{id}/payment"),
+            None,
+        )
+        .await
     }
 
     /// Resubmits a rejected application with new pictures.
@@ -215,7 +224,11 @@ impl Phone {
     }
 
     /// Renews (D6) or re-applies for (D8) the certificate `certificate_id`.
-    pub async fn renew(&self, certificate_id: &str, validity_option_id: &str) -> Result<Value, PhoneError> {
+    pub async fn renew(
+        &self,
+        certificate_id: &str,
+        validity_option_id: &str,
+    ) -> Result<Value, PhoneError> {
         let path = format!("{APP}/me/certificates/{certificate_id}/renewal");
         let body = json!({ "validity_option_id": validity_option_id });
         self.call(Method::POST, &path, Some(body)).await
@@ -237,7 +250,8 @@ impl Phone {
 
     /// The user's signing keys at the server.
     pub async fn keys(&self) -> Result<Value, PhoneError> {
-        self.call(Method::GET, &format!("{APP}/me/keys"), None).await
+        self.call(Method::GET, &format!("{APP}/me/keys"), None)
+            .await
     }
 
     /// Downloads the certificates of an approved application (M6) and sets
@@ -252,7 +266,11 @@ impl Phone {
     /// Steps 1 and 2 of a download: the keys are generated and possession
     /// proven; the server has reserved the serials but not yet signed.
     /// [`Phone::complete_download`] finishes (and may be repeated).
-    pub async fn begin_download(&self, application_id: &str, pin: &str) -> Result<StoredKey, PhoneError> {
+    pub async fn begin_download(
+        &self,
+        application_id: &str,
+        pin: &str,
+    ) -> Result<StoredKey, PhoneError> {
         let (kg, request) = KeyGeneration::start().map_err(crypto)?;
         let path = format!("{APP}/me/applications/{application_id}/download");
         let started = self
@@ -290,20 +308,31 @@ impl Phone {
     }
 
     /// Step 3 (repeatable): the certificates and the encryption share.
-    pub async fn complete_download(&self, key: &mut StoredKey, pin: &str) -> Result<(), PhoneError> {
+    pub async fn complete_download(
+        &self,
+        key: &mut StoredKey,
+        pin: &str,
+    ) -> Result<(), PhoneError> {
         let reply = reply_key()?;
         let path = format!("{APP}/me/applications/{}/certificates", key.application_id);
         let done = self
-            .call(Method::POST, &path, Some(json!({ "reply_key": reply.public_key() })))
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({ "reply_key": reply.public_key() })),
+            )
             .await?;
         let delivery: ShareDelivery = open(&reply, &key.application_id, &done, "delivery")?;
         let signing_pem = text(&done["signing"], "pem")?;
         let encryption_pem = text(&done["encryption"], "pem")?;
         // The certificates must certify the keys this phone holds.
-        let signing = mca_pki::cert::Certificate::from_pem(&signing_pem).map_err(|_| protocol("signing"))?;
-        let encryption =
-            mca_pki::cert::Certificate::from_pem(&encryption_pem).map_err(|_| protocol("encryption"))?;
-        if signing.public_key() != &key.public_key || encryption.public_key() != &delivery.public_key {
+        let signing =
+            mca_pki::cert::Certificate::from_pem(&signing_pem).map_err(|_| protocol("signing"))?;
+        let encryption = mca_pki::cert::Certificate::from_pem(&encryption_pem)
+            .map_err(|_| protocol("encryption"))?;
+        if signing.public_key() != &key.public_key
+            || encryption.public_key() != &delivery.public_key
+        {
             return Err(protocol("certificate keys"));
         }
         let secret = self.state_dir().pin_secret()?;
@@ -315,15 +344,31 @@ impl Phone {
     }
 
     /// Signs `message` with the key (§2); the DER SM2 signature.
-    pub async fn sign(&self, key_id: &str, pin: &str, message: &[u8]) -> Result<Vec<u8>, PhoneError> {
+    pub async fn sign(
+        &self,
+        key_id: &str,
+        pin: &str,
+        message: &[u8],
+    ) -> Result<Vec<u8>, PhoneError> {
         let mut key = self.state_dir().key(key_id)?;
         let path = format!("{APP}/me/keys/{key_id}/signatures");
         let begun = self
-            .call(Method::POST, &path, Some(json!({ "message": hex::encode(message) })))
+            .call(
+                Method::POST,
+                &path,
+                Some(json!({ "message": hex::encode(message) })),
+            )
             .await?;
         let c = Challenge::from(&begun)?;
         let (done, _) = self
-            .finish(&mut key, &format!("{path}/finish"), pin, &c, Some(message), None)
+            .finish(
+                &mut key,
+                &format!("{path}/finish"),
+                pin,
+                &c,
+                Some(message),
+                None,
+            )
             .await?;
         hex::decode(text(&done, "signature")?).map_err(|_| protocol("signature"))
     }
@@ -372,12 +417,18 @@ impl Phone {
     /// may name an earlier certificate of the same escrowed key (before a
     /// renewal or a recovery), so the user's certificates at the server are
     /// tried too.
-    pub async fn open_envelope(&self, key_id: &str, pin: &str, der: &[u8]) -> Result<Vec<u8>, PhoneError> {
+    pub async fn open_envelope(
+        &self,
+        key_id: &str,
+        pin: &str,
+        der: &[u8],
+    ) -> Result<Vec<u8>, PhoneError> {
         let key = self.state_dir().key(key_id)?;
         let pem = key
             .encryption_certificate
             .ok_or_else(|| PhoneError::State("本机没有加密证书".into()))?;
-        let current = mca_pki::cert::Certificate::from_pem(&pem).map_err(|_| protocol("certificate"))?;
+        let current =
+            mca_pki::cert::Certificate::from_pem(&pem).map_err(|_| protocol("certificate"))?;
         let envelope = mca_pki::gmt0010::enveloped::parse(der)
             .map_err(|e| PhoneError::State(format!("不是数字信封: {e}")))?;
         let mut ct = envelope.encrypted_key_for(&current).ok();
@@ -397,9 +448,7 @@ impl Phone {
                 }
             }
         }
-        let ct = ct.ok_or_else(|| {
-            PhoneError::State("该数字信封不是发给此加密密钥的".into())
-        })?;
+        let ct = ct.ok_or_else(|| PhoneError::State("该数字信封不是发给此加密密钥的".into()))?;
         let content_key = self.decrypt(key_id, pin, ct).await?;
         envelope
             .decrypt_content(&content_key)
@@ -447,10 +496,19 @@ impl Phone {
     }
 
     /// Unlocks a key locked by wrong PINs: SMS code + passed face check.
-    pub async fn unlock(&self, key_id: &str, reverification_id: &str, code: &str) -> Result<Value, PhoneError> {
+    pub async fn unlock(
+        &self,
+        key_id: &str,
+        reverification_id: &str,
+        code: &str,
+    ) -> Result<Value, PhoneError> {
         let body = json!({ "reverification_id": reverification_id, "code": code });
-        self.call(Method::POST, &format!("{APP}/me/keys/{key_id}/unlock"), Some(body))
-            .await
+        self.call(
+            Method::POST,
+            &format!("{APP}/me/keys/{key_id}/unlock"),
+            Some(body),
+        )
+        .await
     }
 
     /// Pays the recovery fee (G1); the paid order's id.

@@ -8,11 +8,11 @@ use mca_crypto::sm2::{Point, Signature};
 use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, Version};
 
+use crate::Result;
 use crate::algorithm::{self, point_from_spki};
 use crate::cert::RawSigned;
 use crate::error::malformed;
 use crate::signer::{ToBeSigned, check};
-use crate::Result;
 
 const PEM_LABEL: &str = "CERTIFICATE REQUEST";
 

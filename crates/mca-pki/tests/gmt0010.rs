@@ -76,7 +76,12 @@ fn detached_signed_data_from_a_digest_verifies_over_the_content() {
     );
     let der = sign_with(prepared, &signer).unwrap();
     let issuers = [ca.issuing().clone()];
-    assert_eq!(signed::verify(&der, Some(BID), &[], &issuers).unwrap().content, BID);
+    assert_eq!(
+        signed::verify(&der, Some(BID), &[], &issuers)
+            .unwrap()
+            .content,
+        BID
+    );
     assert!(signed::verify(&der, Some(&digest), &[], &issuers).is_err());
 }
 

@@ -77,7 +77,12 @@ fn a_seal_signature_over_a_digest_verifies_over_the_document() {
     assert_eq!(v4::verify_signature(&sig, doc).unwrap().signer, cert);
     assert!(v4::verify_signature(&sig, &digest).is_err());
     // A relying party holding only the digest verifies by the digest.
-    assert_eq!(v4::verify_signature_for_digest(&sig, &digest).unwrap().signer, cert);
+    assert_eq!(
+        v4::verify_signature_for_digest(&sig, &digest)
+            .unwrap()
+            .signer,
+        cert
+    );
     let other = mca_crypto::sm3::sm3(b"another document");
     assert!(matches!(
         v4::verify_signature_for_digest(&sig, &other),

@@ -18,8 +18,7 @@ pub fn seal(content: &[u8], encryption_der: &[u8]) -> Result<Vec<u8>> {
 
 /// The content of an envelope, given its content key.
 pub fn open_with_key(envelope_der: &[u8], content_key: &[u8]) -> Result<Vec<u8>> {
-    let envelope =
-        enveloped::parse(envelope_der).map_err(|_| Error::InvalidInput("envelope"))?;
+    let envelope = enveloped::parse(envelope_der).map_err(|_| Error::InvalidInput("envelope"))?;
     envelope
         .decrypt_content(content_key)
         .map_err(|_| Error::verification("the content key does not open the envelope"))

@@ -457,7 +457,9 @@ fn env_value(key: &EnvKey, value: &str) -> figment::value::Value {
             Ok(b) => Value::from(b),
             Err(_) => Value::from(value.to_owned()),
         },
-        "max_body_bytes" | "max_upload_bytes" | "reminder_interval_seconds"
+        "max_body_bytes"
+        | "max_upload_bytes"
+        | "reminder_interval_seconds"
         | "crl_refresh_seconds" => match value.parse::<u64>() {
             Ok(n) => Value::from(n),
             Err(_) => Value::from(value.to_owned()),

@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use mca_crypto::sm2::SecretKey;
 use mca_domain::certificates::{Authorities, Certificates};
 use mca_domain::error::ProviderError;
-use mca_domain::relying_parties::{Approvals, NoAuthorizations, RelyingParties};
 use mca_domain::providers::{
     FaceOutcome, FaceSession, FaceVerifier, PaymentOutcome, PaymentProvider, SmsSender,
 };
+use mca_domain::relying_parties::{Approvals, NoAuthorizations, RelyingParties};
 use mca_domain::store::{Order, Store};
 use mca_domain::{
     Clock, CodePolicy, CodePurpose, IdNumber, KeyVault, PersonName, Phone, Services, SmsCode,
@@ -112,10 +112,14 @@ pub async fn authorities(config: &Config, store: &dyn Store) -> Result<Authoriti
             continue;
         }
         let passphrase = config.ca_passphrase.as_ref().ok_or_else(|| {
-            ConfigError::Invalid(format!("ca_passphrase is required to load {}", dir.display()))
+            ConfigError::Invalid(format!(
+                "ca_passphrase is required to load {}",
+                dir.display()
+            ))
         })?;
-        let hierarchy = CaHierarchy::load(&dir, passphrase.expose().as_bytes())
-            .map_err(|e| ConfigError::Invalid(format!("loading the CA in {}: {e}", dir.display())))?;
+        let hierarchy = CaHierarchy::load(&dir, passphrase.expose().as_bytes()).map_err(|e| {
+            ConfigError::Invalid(format!("loading the CA in {}: {e}", dir.display()))
+        })?;
         cas.insert(org.id, hierarchy);
     }
     Ok(cas)
@@ -156,8 +160,7 @@ pub async fn state_with_clock(
     let (services, dev, face, payments): (_, _, Arc<dyn FaceVerifier>, Arc<dyn PaymentProvider>) =
         match config.sms.provider {
             SmsProvider::Dev if config.dev_mode => {
-                let (services, dev) =
-                    Services::development(store.clone(), vault.clone(), clock);
+                let (services, dev) = Services::development(store.clone(), vault.clone(), clock);
                 let (face, payments) = (dev.face.clone(), dev.payments.clone());
                 (services, Some(dev), face, payments)
             }
@@ -195,12 +198,7 @@ pub async fn state_with_clock(
         .with_crl_refresh(i64::try_from(config.crl_refresh_seconds).unwrap_or(i64::MAX));
     // No enterprise staff authorizations exist yet (D2): every enterprise
     // certificate is refused for relying-party sessions until they do.
-    let rp = RelyingParties::new(
-        &services,
-        store.clone(),
-        vault,
-        Arc::new(NoAuthorizations),
-    );
+    let rp = RelyingParties::new(&services, store.clone(), vault, Arc::new(NoAuthorizations));
     let approvals = Approvals::new(
         store.clone(),
         services.clock.clone(),

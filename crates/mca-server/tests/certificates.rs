@@ -123,7 +123,13 @@ async fn reviewer(story: &Story, ca_id: &str) -> String {
     login["token"].as_str().unwrap().to_owned()
 }
 
-async fn review(story: &Story, token: &str, method: Method, path: &str, body: Option<Value>) -> Value {
+async fn review(
+    story: &Story,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
     let mut req = reqwest::Client::new()
         .request(method, story.url(&format!("/api/review/v1{path}")))
         .bearer_auth(token);
@@ -151,10 +157,21 @@ fn openssl_verifies(cert_pem: &str, msg: &[u8], sig: &[u8]) -> bool {
             .expect("openssl on PATH")
     };
     let out = run(&["x509", "-in", "c.pem", "-pubkey", "-noout", "-out", "p.pem"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&[
-        "dgst", "-sm3", "-verify", "p.pem", "-sigopt", "distid:1234567812345678", "-signature",
-        "s", "m",
+        "dgst",
+        "-sm3",
+        "-verify",
+        "p.pem",
+        "-sigopt",
+        "distid:1234567812345678",
+        "-signature",
+        "s",
+        "m",
     ]);
     let _ = std::fs::remove_dir_all(&dir);
     out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
@@ -220,7 +237,10 @@ async fn story(scratch: Scratch) {
     let login_code = s.code(&phone, Purpose::Login).await;
     assert!(phone.login_with_code(NUMBER, &login_code).await.unwrap());
     assert_eq!(refusal(phone.certificates().await), "identity_not_verified");
-    phone.submit_identity("张三", "11010519491231002X").await.unwrap();
+    phone
+        .submit_identity("张三", "11010519491231002X")
+        .await
+        .unwrap();
     phone.verify_face(Some(true)).await.unwrap();
 
     // Apply (D4): the filled-in form, its photo, a signature generated
@@ -251,20 +271,51 @@ async fn story(scratch: Scratch) {
     assert_eq!(picture.headers()["content-type"], "image/png");
     assert_eq!(picture.bytes().await.unwrap().to_vec(), photo);
     let reason = "申请表照片不清晰";
-    review(&s, &token, Method::POST, &format!("/applications/{app_id}/rejection"), Some(json!({"reason": reason}))).await;
+    review(
+        &s,
+        &token,
+        Method::POST,
+        &format!("/applications/{app_id}/rejection"),
+        Some(json!({"reason": reason})),
+    )
+    .await;
     let inbox = phone.messages().await.unwrap().to_string();
-    assert!(inbox.contains("证书申请失败") && inbox.contains(reason), "{inbox}");
-    assert_eq!(refusal(phone.download(&app_id, PIN).await), "application_state");
+    assert!(
+        inbox.contains("证书申请失败") && inbox.contains(reason),
+        "{inbox}"
+    );
+    assert_eq!(
+        refusal(phone.download(&app_id, PIN).await),
+        "application_state"
+    );
 
     // Resubmit with a handwritten signature (B5), approved: "请下载证书".
     let handwritten = png(200, 60, [0x1B, 0x22, 0x33, 255]);
     let app = phone
-        .resubmit(&app_id, &png(600, 800, [230, 230, 230, 255]), Some(&handwritten))
+        .resubmit(
+            &app_id,
+            &png(600, 800, [230, 230, 230, 255]),
+            Some(&handwritten),
+        )
         .await
         .unwrap();
     assert_eq!(app["state"], "submitted");
-    review(&s, &token, Method::POST, &format!("/applications/{app_id}/approval"), None).await;
-    assert!(phone.messages().await.unwrap().to_string().contains("请下载证书"));
+    review(
+        &s,
+        &token,
+        Method::POST,
+        &format!("/applications/{app_id}/approval"),
+        None,
+    )
+    .await;
+    assert!(
+        phone
+            .messages()
+            .await
+            .unwrap()
+            .to_string()
+            .contains("请下载证书")
+    );
 
     // Download over the air (M6): the PIN is set here.
     let key = phone.download(&app_id, PIN).await.unwrap();
@@ -307,14 +358,20 @@ async fn story(scratch: Scratch) {
         let e = phone.sign(&key_id, "000000", b"x").await.unwrap_err();
         assert_eq!(e.code(), Some("wrong_pin"), "{remaining} left: {e}");
     }
-    assert_eq!(refusal(phone.sign(&key_id, "000000", b"x").await), "key_locked");
+    assert_eq!(
+        refusal(phone.sign(&key_id, "000000", b"x").await),
+        "key_locked"
+    );
     assert_eq!(refusal(phone.sign(&key_id, PIN, b"x").await), "key_locked");
 
     // Unlock with SMS + a fresh face check.
     s.advance(&mut [&mut phone], 61);
     let code_text = s.code(&phone, Purpose::CertificateKey).await;
     let failed = phone.reverify(Some(false)).await.unwrap();
-    assert_eq!(refusal(phone.unlock(&key_id, &failed, &code_text).await), "face_failed");
+    assert_eq!(
+        refusal(phone.unlock(&key_id, &failed, &code_text).await),
+        "face_failed"
+    );
     let rev = phone.reverify(Some(true)).await.unwrap();
     s.advance(&mut [&mut phone], 61);
     let code_text = s.code(&phone, Purpose::CertificateKey).await;
@@ -390,7 +447,14 @@ async fn story(scratch: Scratch) {
             .unwrap();
         login["token"].as_str().unwrap().to_owned()
     };
-    review(&s, &token, Method::POST, &format!("/applications/{renewal_id}/approval"), None).await;
+    review(
+        &s,
+        &token,
+        Method::POST,
+        &format!("/applications/{renewal_id}/approval"),
+        None,
+    )
+    .await;
     let renewed = phone.download(&renewal_id, PIN).await.unwrap();
     let renewed_id = renewed.key_id.clone();
     assert_eq!(
@@ -398,26 +462,51 @@ async fn story(scratch: Scratch) {
         encryption.public_key(),
         "a renewal keeps the escrowed encryption key"
     );
-    assert_eq!(phone.open_envelope(&renewed_id, PIN, &envelope).await.unwrap(), ENVELOPE_CONTENT);
+    assert_eq!(
+        phone
+            .open_envelope(&renewed_id, PIN, &envelope)
+            .await
+            .unwrap(),
+        ENVELOPE_CONTENT
+    );
 
     // Revoke the renewed-away certificate: OCSP and the CRL say so.
     let issuer = issuer_of(&phone, &old_signing_id).await;
-    assert!(matches!(ocsp_status(&s, &signing, &issuer).await, ocsp::CertStatus::Good(_)));
+    assert!(matches!(
+        ocsp_status(&s, &signing, &issuer).await,
+        ocsp::CertStatus::Good(_)
+    ));
     let revoked = phone.revoke(&old_signing_id, None).await.unwrap();
     assert_eq!(revoked["revocation_reason"], "cessation_of_operation");
-    assert!(matches!(ocsp_status(&s, &signing, &issuer).await, ocsp::CertStatus::Revoked(_)));
-    let crl = reqwest::get(s.url("/crl/zjca.crl")).await.unwrap().bytes().await.unwrap();
+    assert!(matches!(
+        ocsp_status(&s, &signing, &issuer).await,
+        ocsp::CertStatus::Revoked(_)
+    ));
+    let crl = reqwest::get(s.url("/crl/zjca.crl"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let crl = mca_pki::crl::Crl::from_der(&crl).unwrap();
     crl.verify(issuer.public_key()).unwrap();
     assert!(crl.lookup(signing.serial()).is_some());
-    assert_eq!(refusal(phone.revoke(&old_signing_id, None).await), "certificate_revoked");
+    assert_eq!(
+        refusal(phone.revoke(&old_signing_id, None).await),
+        "certificate_revoked"
+    );
 
     // Recover on a new phone (G1): SMS login, pay, SMS + face, new keys.
     let renewed_signing = cert(&renewed.signing_certificate);
     let mut new_phone = s.phone();
     s.advance(&mut [&mut phone, &mut new_phone], 61);
     let login_code = s.code(&new_phone, Purpose::Login).await;
-    assert!(!new_phone.login_with_code(NUMBER, &login_code).await.unwrap());
+    assert!(
+        !new_phone
+            .login_with_code(NUMBER, &login_code)
+            .await
+            .unwrap()
+    );
     // The new phone holds no share of the old key.
     assert!(matches!(
         new_phone.sign(&renewed_id, PIN, b"x").await,
@@ -433,16 +522,33 @@ async fn story(scratch: Scratch) {
         .unwrap();
     assert_ne!(recovered.key_id, renewed_id);
     // The old device's signing certificate is revoked, its key retired.
-    let issuer = issuer_of(&new_phone, &certificate_id(&new_phone, &recovered.key_id, "signing").await).await;
-    assert!(matches!(ocsp_status(&s, &renewed_signing, &issuer).await, ocsp::CertStatus::Revoked(_)));
+    let issuer = issuer_of(
+        &new_phone,
+        &certificate_id(&new_phone, &recovered.key_id, "signing").await,
+    )
+    .await;
+    assert!(matches!(
+        ocsp_status(&s, &renewed_signing, &issuer).await,
+        ocsp::CertStatus::Revoked(_)
+    ));
     assert!(phone.sign(&renewed_id, PIN, b"old phone").await.is_err());
     // The old envelope still opens on the new phone.
     assert_eq!(
-        new_phone.open_envelope(&recovered.key_id, NEW_PIN, &envelope).await.unwrap(),
+        new_phone
+            .open_envelope(&recovered.key_id, NEW_PIN, &envelope)
+            .await
+            .unwrap(),
         ENVELOPE_CONTENT
     );
-    let sig = new_phone.sign(&recovered.key_id, NEW_PIN, message).await.unwrap();
-    assert!(openssl_verifies(recovered.signing_certificate.as_deref().unwrap(), message, &sig));
+    let sig = new_phone
+        .sign(&recovered.key_id, NEW_PIN, message)
+        .await
+        .unwrap();
+    assert!(openssl_verifies(
+        recovered.signing_certificate.as_deref().unwrap(),
+        message,
+        &sig
+    ));
 
     // Everything audited, the chain intact.
     let verify = s.server.operator_get("/audit/verify").await;

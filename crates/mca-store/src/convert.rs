@@ -2,8 +2,8 @@
 //! that fails its domain check is `Corrupt`, never silently dropped.
 
 use mca_domain::store::{IdentityState, MessageKind};
-use mca_domain::{PasswordHash, Timestamp};
 use mca_domain::{CodePurpose, PersonName, Phone, StoreError};
+use mca_domain::{PasswordHash, Timestamp};
 
 use crate::error::corrupt;
 

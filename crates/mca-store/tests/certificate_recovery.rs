@@ -295,7 +295,10 @@ async fn forgot_pin_recovery_and_revocation() {
         }
         assert!(crl.lookup(&recovered.encryption.serial).is_none());
         let again = w.revocation.crl(done.signing.ca_id).await.unwrap();
-        assert_eq!(again, published, "served as published, not signed per request");
+        assert_eq!(
+            again, published,
+            "served as published, not signed per request"
+        );
     })
     .await;
 }

@@ -1070,9 +1070,17 @@ async fn approval_steps_advance_once_and_a_done_step_is_never_replaced() {
         assert!(advance(second, RpStepState::Begun).await);
         assert!(!advance(second, RpStepState::Begun).await);
         // A done step is never replaced.
-        assert!(!store.put_rp_step(&step(SigningSessionId::new())).await.unwrap());
+        assert!(
+            !store
+                .put_rp_step(&step(SigningSessionId::new()))
+                .await
+                .unwrap()
+        );
         let done = &store.rp_steps(id).await.unwrap()[0];
-        assert_eq!((done.state, done.result.as_deref()), (RpStepState::Done, Some(&b"{}"[..])));
+        assert_eq!(
+            (done.state, done.result.as_deref()),
+            (RpStepState::Done, Some(&b"{}"[..]))
+        );
         assert!(store.rp_steps(RpSessionId::new()).await.unwrap().is_empty());
     })
     .await;

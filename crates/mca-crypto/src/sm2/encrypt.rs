@@ -122,7 +122,11 @@ impl Ciphertext {
         let c = Sm2Cipher::from_der(bytes).map_err(|_| Error::DecryptionFailed)?;
         let pad = |m: &[u8]| scalar::pad_32(m).ok_or(Error::DecryptionFailed);
         let (x, y) = (pad(c.x.as_bytes())?, pad(c.y.as_bytes())?);
-        let c3: [u8; 32] = c.hash.as_bytes().try_into().map_err(|_| Error::DecryptionFailed)?;
+        let c3: [u8; 32] = c
+            .hash
+            .as_bytes()
+            .try_into()
+            .map_err(|_| Error::DecryptionFailed)?;
         Ok(Ciphertext {
             c1: Point::from_xy(&x, &y).map_err(|_| Error::DecryptionFailed)?,
             c3,
@@ -194,10 +198,22 @@ mod tests {
 
     #[test]
     fn malformed_encodings_are_errors() {
-        assert_eq!(Ciphertext::from_der(b"\x30\x03\x02\x01\x01").err(), Some(Error::DecryptionFailed));
-        assert_eq!(Ciphertext::from_c1c3c2(&[4u8; 97]).err(), Some(Error::DecryptionFailed));
-        assert_eq!(Ciphertext::from_c1c2c3(&[4u8; 20]).err(), Some(Error::DecryptionFailed));
-        assert_eq!(encrypt(SecretKey::generate().unwrap().public_key(), b"").err(), Some(Error::InvalidLength));
+        assert_eq!(
+            Ciphertext::from_der(b"\x30\x03\x02\x01\x01").err(),
+            Some(Error::DecryptionFailed)
+        );
+        assert_eq!(
+            Ciphertext::from_c1c3c2(&[4u8; 97]).err(),
+            Some(Error::DecryptionFailed)
+        );
+        assert_eq!(
+            Ciphertext::from_c1c2c3(&[4u8; 20]).err(),
+            Some(Error::DecryptionFailed)
+        );
+        assert_eq!(
+            encrypt(SecretKey::generate().unwrap().public_key(), b"").err(),
+            Some(Error::InvalidLength)
+        );
     }
 
     #[test]
@@ -209,8 +225,17 @@ mod tests {
         assert_eq!(theirs.decrypt_der(&ct.to_der()).unwrap(), b"interop");
         assert_eq!(theirs.decrypt(&ct.to_c1c3c2()).unwrap(), b"interop");
         let mut rng = OsRng;
-        let their_ct = theirs.encrypting_key().encrypt_der(&mut rng, b"from them").unwrap();
-        assert_eq!(&Ciphertext::from_der(&their_ct).unwrap().decrypt(&key).unwrap()[..], b"from them");
+        let their_ct = theirs
+            .encrypting_key()
+            .encrypt_der(&mut rng, b"from them")
+            .unwrap();
+        assert_eq!(
+            &Ciphertext::from_der(&their_ct)
+                .unwrap()
+                .decrypt(&key)
+                .unwrap()[..],
+            b"from them"
+        );
     }
 
     struct OsRng;

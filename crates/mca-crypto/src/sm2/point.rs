@@ -54,7 +54,9 @@ impl Point {
     /// Uncompressed SEC1 encoding, 65 bytes: 04 ‖ X ‖ Y.
     pub fn to_sec1(&self) -> [u8; 65] {
         let enc = self.0.to_sec1_point(false);
-        enc.as_bytes().try_into().expect("uncompressed point is 65 bytes")
+        enc.as_bytes()
+            .try_into()
+            .expect("uncompressed point is 65 bytes")
     }
 
     /// The affine x coordinate, big-endian.
@@ -131,7 +133,10 @@ mod tests {
         assert_eq!(Point::from_sec1(&[0u8]), Err(Error::InvalidPoint));
         assert_eq!(Point::from_sec1(&[4u8; 65]), Err(Error::InvalidPoint));
         assert_eq!(Point::from_sec1(&[]), Err(Error::InvalidPoint));
-        assert_eq!(Point::from_projective(&ProjectivePoint::IDENTITY), Err(Error::InvalidPoint));
+        assert_eq!(
+            Point::from_projective(&ProjectivePoint::IDENTITY),
+            Err(Error::InvalidPoint)
+        );
         assert_eq!(Point::from_hex("04zz"), Err(Error::InvalidPoint));
         assert!(serde_json::from_str::<Point>("\"00\"").is_err());
     }

@@ -111,11 +111,17 @@ mod tests {
 
     #[test]
     fn range_checks() {
-        assert_eq!(nonzero_from_bytes(&[0u8; 32]).err(), Some(Error::InvalidScalar));
+        assert_eq!(
+            nonzero_from_bytes(&[0u8; 32]).err(),
+            Some(Error::InvalidScalar)
+        );
         let n = hex::decode("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123")
             .unwrap();
         assert_eq!(nonzero_from_bytes(&n).err(), Some(Error::InvalidScalar));
-        assert_eq!(nonzero_from_bytes(&[1u8; 31]).err(), Some(Error::InvalidScalar));
+        assert_eq!(
+            nonzero_from_bytes(&[1u8; 31]).err(),
+            Some(Error::InvalidScalar)
+        );
         assert_eq!(nonzero_from_hex("zz").err(), Some(Error::InvalidScalar));
         assert!(nonzero_from_hex(&format!("{:064x}", 7)).is_ok());
     }

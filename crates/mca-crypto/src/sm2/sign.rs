@@ -252,7 +252,11 @@ impl SecretKey {
 
     /// GB/T 32918.2 §6.1 steps A4–A7 with a given nonce. Public only to the
     /// crate: the official vectors fix k.
-    pub(crate) fn sign_digest_with_nonce(&self, e: &[u8; 32], k: &NonZeroScalar) -> Result<Signature> {
+    pub(crate) fn sign_digest_with_nonce(
+        &self,
+        e: &[u8; 32],
+        k: &NonZeroScalar,
+    ) -> Result<Signature> {
         let e = scalar::reduce_32(e);
         let kg = ProjectivePoint::mul_by_generator(k).to_affine();
         let r = e + scalar::reduce_32(&kg.x());
@@ -288,9 +292,15 @@ mod tests {
         let key = SecretKey::generate().unwrap();
         let sig = key.sign(b"bid file").unwrap();
         key.public_key().verify(b"bid file", &sig).unwrap();
-        assert_eq!(key.public_key().verify(b"bid filE", &sig), Err(Error::BadSignature));
+        assert_eq!(
+            key.public_key().verify(b"bid filE", &sig),
+            Err(Error::BadSignature)
+        );
         let other = SecretKey::generate().unwrap();
-        assert_eq!(other.public_key().verify(b"bid file", &sig), Err(Error::BadSignature));
+        assert_eq!(
+            other.public_key().verify(b"bid file", &sig),
+            Err(Error::BadSignature)
+        );
     }
 
     #[test]
@@ -305,10 +315,22 @@ mod tests {
 
     #[test]
     fn malformed_signatures_are_errors() {
-        assert_eq!(Signature::from_der(&[0x30, 0x00]), Err(Error::MalformedSignature));
-        assert_eq!(Signature::from_der(b"garbage"), Err(Error::MalformedSignature));
-        assert_eq!(Signature::from_raw(&[0u8; 64]), Err(Error::MalformedSignature));
-        assert_eq!(Signature::from_raw(&[1u8; 63]), Err(Error::MalformedSignature));
+        assert_eq!(
+            Signature::from_der(&[0x30, 0x00]),
+            Err(Error::MalformedSignature)
+        );
+        assert_eq!(
+            Signature::from_der(b"garbage"),
+            Err(Error::MalformedSignature)
+        );
+        assert_eq!(
+            Signature::from_raw(&[0u8; 64]),
+            Err(Error::MalformedSignature)
+        );
+        assert_eq!(
+            Signature::from_raw(&[1u8; 63]),
+            Err(Error::MalformedSignature)
+        );
         // r = n is out of range.
         let n = hex::decode("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123")
             .unwrap();
@@ -320,7 +342,11 @@ mod tests {
     #[test]
     fn key_n_minus_one_is_refused() {
         let n_minus_1 =
-            hex::decode("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54122").unwrap();
-        assert_eq!(SecretKey::from_bytes(&n_minus_1).err(), Some(Error::InvalidScalar));
+            hex::decode("fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54122")
+                .unwrap();
+        assert_eq!(
+            SecretKey::from_bytes(&n_minus_1).err(),
+            Some(Error::InvalidScalar)
+        );
     }
 }

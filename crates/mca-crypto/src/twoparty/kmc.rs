@@ -50,7 +50,10 @@ impl EncryptionKey {
         let public_key = *self.public_key();
         Ok((
             DecryptionShare::new(d_es, public_key),
-            ShareDelivery { share: WireScalar(d_ep), public_key },
+            ShareDelivery {
+                share: WireScalar(d_ep),
+                public_key,
+            },
         ))
     }
 

@@ -83,7 +83,10 @@ impl MaskedShare {
     pub fn mask(share: &Share, pin: &[u8], device_secret: &[u8]) -> Result<Self> {
         let salt = rand::bytes()?;
         let m = pin_mask(pin, &salt, device_secret)?;
-        Ok(MaskedShare { c: WireScalar(share.0 * m), salt })
+        Ok(MaskedShare {
+            c: WireScalar(share.0 * m),
+            salt,
+        })
     }
 
     /// d = c·m⁻¹. Succeeds for every PIN: a wrong PIN gives a wrong share,
@@ -131,8 +134,8 @@ impl KeyGeneration {
         pin: &[u8],
         device_secret: &[u8],
     ) -> Result<(MaskedShare, Point)> {
-        let expected = response.server_point.projective() * *self.d_p.invert()
-            - ProjectivePoint::GENERATOR;
+        let expected =
+            response.server_point.projective() * *self.d_p.invert() - ProjectivePoint::GENERATOR;
         if expected != response.public_key.projective() {
             return Err(Error::KeyGenerationMismatch);
         }
@@ -182,7 +185,10 @@ impl Share {
         let r = e + scalar::reduce_32(&q.x());
         let r = scalar::nonzero(r)?;
         let s1 = scalar::nonzero(*self.0 * (*r + **w_p))?;
-        Ok(PartialSignature { r: WireScalar(r), s1: WireScalar(s1) })
+        Ok(PartialSignature {
+            r: WireScalar(r),
+            s1: WireScalar(s1),
+        })
     }
 }
 
@@ -206,7 +212,10 @@ impl Decryption {
         Self::start_with_blind(ciphertext, w)
     }
 
-    pub(crate) fn start_with_blind(ciphertext: Ciphertext, w: NonZeroScalar) -> Result<(Self, BlindedPoint)> {
+    pub(crate) fn start_with_blind(
+        ciphertext: Ciphertext,
+        w: NonZeroScalar,
+    ) -> Result<(Self, BlindedPoint)> {
         let t1 = Point::from_projective(&(ciphertext.c1.projective() * *w))?;
         Ok((Decryption { w, ciphertext }, BlindedPoint { t1 }))
     }

@@ -122,16 +122,29 @@ pub fn generate_signing_key(request: &KeygenRequest) -> Result<(SigningKey, Keyg
         let inv = d_s.invert();
         let p = request.phone_point.projective() * *inv - ProjectivePoint::GENERATOR;
         // P = O would mean d = 0 (d_s·d_p = 1); P = −2G... is fine. Retry on O.
-        let Ok(public_key) = Point::from_projective(&p) else { continue };
+        let Ok(public_key) = Point::from_projective(&p) else {
+            continue;
+        };
         let server_point = Point::from_projective(&ProjectivePoint::mul_by_generator(&inv))?;
         let key = SigningKey::new(d_s, public_key);
-        return Ok((key, KeygenResponse { public_key, server_point }));
+        return Ok((
+            key,
+            KeygenResponse {
+                public_key,
+                server_point,
+            },
+        ));
     }
 }
 
 impl SigningKey {
     pub(crate) fn new(d_s: NonZeroScalar, public_key: Point) -> Self {
-        SigningKey { current: d_s, pending: None, retired: None, public_key }
+        SigningKey {
+            current: d_s,
+            pending: None,
+            retired: None,
+            public_key,
+        }
     }
 
     /// The user's public key P.
@@ -145,11 +158,23 @@ impl SigningKey {
         Ok(Self::begin_with_nonce(message, w_s))
     }
 
-    pub(crate) fn begin_with_nonce(message: &[u8], w_s: NonZeroScalar) -> (SigningSession, SignChallenge) {
+    pub(crate) fn begin_with_nonce(
+        message: &[u8],
+        w_s: NonZeroScalar,
+    ) -> (SigningSession, SignChallenge) {
         let nonce_point = Point::from_projective(&ProjectivePoint::mul_by_generator(&w_s))
             .expect("non-zero scalar times G");
-        let challenge = SignChallenge { nonce_point, message: message.to_vec() };
-        (SigningSession { w_s, message: message.to_vec() }, challenge)
+        let challenge = SignChallenge {
+            nonce_point,
+            message: message.to_vec(),
+        };
+        (
+            SigningSession {
+                w_s,
+                message: message.to_vec(),
+            },
+            challenge,
+        )
     }
 
     /// §2 step 3: s = d_s·(s1 + w_s) − r, verified against P and the
@@ -168,16 +193,23 @@ impl SigningKey {
         partial: &PartialSignature,
     ) -> Result<Signed> {
         let e = digest(&self.public_key, &session.message);
-        let attempt = |share: &NonZeroScalar| finalize(share, &session, partial, &self.public_key, &e);
+        let attempt =
+            |share: &NonZeroScalar| finalize(share, &session, partial, &self.public_key, &e);
 
         let (signature, confirmed) = if let Some((next, _)) = &self.pending {
             match attempt(next) {
                 Ok(sig) => (sig, true),
                 // The phone has not applied ρ yet: the old share is still good.
-                Err(_) => (attempt(&self.current).map_err(|_| self.rejection(&attempt))?, false),
+                Err(_) => (
+                    attempt(&self.current).map_err(|_| self.rejection(&attempt))?,
+                    false,
+                ),
             }
         } else {
-            (attempt(&self.current).map_err(|_| self.rejection(&attempt))?, false)
+            (
+                attempt(&self.current).map_err(|_| self.rejection(&attempt))?,
+                false,
+            )
         };
 
         if confirmed {
@@ -195,8 +227,13 @@ impl SigningKey {
             }
         };
         Ok(Signed {
-            signature: VerifiedSignature { signature, message: session.message.clone() },
-            refresh: ShareRefresh { rho: WireScalar(rho) },
+            signature: VerifiedSignature {
+                signature,
+                message: session.message.clone(),
+            },
+            refresh: ShareRefresh {
+                rho: WireScalar(rho),
+            },
         })
     }
 
@@ -256,7 +293,12 @@ impl SigningKey {
         if !r.0.is_empty() {
             return Err(Error::MalformedMessage);
         }
-        Ok(SigningKey { current, pending, retired, public_key })
+        Ok(SigningKey {
+            current,
+            pending,
+            retired,
+            public_key,
+        })
     }
 }
 

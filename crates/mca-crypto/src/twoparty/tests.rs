@@ -9,8 +9,8 @@ use super::kmc::EncryptionKey;
 use super::messages::*;
 use super::phone::{Decryption, KeyGeneration, MaskedShare, Share};
 use super::server::{SigningKey, decryption_authorization, generate_signing_key};
-use crate::sm2::{Ciphertext, Point, encrypt, scalar};
 use crate::Error;
+use crate::sm2::{Ciphertext, Point, encrypt, scalar};
 
 const DEVICE: &[u8] = b"device-secret-0123456789abcdef";
 
@@ -31,7 +31,11 @@ fn sign_once(
     msg: &[u8],
 ) -> crate::Result<super::server::Signed> {
     let (session, challenge) = server.begin_sign(msg).unwrap();
-    let partial = masked.unmask(pin, DEVICE).unwrap().sign(p, &challenge).unwrap();
+    let partial = masked
+        .unmask(pin, DEVICE)
+        .unwrap()
+        .sign(p, &challenge)
+        .unwrap();
     server.finish_sign(session, &partial)
 }
 
@@ -65,7 +69,10 @@ fn keygen_rejects_a_wrong_server_answer() {
     let (keygen, request) = KeyGeneration::start().unwrap();
     let (_, mut response) = generate_signing_key(&request).unwrap();
     response.public_key = Point::from_projective(&ProjectivePoint::GENERATOR).unwrap();
-    assert_eq!(keygen.finish(&response, b"1", DEVICE).err(), Some(Error::KeyGenerationMismatch));
+    assert_eq!(
+        keygen.finish(&response, b"1", DEVICE).err(),
+        Some(Error::KeyGenerationMismatch)
+    );
 }
 
 #[test]
@@ -81,8 +88,15 @@ fn a_wrong_pin_unmasks_but_the_server_rejects_the_partial_signature() {
     sign_once(&masked, b"123456", &mut server, &p, b"m").unwrap();
     // So does nothing else: a wrong device secret is as good as a wrong PIN.
     let (session, challenge) = server.begin_sign(b"m").unwrap();
-    let partial = masked.unmask(b"123456", b"another-device-secret").unwrap().sign(&p, &challenge).unwrap();
-    assert_eq!(server.finish_sign(session, &partial).unwrap_err(), Error::PartialSignatureRejected);
+    let partial = masked
+        .unmask(b"123456", b"another-device-secret")
+        .unwrap()
+        .sign(&p, &challenge)
+        .unwrap();
+    assert_eq!(
+        server.finish_sign(session, &partial).unwrap_err(),
+        Error::PartialSignatureRejected
+    );
 }
 
 #[test]
@@ -90,9 +104,16 @@ fn a_server_share_swap_or_tampered_message_is_rejected() {
     let (masked, mut server, p) = enrolled(b"1");
     let (session, mut challenge) = server.begin_sign(b"pay 100").unwrap();
     challenge.message = b"pay 999".to_vec();
-    let partial = masked.unmask(b"1", DEVICE).unwrap().sign(&p, &challenge).unwrap();
+    let partial = masked
+        .unmask(b"1", DEVICE)
+        .unwrap()
+        .sign(&p, &challenge)
+        .unwrap();
     // The phone signed what it was shown; the server checks its own e.
-    assert_eq!(server.finish_sign(session, &partial).unwrap_err(), Error::PartialSignatureRejected);
+    assert_eq!(
+        server.finish_sign(session, &partial).unwrap_err(),
+        Error::PartialSignatureRejected
+    );
 }
 
 #[test]
@@ -153,8 +174,13 @@ fn server_state_survives_serialization() {
     let mut restored = SigningKey::from_secret_bytes(&server.to_secret_bytes()).unwrap();
     sign_once(&masked, b"9", &mut restored, &p, b"b").unwrap();
     let (session, challenge) = restored.begin_sign(b"c").unwrap();
-    let session = super::server::SigningSession::from_secret_bytes(&session.to_secret_bytes()).unwrap();
-    let partial = masked.unmask(b"9", DEVICE).unwrap().sign(&p, &challenge).unwrap();
+    let session =
+        super::server::SigningSession::from_secret_bytes(&session.to_secret_bytes()).unwrap();
+    let partial = masked
+        .unmask(b"9", DEVICE)
+        .unwrap()
+        .sign(&p, &challenge)
+        .unwrap();
     // The phone has not applied b's refresh, so the restored state must
     // still hold the share it signs with, and resend the same ρ.
     let signed = restored.finish_sign(session, &partial).unwrap();
@@ -171,12 +197,17 @@ fn malformed_server_state_is_an_error() {
 
 #[test]
 fn received_points_and_scalars_are_validated_in_messages() {
-    let g = Point::from_projective(&ProjectivePoint::GENERATOR).unwrap().to_hex();
+    let g = Point::from_projective(&ProjectivePoint::GENERATOR)
+        .unwrap()
+        .to_hex();
     let mut off = g.clone();
     off.replace_range(128..130, if &g[128..130] == "00" { "01" } else { "00" });
     for bad in [off.as_str(), "00", "04", ""] {
         let json = format!(r#"{{"phone_point":"{bad}"}}"#);
-        assert!(serde_json::from_str::<KeygenRequest>(&json).is_err(), "{bad}");
+        assert!(
+            serde_json::from_str::<KeygenRequest>(&json).is_err(),
+            "{bad}"
+        );
         let json = format!(r#"{{"nonce_point":"{bad}","message":"00"}}"#);
         assert!(serde_json::from_str::<SignChallenge>(&json).is_err());
         let json = format!(r#"{{"t1":"{bad}"}}"#);
@@ -185,7 +216,12 @@ fn received_points_and_scalars_are_validated_in_messages() {
     let zero = "0".repeat(64);
     let n = "fffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123";
     let one = format!("{:064x}", 1);
-    for (r, s1) in [(&zero[..], &one[..]), (&one[..], &zero[..]), (n, &one[..]), ("xyz", &one[..])] {
+    for (r, s1) in [
+        (&zero[..], &one[..]),
+        (&one[..], &zero[..]),
+        (n, &one[..]),
+        ("xyz", &one[..]),
+    ] {
         let json = format!(r#"{{"r":"{r}","s1":"{s1}"}}"#);
         assert!(serde_json::from_str::<PartialSignature>(&json).is_err());
     }
@@ -201,7 +237,10 @@ fn degenerate_finalization_is_an_error_not_a_panic() {
     // server state from known values instead.
     let d_s = crate::rand::nonzero_scalar().unwrap();
     let w_s = crate::rand::nonzero_scalar().unwrap();
-    let p = Point::from_projective(&ProjectivePoint::mul_by_generator(&crate::rand::nonzero_scalar().unwrap())).unwrap();
+    let p = Point::from_projective(&ProjectivePoint::mul_by_generator(
+        &crate::rand::nonzero_scalar().unwrap(),
+    ))
+    .unwrap();
     let mut key = SigningKey::new(d_s, p);
     let r = crate::rand::nonzero_scalar().unwrap();
     // s = 0  ⇔  s1 = r·d_s⁻¹ − w_s
@@ -210,8 +249,14 @@ fn degenerate_finalization_is_an_error_not_a_panic() {
     let s1_neg_r = -*w_s;
     for s1 in [s1_zero, s1_neg_r] {
         let (session, _) = SigningKey::begin_with_nonce(b"m", w_s);
-        let partial = PartialSignature { r: WireScalar(r), s1: WireScalar(nz(s1)) };
-        assert_eq!(key.finish_sign(session, &partial).unwrap_err(), Error::PartialSignatureRejected);
+        let partial = PartialSignature {
+            r: WireScalar(r),
+            s1: WireScalar(nz(s1)),
+        };
+        assert_eq!(
+            key.finish_sign(session, &partial).unwrap_err(),
+            Error::PartialSignatureRejected
+        );
     }
     // r = 0 cannot even be expressed: the wire type refuses it.
     assert!(WireScalar::from_hex(&"0".repeat(64)).is_err());
@@ -227,7 +272,8 @@ fn blinded_decryption_recovers_the_plaintext() {
     let (masked, mut server, p) = enrolled(b"246810");
     let kmc_key = EncryptionKey::generate().unwrap();
     let (server_share, delivery) = kmc_key.split().unwrap();
-    let enc_masked = MaskedShare::mask(&Share::from_delivery(&delivery), b"246810", DEVICE).unwrap();
+    let enc_masked =
+        MaskedShare::mask(&Share::from_delivery(&delivery), b"246810", DEVICE).unwrap();
 
     let ct = encrypt(kmc_key.public_key(), b"SM4 content key!").unwrap();
     let (state, blinded) = Decryption::start(Ciphertext::from_der(&ct.to_der()).unwrap()).unwrap();
@@ -237,10 +283,15 @@ fn blinded_decryption_recovers_the_plaintext() {
     let session_id = b"decrypt-session-1";
     let auth_msg = decryption_authorization(session_id, &blinded);
     let signed = sign_once(&masked, b"246810", &mut server, &p, &auth_msg).unwrap();
-    let result = server_share.blind_decrypt(session_id, &blinded, &signed.signature).unwrap();
+    let result = server_share
+        .blind_decrypt(session_id, &blinded, &signed.signature)
+        .unwrap();
 
     let share = enc_masked.unmask(b"246810", DEVICE).unwrap();
-    assert_eq!(&state.finish(&share, &result).unwrap()[..], b"SM4 content key!");
+    assert_eq!(
+        &state.finish(&share, &result).unwrap()[..],
+        b"SM4 content key!"
+    );
 }
 
 #[test]
@@ -251,10 +302,34 @@ fn blinded_decryption_needs_an_authorization_for_this_request() {
     let ct = encrypt(kmc_key.public_key(), b"k").unwrap();
     let (_, blinded) = Decryption::start(ct.clone()).unwrap();
     let (_, other) = Decryption::start(ct).unwrap();
-    let signed = sign_once(&masked, b"1", &mut server, &p, &decryption_authorization(b"s1", &other)).unwrap();
-    assert_eq!(server_share.blind_decrypt(b"s1", &blinded, &signed.signature).unwrap_err(), Error::NotAuthorized);
-    let signed = sign_once(&masked, b"1", &mut server, &p, &decryption_authorization(b"s2", &blinded)).unwrap();
-    assert_eq!(server_share.blind_decrypt(b"s1", &blinded, &signed.signature).unwrap_err(), Error::NotAuthorized);
+    let signed = sign_once(
+        &masked,
+        b"1",
+        &mut server,
+        &p,
+        &decryption_authorization(b"s1", &other),
+    )
+    .unwrap();
+    assert_eq!(
+        server_share
+            .blind_decrypt(b"s1", &blinded, &signed.signature)
+            .unwrap_err(),
+        Error::NotAuthorized
+    );
+    let signed = sign_once(
+        &masked,
+        b"1",
+        &mut server,
+        &p,
+        &decryption_authorization(b"s2", &blinded),
+    )
+    .unwrap();
+    assert_eq!(
+        server_share
+            .blind_decrypt(b"s1", &blinded, &signed.signature)
+            .unwrap_err(),
+        Error::NotAuthorized
+    );
 }
 
 #[test]
@@ -265,9 +340,15 @@ fn a_wrong_pin_cannot_decrypt() {
     let ct = encrypt(kmc_key.public_key(), b"content").unwrap();
     let (state, blinded) = Decryption::start(ct).unwrap();
     // Bypass the authorization to look at the math alone.
-    let t2 = Point::from_projective(&(blinded.t1.projective() * *server_share_scalar(&server_share).invert())).unwrap();
+    let t2 = Point::from_projective(
+        &(blinded.t1.projective() * *server_share_scalar(&server_share).invert()),
+    )
+    .unwrap();
     let wrong = enc_masked.unmask(b"wrong", DEVICE).unwrap();
-    assert_eq!(state.finish(&wrong, &BlindedResult { t2 }).unwrap_err(), Error::DecryptionFailed);
+    assert_eq!(
+        state.finish(&wrong, &BlindedResult { t2 }).unwrap_err(),
+        Error::DecryptionFailed
+    );
 }
 
 fn server_share_scalar(share: &super::server::DecryptionShare) -> NonZeroScalar {
@@ -286,8 +367,13 @@ fn resplitting_the_escrowed_key_keeps_old_envelopes_readable() {
     assert_ne!(d1.share, d2.share, "a re-split gives a new phone share");
     for (server_share, delivery) in [(s1, d1), (s2, d2)] {
         let (state, blinded) = Decryption::start(ct.clone()).unwrap();
-        let t2 = Point::from_projective(&(blinded.t1.projective() * *server_share_scalar(&server_share).invert())).unwrap();
-        let plain = state.finish(&Share::from_delivery(&delivery), &BlindedResult { t2 }).unwrap();
+        let t2 = Point::from_projective(
+            &(blinded.t1.projective() * *server_share_scalar(&server_share).invert()),
+        )
+        .unwrap();
+        let plain = state
+            .finish(&Share::from_delivery(&delivery), &BlindedResult { t2 })
+            .unwrap();
         assert_eq!(&plain[..], b"bid opened after recovery");
     }
 }
@@ -300,10 +386,27 @@ fn wire_encoding_is_stable() {
         serde_json::to_string(&req).unwrap(),
         r#"{"phone_point":"0432c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7bc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0"}"#
     );
-    let partial = PartialSignature { r: WireScalar(scalar::one()), s1: WireScalar(scalar::one()) };
+    let partial = PartialSignature {
+        r: WireScalar(scalar::one()),
+        s1: WireScalar(scalar::one()),
+    };
     let one = format!("{:064x}", 1);
-    assert_eq!(serde_json::to_string(&partial).unwrap(), format!(r#"{{"r":"{one}","s1":"{one}"}}"#));
-    let ch = SignChallenge { nonce_point: g, message: b"hi".to_vec() };
-    assert!(serde_json::to_string(&ch).unwrap().ends_with(r#","message":"6869"}"#));
-    assert_eq!(format!("{:?}", partial.r), "WireScalar(..)", "secrets never print");
+    assert_eq!(
+        serde_json::to_string(&partial).unwrap(),
+        format!(r#"{{"r":"{one}","s1":"{one}"}}"#)
+    );
+    let ch = SignChallenge {
+        nonce_point: g,
+        message: b"hi".to_vec(),
+    };
+    assert!(
+        serde_json::to_string(&ch)
+            .unwrap()
+            .ends_with(r#","message":"6869"}"#)
+    );
+    assert_eq!(
+        format!("{:?}", partial.r),
+        "WireScalar(..)",
+        "secrets never print"
+    );
 }

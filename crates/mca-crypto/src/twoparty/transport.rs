@@ -47,9 +47,8 @@ fn aad(kind: &str, context: &str) -> Vec<u8> {
 
 /// Seals `message` to `recipient` for the step named by `context`.
 pub fn seal<M: SealedMessage>(recipient: &Point, context: &str, message: &M) -> Result<Sealed> {
-    let json = zeroize::Zeroizing::new(
-        serde_json::to_vec(message).map_err(|_| Error::MalformedMessage)?,
-    );
+    let json =
+        zeroize::Zeroizing::new(serde_json::to_vec(message).map_err(|_| Error::MalformedMessage)?);
     seal::seal(recipient, &aad(M::KIND, context), &json)
 }
 

@@ -18,7 +18,10 @@ fn vectors() -> Value {
 }
 
 fn s(v: &Value, key: &str) -> String {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing")).to_string()
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} missing"))
+        .to_string()
 }
 
 fn sc(v: &Value, key: &str) -> NonZeroScalar {
@@ -80,16 +83,20 @@ fn two_party_run_reproduces_the_official_values() {
     assert_eq!(p_p, pt(v, "phone_partial_Pp=dp^-1*G"));
     let p_s = Point::from_projective(&ProjectivePoint::mul_by_generator(&d_s.invert())).unwrap();
     assert_eq!(p_s, pt(v, "server_partial_Ps=ds^-1*G"));
-    let p = Point::from_projective(&(p_p.projective() * *d_s.invert() - ProjectivePoint::GENERATOR))
-        .unwrap();
+    let p =
+        Point::from_projective(&(p_p.projective() * *d_s.invert() - ProjectivePoint::GENERATOR))
+            .unwrap();
     assert_eq!(p, pt(off, "PA"));
 
     // Signing with the given nonces.
     let mut server = SigningKey::new(d_s, p);
-    let (session, challenge) = SigningKey::begin_with_nonce(s(off, "M").as_bytes(), sc(v, "server_nonce_ws"));
+    let (session, challenge) =
+        SigningKey::begin_with_nonce(s(off, "M").as_bytes(), sc(v, "server_nonce_ws"));
     assert_eq!(challenge.nonce_point, pt(v, "server_nonce_point_Qs=ws*G"));
     let phone = share(d_p);
-    let partial = phone.sign_with_nonce(&p, &challenge, &sc(v, "phone_nonce_wp")).unwrap();
+    let partial = phone
+        .sign_with_nonce(&p, &challenge, &sc(v, "phone_nonce_wp"))
+        .unwrap();
     assert_eq!(partial.r.to_hex().to_uppercase(), s(v, "r=e+x(Q)"));
     assert_eq!(partial.s1.to_hex().to_uppercase(), s(v, "s1=dp*(r+wp)"));
     let signed = server.finish_sign(session, &partial).unwrap();
@@ -105,13 +112,17 @@ fn two_party_run_reproduces_the_official_values() {
         c3: hex::decode(s(off, "C3")).unwrap().try_into().unwrap(),
         c2: hex::decode(s(off, "C2")).unwrap(),
     };
-    let (state, blinded) = Decryption::start_with_blind(ct, sc(v, "decrypt_blind_w(phone)")).unwrap();
+    let (state, blinded) =
+        Decryption::start_with_blind(ct, sc(v, "decrypt_blind_w(phone)")).unwrap();
     assert_eq!(blinded.t1, pt(v, "decrypt_T1=w*C1(phone)"));
     let t2 = Point::from_projective(&(blinded.t1.projective() * *d_s.invert())).unwrap();
     assert_eq!(t2, pt(v, "decrypt_T2=ds^-1*T1(server)"));
     let x2y2 = t2.projective() * *scalar::invert(&(sc(v, "decrypt_blind_w(phone)") * d_p))
         - pt(off, "C1").projective();
-    assert_eq!(Point::from_projective(&x2y2).unwrap(), pt(v, "decrypt_x2y2=(w*dp)^-1*T2-C1(phone)"));
+    assert_eq!(
+        Point::from_projective(&x2y2).unwrap(),
+        pt(v, "decrypt_x2y2=(w*dp)^-1*T2-C1(phone)")
+    );
     let plain = state
         .finish(&phone, &super::messages::BlindedResult { t2 })
         .unwrap();

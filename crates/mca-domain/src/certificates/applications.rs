@@ -101,16 +101,19 @@ impl Applications {
 
     /// Checks both pictures and stores them; their hashes.
     async fn store_uploads(&self, uploads: Uploads<'_>) -> Result<([u8; 32], [u8; 32])> {
-        let photo = mca_forms::form_photo::validate_upload(uploads.form_photo)
-            .map_err(|error| DomainError::InvalidUpload {
-                field: "form_photo",
-                error,
+        let photo =
+            mca_forms::form_photo::validate_upload(uploads.form_photo).map_err(|error| {
+                DomainError::InvalidUpload {
+                    field: "form_photo",
+                    error,
+                }
             })?;
-        mca_forms::signature_image::validate_upload(uploads.signature)
-            .map_err(|error| DomainError::InvalidUpload {
+        mca_forms::signature_image::validate_upload(uploads.signature).map_err(|error| {
+            DomainError::InvalidUpload {
                 field: "signature",
                 error,
-            })?;
+            }
+        })?;
         let now = self.clock.now();
         let photo = blob(mime(photo.format), uploads.form_photo, now);
         let signature = blob("image/png", uploads.signature, now);
@@ -500,7 +503,12 @@ impl Applications {
             "ca",
         )?;
         let (year, month, day) = self.clock.now().china_date();
-        let user_ref: String = user.to_string().chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+        let user_ref: String = user
+            .to_string()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(8)
+            .collect();
         let form = mca_forms::application_form::ApplicationForm {
             application_number: format!("MCA-{year:04}{month:02}{day:02}-{user_ref}"),
             application_date: mca_forms::application_form::FormDate {

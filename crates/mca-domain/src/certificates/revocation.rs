@@ -168,7 +168,9 @@ impl Revocation {
                 None => true,
                 Some(c) => {
                     now >= self.refresh_at(&c)
-                        || c.revoked_count != revocations(&self.store.revoked_certificates(ca).await?)?.len() as i64
+                        || c.revoked_count
+                            != revocations(&self.store.revoked_certificates(ca).await?)?.len()
+                                as i64
                 }
             };
             if due {

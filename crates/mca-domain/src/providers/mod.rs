@@ -8,5 +8,5 @@ mod payment;
 mod sms;
 
 pub use face::{DevFaceVerifier, FaceOutcome, FaceSession, FaceVerifier};
-pub use sms::{DevSmsSender, SmsSender};
 pub use payment::{DevPaymentProvider, PaymentOutcome, PaymentProvider};
+pub use sms::{DevSmsSender, SmsSender};

@@ -83,8 +83,8 @@ impl CodePurpose {
             Self::CertificateKey,
             Self::PinChange,
         ]
-            .into_iter()
-            .find(|p| p.as_str() == s)
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 }
 

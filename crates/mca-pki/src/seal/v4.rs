@@ -313,8 +313,7 @@ pub fn prepare_signature_for_digest(
         version: 4,
         eseal: Any::from_der(seal.to_der()).map_err(malformed("SES_Seal"))?,
         time_info: GeneralizedTime::from_date_time(now),
-        data_hash: BitString::from_bytes(digest)
-            .map_err(malformed("dataHash"))?,
+        data_hash: BitString::from_bytes(digest).map_err(malformed("dataHash"))?,
         property_info: ia5(property_info)?,
         ext_datas: None,
     };

@@ -60,7 +60,11 @@ pub async fn approved(server: &TestServer, number: &str) -> (Phone, String) {
     // test machine may lack.
     let signature = png(200, 60, [0x1B, 0x22, 0x33, 255]);
     let app = phone
-        .apply(&info, &png(600, 800, [240, 200, 240, 255]), Some(&signature))
+        .apply(
+            &info,
+            &png(600, 800, [240, 200, 240, 255]),
+            Some(&signature),
+        )
         .await
         .unwrap();
     let app_id = app["id"].as_str().unwrap().to_owned();
