@@ -82,7 +82,7 @@ mod tests {
     fn resident_ids_keep_region_and_last_four() {
         assert_eq!(mask_id_number("330106199001011236"), "330106********1236");
         assert_eq!(mask_id_number("11010519491231002X"), "110105********002X");
-        assert_eq!(mask_id_number("330106900101123"), "330106*****0123");
+        assert_eq!(mask_id_number("330106900101123"), "330106*****1123");
         assert_eq!(mask_id_number("12345678"), "******78");
     }
 

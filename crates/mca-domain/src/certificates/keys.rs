@@ -322,6 +322,20 @@ impl Keys {
         if mca_crypto::domain::is_reserved(message) {
             return Err(DomainError::ReservedMessage);
         }
+        self.begin_composed_sign(caller, key, message).await
+    }
+
+    /// §2 step 1 for bytes the domain composed itself: a relying party's
+    /// login or receipt (domain-tagged by design) and the SignedData or
+    /// seal it prepared. Never for bytes a caller supplied: raw data from a
+    /// relying party is refused at session creation if reserved
+    /// (`SessionContent::check`).
+    pub(crate) async fn begin_composed_sign(
+        &self,
+        caller: Caller,
+        key: SigningKeyId,
+        message: &[u8],
+    ) -> Result<SignBegun> {
         let rec = self.active_key(caller, key).await?;
         self.begin(&rec, SessionPurpose::Sign, SigningSessionId::new(), message)
             .await

@@ -207,7 +207,10 @@ impl Approvals {
                     }
                     other => other?,
                 };
-                let begun = self.keys.begin_sign(caller, key, prepared.message()).await;
+                let begun = self
+                    .keys
+                    .begin_composed_sign(caller, key, prepared.message())
+                    .await;
                 (StepKind::Sign, begun, seal)
             }
             _ => return Err(DomainError::InvalidInput("blinded")),
