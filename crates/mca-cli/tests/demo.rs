@@ -140,7 +140,7 @@ fn every_demo_flow_with_the_command_line_phone() {
     let dashboard = browser.get(&format!("/scan/{scan}/done"));
     assert!(dashboard.contains("赵六 已扫码登录"), "{dashboard}");
 
-    // J1: the platform sends the account's holder (演示投标人); 赵六's
+    // J1: the platform sends the account's holder (bidder1 is 张三); 赵六's
     // certificate is refused for it, on the phone and on the page.
     let other = Browser::checking(&demo, check_page);
     let page = other.post(
@@ -168,6 +168,16 @@ fn every_demo_flow_with_the_command_line_phone() {
     let page = other.get(&format!("/scan/{scan}/done"));
     assert!(page.contains("证书持有人与当前账户不一致"), "{page}");
     assert!(!page.contains("已绑定"), "{page}");
+    // …and bound to 赵六's own account.
+    let own = Browser::checking(&demo, check_page);
+    own.post(
+        "/login",
+        &[("username", "bidder2"), ("password", "Demo-2026")],
+    );
+    let (scan, link) = own.link(&own.get("/bind"));
+    ok(phone(&["scan", "--link", &link, "--approve", "--pin", PIN]));
+    let page = own.get(&format!("/scan/{scan}/done"));
+    assert!(page.contains("已绑定 赵六 的证书"), "{page}");
 
     // J3: a tender announcement sealed (the seal verified by the SDK).
     // The phone lists it in Chinese with the document's SM3; a wrong PIN

@@ -150,7 +150,7 @@ async fn home() -> Html<String> {
 <li><a href=\"/dashboard\">交易平台</a>：扫码绑定证书、招标公告签章</li>\
 <li><a href=\"/bidtool\">投标文件制作工具</a>：扫码认证、投标文件签章、生成加密投标文件、上传确认</li>\
 <li><a href=\"/hall\">开标大厅</a>：扫码登录、扫码解密投标文件</li></ul>\
-<p class=\"note\">演示账号：bidder1 / Demo-2026</p>",
+<p class=\"note\">演示账号：bidder1（张三）、bidder2（赵六），密码 Demo-2026</p>",
     )
 }
 

@@ -172,7 +172,7 @@ pub struct Demo {
 
 impl Demo {
     /// The demo platform for `config`, with one demo account
-    /// (`bidder1` / `Demo-2026`).
+    /// (`bidder1` (张三) and `bidder2` (赵六), password `Demo-2026`).
     pub fn new(config: DemoConfig) -> anyhow::Result<Self> {
         let client = Client::new(SdkConfig {
             base_url: config.server.clone(),
@@ -181,15 +181,20 @@ impl Demo {
             secret: ApiSecret::from_hex(&config.secret_hex)?,
         })?;
         let mut memory = Memory::default();
-        memory.accounts.insert(
-            "bidder1".into(),
-            Account {
-                username: "bidder1".into(),
-                display_name: "演示投标人".into(),
-                password: "Demo-2026".into(),
-                holder: None,
-            },
-        );
+        // Two bidders, named as the people `mca up`'s walk-through and the
+        // tests verify, so scan-binding (J1) succeeds for the holder and is
+        // refused for anyone else.
+        for (username, name) in [("bidder1", "张三"), ("bidder2", "赵六")] {
+            memory.accounts.insert(
+                username.into(),
+                Account {
+                    username: username.into(),
+                    display_name: name.into(),
+                    password: "Demo-2026".into(),
+                    holder: None,
+                },
+            );
+        }
         Ok(Demo {
             client,
             config: Arc::new(config),
