@@ -152,7 +152,7 @@ async fn story(scratch: Scratch) {
         .await
         .unwrap();
     phone.verify_face(Some(true)).await.unwrap();
-    let (_key, cert) = support::certs::issued(&server, &phone, PIN).await;
+    let (_key, cert) = support::certified::issued(&server, &phone, PIN).await;
     let dir = openssl_dir(&server, scratch.db.backend()).await;
     std::fs::write(dir.join("cert.pem"), cert.to_pem()).unwrap();
     let url = format!("{}/ocsp/zjca", server.base);

@@ -699,7 +699,7 @@ async fn verification_of_signatures_signed_data_and_seals() {
     let (server, _, config) = start(&scratch).await;
     let rp = register(&server, "浙江省公共资源交易平台", &[]).await;
     let (phone, _) = verified_user(&server).await;
-    let (key_id, cert) = support::certs::issued(&server, &phone, PIN).await;
+    let (key_id, cert) = support::certified::issued(&server, &phone, PIN).await;
 
     // A plain signature.
     let data = "投标文件：报价 1,234,567.00 元".as_bytes();

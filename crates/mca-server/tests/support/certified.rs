@@ -1,8 +1,10 @@
 //! A user holding a downloaded certificate pair, for the tests of what is
-//! done with keys: register, verify, apply, pay, approved by a reviewer
-//! (operator and review APIs), downloaded over the air.
+//! done with keys rather than the issue-5 story itself: register, verify,
+//! apply, pay, approved by a reviewer (operator and review APIs),
+//! downloaded over the air.
 
 use mca_phone::{CertificateInfo, Phone, StoredKey};
+use mca_pki::cert::Certificate;
 use serde_json::{Value, json};
 
 use super::{OPERATOR_TOKEN, TestServer};
@@ -55,33 +57,38 @@ pub async fn approved(server: &TestServer, number: &str) -> (Phone, String) {
         .await
         .unwrap();
     phone.verify_face(Some(true)).await.unwrap();
-    let info = zjca(&phone).await;
-    // A handwritten signature: the generated one needs a CJK font the
-    // test machine may lack.
-    let signature = png(200, 60, [0x1B, 0x22, 0x33, 255]);
+    let app_id = approve(server, &phone).await;
+    (phone, app_id)
+}
+
+/// Apply, pay and approve through the review API (one reviewer, created
+/// on first use): the application id. `phone` is logged in and verified.
+pub async fn approve(server: &TestServer, phone: &Phone) -> String {
+    let info = zjca(phone).await;
     let app = phone
         .apply(
             &info,
             &png(600, 800, [240, 200, 240, 255]),
-            Some(&signature),
+            // A handwritten signature: one generated from the name needs a
+            // CJK font the test machine may lack.
+            Some(&png(200, 60, [0x1B, 0x22, 0x33, 255])),
         )
         .await
         .unwrap();
     let app_id = app["id"].as_str().unwrap().to_owned();
     phone.pay(&app_id).await.unwrap();
     let http = server.http();
-    let username = format!("zjca-{number}");
     let r = http
         .post(format!("{}/api/operator/v1/reviewers", server.base))
         .bearer_auth(OPERATOR_TOKEN)
-        .json(&json!({"ca_id": info.ca_id, "username": username, "display_name": "李审核", "password": "Review-2026"}))
+        .json(&json!({"ca_id": info.ca_id, "username": "zjca-wang", "display_name": "王审核", "password": "Review-2026"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
+    assert!(r.status() == 201 || r.status() == 409, "{}", r.status());
     let login: Value = http
         .post(format!("{}/api/review/v1/sessions", server.base))
-        .json(&json!({"username": username, "password": "Review-2026"}))
+        .json(&json!({"username": "zjca-wang", "password": "Review-2026"}))
         .send()
         .await
         .unwrap()
@@ -98,7 +105,7 @@ pub async fn approved(server: &TestServer, number: &str) -> (Phone, String) {
         .await
         .unwrap();
     assert!(r.status().is_success());
-    (phone, app_id)
+    app_id
 }
 
 /// [`approved`], then downloaded with `pin`: the phone and its key.
@@ -106,4 +113,13 @@ pub async fn certified(server: &TestServer, number: &str, pin: &str) -> (Phone, 
     let (phone, app_id) = approved(server, number).await;
     let key = phone.download(&app_id, pin).await.unwrap();
     (phone, key)
+}
+
+/// [`approve`], then downloaded with `pin`: the key id and the signing
+/// certificate.
+pub async fn issued(server: &TestServer, phone: &Phone, pin: &str) -> (String, Certificate) {
+    let app_id = approve(server, phone).await;
+    let key = phone.download(&app_id, pin).await.unwrap();
+    let cert = Certificate::from_pem(key.signing_certificate.as_deref().unwrap()).unwrap();
+    (key.key_id, cert)
 }

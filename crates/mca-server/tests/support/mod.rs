@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 pub mod certified;
-pub mod certs;
 
 use std::sync::Arc;
 
