@@ -504,8 +504,8 @@ async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
             "nothing signed without the phone"
         );
         let (a, b) = tokio::join!(
-            r1.issuance.complete_download(u, app),
-            r2.issuance.complete_download(u, app)
+            r1.issuance.complete_download(phone.caller(u), app),
+            r2.issuance.complete_download(phone.caller(u), app)
         );
         a.unwrap();
         b.unwrap();
@@ -523,9 +523,17 @@ async fn a_crash_between_intent_and_certificate_loses_and_duplicates_nothing() {
 
         // The phone completes its download against the restarted server;
         // repeating it (a lost response) re-splits and still issues nothing new.
-        let done = r1.issuance.complete_download(u, app).await.unwrap();
+        let done = r1
+            .issuance
+            .complete_download(phone.caller(u), app)
+            .await
+            .unwrap();
         phone.take_delivery(&done.delivery, PIN);
-        let done = r1.issuance.complete_download(u, app).await.unwrap();
+        let done = r1
+            .issuance
+            .complete_download(phone.caller(u), app)
+            .await
+            .unwrap();
         phone.take_delivery(&done.delivery, PIN);
         assert_eq!(
             store.certificates_of_application(app).await.unwrap().len(),
@@ -619,7 +627,7 @@ async fn an_intent_the_ca_can_no_longer_sign_is_rolled_back() {
         assert_eq!(
             restarted
                 .issuance
-                .complete_download(u, app)
+                .complete_download(phone.caller(u), app)
                 .await
                 .unwrap_err()
                 .code(),
@@ -638,7 +646,7 @@ async fn an_intent_the_ca_can_no_longer_sign_is_rolled_back() {
         assert_eq!(
             restarted
                 .issuance
-                .complete_download(u, app)
+                .complete_download(phone.caller(u), app)
                 .await
                 .unwrap_err()
                 .code(),
@@ -726,7 +734,11 @@ async fn a_crash_inside_proof_of_possession_still_completes_the_pair() {
             }
         }
         .unwrap();
-        let done = c.issuance.complete_download(u, app).await.unwrap();
+        let done = c
+            .issuance
+            .complete_download(phone.caller(u), app)
+            .await
+            .unwrap();
         phone.take_delivery(&done.delivery, PIN);
         let store = scratch.db.store();
         assert_eq!(

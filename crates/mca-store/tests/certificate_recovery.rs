@@ -133,7 +133,11 @@ async fn forgot_pin_recovery_and_revocation() {
                 .await
                 .unwrap();
         phone.refresh(&refresh);
-        let redone = w.c.issuance.complete_download(u, app).await.unwrap();
+        let redone =
+            w.c.issuance
+                .complete_download(phone.caller(u), app)
+                .await
+                .unwrap();
         phone.take_delivery(&redone.delivery, new_pin);
         let key2 = started.key_id;
         assert_eq!(
@@ -204,7 +208,11 @@ async fn forgot_pin_recovery_and_revocation() {
                 .await
                 .unwrap();
         new_phone.refresh(&refresh);
-        let recovered = w.c.issuance.complete_download(u, app).await.unwrap();
+        let recovered =
+            w.c.issuance
+                .complete_download(new_phone.caller(u), app)
+                .await
+                .unwrap();
         new_phone.take_delivery(&recovered.delivery, PIN);
         let key3 = started.key_id;
         // The envelope made for the first encryption certificate opens on

@@ -82,7 +82,7 @@ async fn certificates_of_a_key_never_activated_are_revoked_after_the_deadline() 
         // The phone that comes back late gets a clear refusal, nothing more.
         assert_eq!(
             c.issuance
-                .complete_download(u, app)
+                .complete_download(phone.caller(u), app)
                 .await
                 .unwrap_err()
                 .code(),
@@ -143,7 +143,11 @@ async fn a_phone_finishing_before_the_deadline_keeps_its_pair() {
             .certificates_of_application(app)
             .await
             .unwrap();
-        let done = c.issuance.complete_download(u, app).await.unwrap();
+        let done = c
+            .issuance
+            .complete_download(phone.caller(u), app)
+            .await
+            .unwrap();
         assert_eq!(
             [done.signing.id, done.encryption.id],
             [written[0].id, written[1].id]
@@ -159,6 +163,51 @@ async fn a_phone_finishing_before_the_deadline_keeps_its_pair() {
             .unwrap()
             .unwrap();
         assert!(now.revoked_at.is_none());
+    })
+    .await;
+}
+
+/// Step 3 comes from the device that holds the new signing share (§3):
+/// another device of the same user signs nothing and splits nothing.
+#[tokio::test]
+async fn step_three_from_another_device_issues_nothing() {
+    on_each_backend(|scratch| async move {
+        let clock = ManualClock::new(certs::now());
+        let (svc, dev) = services(&scratch, &clock);
+        svc.catalogue.seed_zhejiang().await.unwrap();
+        let cas = Arc::new(certs::authorities(&svc).await);
+        clock.set(certs::now());
+        let c = certs::wire(scratch.db.store(), &svc, &dev, certs::payments(), cas);
+        let (u, app, device) = certs::approved_application(&svc, &dev, &c, "13866660003").await;
+        let mut phone = Handset::new(device);
+        let key = phone.generate(&c, u, app, PIN).await;
+        let elsewhere = Caller {
+            user: u,
+            device: DeviceId::new(),
+        };
+        let refused = c.issuance.complete_download(elsewhere, app).await;
+        assert_eq!(refused.unwrap_err().code(), "wrong_device");
+        let store = scratch.db.store();
+        assert!(
+            store
+                .certificates_of_application(app)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(c.keys.key(u, key).await.unwrap().state, KeyState::Pending);
+        // The phone that holds the share completes as usual.
+        let done = c
+            .issuance
+            .complete_download(phone.caller(u), app)
+            .await
+            .unwrap();
+        phone.take_delivery(&done.delivery, PIN);
+        assert_eq!(c.keys.key(u, key).await.unwrap().state, KeyState::Active);
+        // Once issued, a re-fetch (which re-splits the encryption key) is
+        // still the key's device only.
+        let again = c.issuance.complete_download(elsewhere, app).await;
+        assert_eq!(again.unwrap_err().code(), "wrong_device");
     })
     .await;
 }

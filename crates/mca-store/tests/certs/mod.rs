@@ -185,7 +185,11 @@ impl Handset {
         pin: &str,
     ) -> (SigningKeyId, mca_domain::certificates::Downloaded) {
         let key = self.generate(certs, user, app, pin).await;
-        let done = certs.issuance.complete_download(user, app).await.unwrap();
+        let done = certs
+            .issuance
+            .complete_download(self.caller(user), app)
+            .await
+            .unwrap();
         self.take_delivery(&done.delivery, pin);
         (key, done)
     }

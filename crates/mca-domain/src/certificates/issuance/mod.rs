@@ -372,17 +372,40 @@ impl Issuance {
         Ok(())
     }
 
+    /// Step 3 comes from the device that holds the new signing share (§3):
+    /// the key of the application's newest live signing intent. Checked
+    /// before anything is signed or split, so another device of the same
+    /// user can neither issue nor re-split the encryption key.
+    async fn require_downloading_device(&self, caller: Caller, app: &Application) -> Result<()> {
+        let intents = self.store.intents_of_application(app.id).await?;
+        let Some(intent) = intents
+            .iter()
+            .rev()
+            .find(|i| i.usage == CertUsage::Signing && i.state != IntentState::Abandoned)
+        else {
+            // Nothing to complete: the steps below say why.
+            return Ok(());
+        };
+        let key: SigningKeyId = intent
+            .key_id
+            .parse()
+            .map_err(|_| DomainError::Internal("stored key id"))?;
+        self.keys.key_of(caller, key).await.map(|_| ())
+    }
+
     /// Step 3: issues what the application's intents fix, activates the
     /// signing key, and splits the encryption key for the phone. Repeatable.
     /// Refused (`download_expired`) once [`Issuance::sweep_unfinished`] has
     /// withdrawn the download: nothing is delivered for a retired key.
     pub async fn complete_download(
         &self,
-        user: UserId,
+        caller: Caller,
         application: ApplicationId,
     ) -> Result<Downloaded> {
-        self.issue_intents(user, application).await?;
+        let user = caller.user;
         let app = self.application(user, application).await?;
+        self.require_downloading_device(caller, &app).await?;
+        self.issue_intents(user, application).await?;
         let certs = self.store.certificates_of_application(app.id).await?;
         // An approved application whose certificates are all revoked had
         // its unfinished download withdrawn by the sweep.

@@ -164,7 +164,7 @@ pub async fn complete_download(
     let done = state
         .certs
         .issuance
-        .complete_download(req.caller.user, app)
+        .complete_download(req.caller, app)
         .await?;
     Ok(Json(DownloadedView {
         signing: (&done.signing).into(),
