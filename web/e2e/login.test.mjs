@@ -82,13 +82,13 @@ test('scan-login on the demo platform with the command-line phone', { timeout: 2
   phone('login', '--phone', NUMBER, '--dev-code');
   phone('verify-identity', '--name', '李四', '--id-number', '11010519491231002X', '--dev-face', 'pass');
   png(join(dir, 'photo.png'), 600, 800, [230, 230, 230, 255]);
-  const app = JSON.parse(phone('apply', '--ca', 'ZJCA', '--form-photo', 'photo.png'));
-  phone('pay', app.id);
+  const app = JSON.parse(phone('apply', '--json', '--ca', 'ZJCA', '--form-photo', 'photo.png'));
+  phone('pay', '--json', app.id);
   review('add-reviewer', '--ca', 'ZJCA', '--username', 'e2e-reviewer', '--display-name', '审核员',
     '--password', 'Review-2026', '--operator-token-file', 'mca-data/operator-token');
   review('login', '--username', 'e2e-reviewer', '--password', 'Review-2026');
   review('approve', app.id);
-  const key = JSON.parse(phone('download', app.id, '--pin', PIN));
+  const key = JSON.parse(phone('download', '--json', app.id, '--pin', PIN));
 
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   t.after(() => browser.close());
