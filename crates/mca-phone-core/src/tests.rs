@@ -1,0 +1,1 @@
+//! Machines driven against mca-crypto's server side (no HTTP).
