@@ -93,7 +93,7 @@ pub use device_request::DeviceRequest;
 pub use download::Download;
 pub use error::CoreError;
 pub use link::parse_scan_link;
-pub use next::{Next, Progress, Then};
+pub use next::{Machine, Next, Progress, Then};
 pub use pin_change::PinChange;
 pub use scanned::{ItemView, Scanned, ScannedItem, ScannedView, kind_label, operation_label};
 pub use signing::Signing;

@@ -103,3 +103,41 @@ impl<T> Next<T> {
         }
     }
 }
+
+/// What every operation machine does, so a shell can drive any of them
+/// with one loop.
+pub trait Machine {
+    /// What the operation ends with.
+    type Output;
+
+    /// The server's answer to the last request.
+    fn on_answer(
+        &mut self,
+        answer: crate::wire::Answer,
+        secrets: &crate::stored::Secrets<'_>,
+    ) -> Result<Next<Self::Output>, crate::CoreError>;
+}
+
+macro_rules! machine {
+    ($($t:ty => $o:ty),* $(,)?) => {$(
+        impl Machine for $t {
+            type Output = $o;
+            fn on_answer(
+                &mut self,
+                answer: crate::wire::Answer,
+                secrets: &crate::stored::Secrets<'_>,
+            ) -> Result<Next<$o>, crate::CoreError> {
+                <$t>::on_answer(self, answer, secrets)
+            }
+        }
+    )*};
+}
+
+machine! {
+    crate::download::Download => StoredKey,
+    crate::signing::Signing => Vec<u8>,
+    crate::decryption::Decryption => zeroize::Zeroizing<Vec<u8>>,
+    crate::decryption::Envelope => Vec<u8>,
+    crate::pin_change::PinChange => (),
+    crate::approval::Approval => crate::approval::Approved,
+}
