@@ -111,7 +111,11 @@ mod tests {
         assert_eq!(check_phone(" 13800138000 "), None);
         assert_eq!(check_phone("").as_deref(), Some("请输入手机号"));
         for bad in ["1380013800", "138001380001", "23800138000", "1380013800a"] {
-            assert_eq!(check_phone(bad).as_deref(), Some("请输入11位手机号"), "{bad}");
+            assert_eq!(
+                check_phone(bad).as_deref(),
+                Some("请输入11位手机号"),
+                "{bad}"
+            );
         }
     }
 
@@ -150,7 +154,13 @@ mod tests {
 
     #[test]
     fn passwords_follow_the_server_rule() {
-        for ok in ["123456", "abcdef", "Abc123!@#", "~!@#$%^&*()_+-=[]{}|", "a1b2c3d4e5f6g7h8i9j0"] {
+        for ok in [
+            "123456",
+            "abcdef",
+            "Abc123!@#",
+            "~!@#$%^&*()_+-=[]{}|",
+            "a1b2c3d4e5f6g7h8i9j0",
+        ] {
             assert_eq!(check_password(ok), None, "{ok}");
         }
         assert_eq!(check_password("12345").as_deref(), Some("密码应为6至20位"));

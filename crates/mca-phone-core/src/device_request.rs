@@ -47,8 +47,7 @@ impl DeviceRequest {
 
     /// The same with a given nonce (a test replaying one).
     pub fn with_nonce(method: Method, path: &str, body: &[u8], now: i64, nonce: String) -> Self {
-        let payload =
-            mca_crypto::device::request_payload(method.as_str(), path, now, &nonce, body);
+        let payload = mca_crypto::device::request_payload(method.as_str(), path, now, &nonce, body);
         DeviceRequest {
             method,
             path: path.to_owned(),
@@ -102,8 +101,13 @@ mod tests {
     #[test]
     fn the_signature_binds_method_path_time_nonce_and_body() {
         let key = DeviceKey::generate().unwrap();
-        let r = DeviceRequest::new(Method::Post, "/api/app/v1/me/keys?x=1", b"{}", 1_700_000_000)
-            .unwrap();
+        let r = DeviceRequest::new(
+            Method::Post,
+            "/api/app/v1/me/keys?x=1",
+            b"{}",
+            1_700_000_000,
+        )
+        .unwrap();
         let headers = r.headers("dev-1", "tok", &key.sign(r.payload()));
         let get = |n: &str| headers.iter().find(|(k, _)| *k == n).unwrap().1.clone();
         assert_eq!(get("authorization"), "Bearer tok");

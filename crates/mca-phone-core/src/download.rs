@@ -186,8 +186,7 @@ fn certificates_answer(
     };
     let signing = parse(&signing_pem, "signing")?;
     let encryption = parse(&encryption_pem, "encryption")?;
-    if signing.public_key() != &key.public_key || encryption.public_key() != &delivery.public_key
-    {
+    if signing.public_key() != &key.public_key || encryption.public_key() != &delivery.public_key {
         return Err(CoreError::protocol("certificate keys"));
     }
     key.encryption = Some(secrets.mask(&Share::from_delivery(&delivery))?);

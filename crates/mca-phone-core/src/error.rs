@@ -103,7 +103,10 @@ mod tests {
         );
         assert_eq!(e.code(), "wrong_pin");
         assert_eq!(e.attempts_left(), Some(4));
-        assert_eq!(e.to_string(), "PIN码错误：还可尝试4次（wrong_pin，HTTP 403）");
+        assert_eq!(
+            e.to_string(),
+            "PIN码错误：还可尝试4次（wrong_pin，HTTP 403）"
+        );
         let bare = CoreError::from_problem(502, &serde_json::Value::Null);
         assert_eq!(bare.code(), "unknown");
         assert_eq!(bare.attempts_left(), None);

@@ -51,7 +51,7 @@
 //!
 //! # Layout
 //! - [`wire`]: [`Request`], [`Answer`], [`Method`], the app API prefix.
-//! - [`error`]: [`CoreError`].
+//! - [`error`]: [`CoreError`], why an operation stopped.
 //! - [`stored`]: [`StoredKey`] (what may be stored), [`Secrets`], [`only_key`].
 //! - [`next`]: [`Next`], [`Then`], [`Progress`].
 //! - [`device_request`]: the device signature payload and headers.

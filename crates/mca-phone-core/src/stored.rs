@@ -135,7 +135,11 @@ impl<'a> Secrets<'a> {
     /// Masks a share under the PIN; the PIN must follow the PIN rule.
     pub(crate) fn mask(&self, share: &Share) -> Result<MaskedShare, CoreError> {
         pin_rule(self.pin)?;
-        Ok(MaskedShare::mask(share, self.pin.as_bytes(), self.device_secret)?)
+        Ok(MaskedShare::mask(
+            share,
+            self.pin.as_bytes(),
+            self.device_secret,
+        )?)
     }
 
     /// Unmasks a share. Any PIN gives some share; only the server can tell
@@ -150,11 +154,7 @@ impl<'a> Secrets<'a> {
             .new_pin
             .ok_or_else(|| CoreError::Input("请输入新的证书PIN码".into()))?;
         pin_rule(new_pin)?;
-        Ok(masked.remask(
-            self.pin.as_bytes(),
-            new_pin.as_bytes(),
-            self.device_secret,
-        )?)
+        Ok(masked.remask(self.pin.as_bytes(), new_pin.as_bytes(), self.device_secret)?)
     }
 }
 

@@ -107,7 +107,10 @@ impl Server {
 
     /// Finishes the open session with the sealed partial; the verified
     /// signature and the answer with the sealed refresh.
-    fn finish(&mut self, body: &Value) -> Result<(server::VerifiedSignature, Value, Point), Answer> {
+    fn finish(
+        &mut self,
+        body: &Value,
+    ) -> Result<(server::VerifiedSignature, Value, Point), Answer> {
         let (session_id, session) = self.session.take().unwrap();
         assert_eq!(body["session_id"], session_id);
         let sealed = serde_json::from_value(body["partial"].clone()).unwrap();
@@ -134,7 +137,8 @@ impl Server {
         let body = r.body.clone().unwrap_or(Value::Null);
         let result = match (r.method, path.as_str()) {
             (Method::Post, p) if p.ends_with("/download") || p.ends_with("/rekey") => {
-                let request: KeygenRequest = serde_json::from_value(body["keygen"].clone()).unwrap();
+                let request: KeygenRequest =
+                    serde_json::from_value(body["keygen"].clone()).unwrap();
                 let (key, mut response) = server::generate_signing_key(&request).unwrap();
                 if self.bad.wrong_public_key {
                     response.public_key = *SecretKey::generate().unwrap().public_key();
@@ -146,13 +150,18 @@ impl Server {
                 v["application_id"] = json!(APP_ID);
                 Ok(v)
             }
-            (Method::Post, p) if p.ends_with("/possession") || p.ends_with("/pin-change/finish") => {
+            (Method::Post, p)
+                if p.ends_with("/possession") || p.ends_with("/pin-change/finish") =>
+            {
                 self.finish(&body).map(|(_, v, _)| v)
             }
             (Method::Post, p) if p.ends_with("/certificates") => Ok(self.certificates(&body)),
-            (Method::Get, "/me/certificates") => {
-                Ok(json!(self.issued.iter().map(|p| json!({"pem": p})).collect::<Vec<_>>()))
-            }
+            (Method::Get, "/me/certificates") => Ok(json!(
+                self.issued
+                    .iter()
+                    .map(|p| json!({"pem": p}))
+                    .collect::<Vec<_>>()
+            )),
             (Method::Post, p) if p.ends_with("/signatures") => {
                 Ok(self.begin(hex::decode(body["message"].as_str().unwrap()).unwrap()))
             }
@@ -447,7 +456,10 @@ fn blinded_decryption_opens_ciphertexts_and_envelopes() {
     let der = mca_pki::gmt0010::enveloped::seal(b"x", &[&other_enc]).unwrap();
     let (m, r) = Envelope::start(done.stored.unwrap(), &der).unwrap();
     let refused = run(&mut server, m, r, secrets()).err().unwrap();
-    assert_eq!(refused, CoreError::State("该数字信封不是发给此加密密钥的".into()));
+    assert_eq!(
+        refused,
+        CoreError::State("该数字信封不是发给此加密密钥的".into())
+    );
 }
 
 #[test]
@@ -542,13 +554,23 @@ fn scanning_sends_the_canonical_link_only() {
     let link = format!("mca://qr?t=abcdefghijklmnop&s=3&m={}", "ab".repeat(32));
     let same_device = format!(
         "https://ca.example.cn/app/#/scan?link={}",
-        link.replace(':', "%3A").replace('/', "%2F").replace('?', "%3F").replace('&', "%26").replace('=', "%3D")
+        link.replace(':', "%3A")
+            .replace('/', "%2F")
+            .replace('?', "%3F")
+            .replace('&', "%26")
+            .replace('=', "%3D")
     );
     let request = scan_request(&same_device).unwrap();
     assert_eq!(request.path, format!("{APP}/rp-sessions/scan"));
     assert_eq!(request.body, Some(json!({ "link": link })));
-    assert_eq!(scan_request("https://evil.example/").unwrap_err().code(), "invalid_input");
-    assert_eq!(refusal_request("rp-s").path, format!("{APP}/rp-sessions/rp-s/refusal"));
+    assert_eq!(
+        scan_request("https://evil.example/").unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        refusal_request("rp-s").path,
+        format!("{APP}/rp-sessions/rp-s/refusal")
+    );
 }
 
 #[test]
@@ -568,7 +590,10 @@ fn a_finished_machine_refuses_more_answers_and_the_only_key_is_chosen() {
     let mut other = key.clone();
     other.key_id = "0190-bb02".into();
     let several = only_key(&[key.clone(), other]).unwrap_err().to_string();
-    assert!(several.contains("2个") && several.contains(KEY_ID), "{several}");
+    assert!(
+        several.contains("2个") && several.contains(KEY_ID),
+        "{several}"
+    );
     let mut uncertified = key;
     uncertified.signing_certificate = None;
     assert!(only_key(&[uncertified]).is_err());
