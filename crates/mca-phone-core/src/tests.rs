@@ -144,7 +144,13 @@ impl Server {
                     response.public_key = *SecretKey::generate().unwrap().public_key();
                 }
                 self.key = Some(key);
-                let mut v = self.begin(b"CSR to be signed".to_vec());
+                // Like the server's CertificationRequestInfo: DER carrying P.
+                let csr = [
+                    &[0x30, 0x82, 0x01, 0x00][..],
+                    &response.public_key.to_sec1(),
+                ]
+                .concat();
+                let mut v = self.begin(csr);
                 v["keygen"] = json!(response);
                 v["key_id"] = json!(KEY_ID);
                 v["application_id"] = json!(APP_ID);
@@ -351,6 +357,15 @@ fn a_server_p_that_does_not_match_is_refused_before_anything_is_stored() {
     let (mut m, r) = Download::start(APP_ID).unwrap();
     let refused = m.on_answer(server.handle(&r), &secrets()).unwrap_err();
     assert_eq!(refused, CoreError::Protocol("public key".into()));
+}
+
+#[test]
+fn a_csr_that_does_not_carry_p_is_not_signed() {
+    let mut server = Server::new();
+    server.bad.other_message = Some(b"a bid, not a CSR".to_vec());
+    let (m, r) = Download::start(APP_ID).unwrap();
+    let refused = run(&mut server, m, r, secrets()).err().unwrap();
+    assert_eq!(refused, CoreError::Protocol("challenge message".into()));
 }
 
 #[test]
