@@ -157,9 +157,12 @@ fn keygen_answer(
     };
     let csr = Challenge::from_json(body)?;
     let path = format!("{APP}/me/keys/{}/possession", key.key_id);
-    // The CSR's bytes are formed by the server; the certificate that comes
-    // back is checked against P instead.
-    let (request, pending) = step::finish(&key, secrets, &csr, Expect::Unchecked, path, None)?;
+    // The CSR's CertificationRequestInfo is formed by the server; it must at
+    // least be DER carrying P, so no other message passes as a CSR, and the
+    // certificate that comes back is checked against P.
+    let p = key.public_key.to_sec1();
+    let expect = Expect::DerCarrying(&p);
+    let (request, pending) = step::finish(&key, secrets, &csr, expect, path, None)?;
     Ok((key, request, pending))
 }
 

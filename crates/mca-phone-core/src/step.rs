@@ -35,8 +35,11 @@ pub(crate) enum Expect<'a> {
     Exactly(&'a [u8]),
     /// Bytes starting with this prefix and `len` more bytes (a server nonce).
     Prefix(&'a [u8], usize),
-    /// Bytes only the server can form (the CSR of a new key), checked by
-    /// the certificate that comes back.
+    /// A DER structure the server forms (the CSR of a new key) that must
+    /// carry these bytes (the key's public point); the certificate that
+    /// comes back is checked against the key too.
+    DerCarrying(&'a [u8]),
+    /// Already checked by the caller against what the user was shown.
     Unchecked,
 }
 
@@ -62,6 +65,9 @@ pub(crate) fn finish(
         Expect::Exactly(bytes) => message == bytes,
         Expect::Prefix(prefix, len) => {
             message.len() == prefix.len() + len && message.starts_with(prefix)
+        }
+        Expect::DerCarrying(bytes) => {
+            message.first() == Some(&0x30) && message.windows(bytes.len()).any(|w| w == bytes)
         }
         Expect::Unchecked => true,
     };

@@ -1,306 +1,13 @@
 //! The machines driven to their end against mca-crypto's server side and
-//! a throwaway CA, with no HTTP: a small in-process server answers each
-//! request as the real one does, and can be told to misbehave in the ways
-//! the phone must refuse.
+//! a throwaway CA, with no HTTP (the server is in [`server`]).
 
-use mca_crypto::sm2::{Point, SecretKey};
-use mca_crypto::twoparty::kmc::EncryptionKey;
-use mca_crypto::twoparty::messages::{
-    BlindedPoint, BlindedResult, KeygenRequest, PartialSignature, ShareRefresh,
-};
-use mca_crypto::twoparty::server::{self, DecryptionShare, SigningKey, SigningSession};
-use mca_crypto::twoparty::transport;
-use mca_pki::ca::{CaConfig, CaHierarchy, Lifetimes};
-use mca_pki::profile::Holder;
+mod server;
+
+use mca_crypto::sm2::SecretKey;
 use serde_json::{Value, json};
 
 use crate::*;
-
-const PIN: &str = "246810";
-const DEVICE_SECRET: &[u8] = b"device-secret-0123456789abcdef";
-const KEY_ID: &str = "0190-aa01";
-const APP_ID: &str = "app-1";
-
-#[derive(Default)]
-struct Misbehave {
-    /// Answer key generation with a P that is not d_s·d_p's.
-    wrong_public_key: bool,
-    /// Ask a signature for these bytes instead of the ones asked.
-    other_message: Option<Vec<u8>>,
-    /// Certify another signing key than the phone's.
-    foreign_certificate: bool,
-    /// Ask a decryption authorization for another T1.
-    other_t1: bool,
-}
-
-struct Server {
-    ca: CaHierarchy,
-    transport: SecretKey,
-    key: Option<SigningKey>,
-    session: Option<(String, SigningSession)>,
-    kmc: EncryptionKey,
-    decryption: Option<DecryptionShare>,
-    /// Every certificate issued, as GET /me/certificates lists them.
-    issued: Vec<String>,
-    sessions: u32,
-    /// Relying-party sign items, in order.
-    rp_items: Vec<Vec<u8>>,
-    rp_done: usize,
-    bad: Misbehave,
-    /// Every path asked, in order.
-    log: Vec<String>,
-}
-
-fn problem(status: u16, code: &str, attempts_left: Option<u32>) -> Answer {
-    Answer {
-        status,
-        body: json!({"code": code, "title": "请求被拒绝", "attempts_left": attempts_left}),
-    }
-}
-
-fn holder() -> Holder {
-    Holder::Person {
-        name: "张三".into(),
-        resident_id: "11010519491231002X".into(),
-    }
-}
-
-impl Server {
-    fn new() -> Self {
-        let ca = CaHierarchy::create(
-            CaConfig {
-                organization: "测试CA机构".into(),
-                crl_url: None,
-                ocsp_url: None,
-            },
-            Lifetimes::default(),
-        )
-        .unwrap();
-        Server {
-            ca,
-            transport: SecretKey::generate().unwrap(),
-            key: None,
-            session: None,
-            kmc: EncryptionKey::generate().unwrap(),
-            decryption: None,
-            issued: Vec::new(),
-            sessions: 0,
-            rp_items: Vec::new(),
-            rp_done: 0,
-            bad: Misbehave::default(),
-            log: Vec::new(),
-        }
-    }
-
-    fn begin(&mut self, message: Vec<u8>) -> Value {
-        let message = self.bad.other_message.clone().unwrap_or(message);
-        self.sessions += 1;
-        let session_id = format!("s{}", self.sessions);
-        let (session, challenge) = self.key.as_ref().unwrap().begin_sign(&message).unwrap();
-        self.session = Some((session_id.clone(), session));
-        json!({
-            "session_id": session_id,
-            "challenge": challenge,
-            "transport_key": self.transport.public_key(),
-        })
-    }
-
-    /// Finishes the open session with the sealed partial; the verified
-    /// signature and the answer with the sealed refresh.
-    fn finish(
-        &mut self,
-        body: &Value,
-    ) -> Result<(server::VerifiedSignature, Value, Point), Answer> {
-        let (session_id, session) = self.session.take().unwrap();
-        assert_eq!(body["session_id"], session_id);
-        let sealed = serde_json::from_value(body["partial"].clone()).unwrap();
-        let partial: PartialSignature =
-            transport::open(&self.transport, &session_id, &sealed).unwrap();
-        let signed = self
-            .key
-            .as_mut()
-            .unwrap()
-            .finish_sign(session, &partial)
-            .map_err(|_| problem(403, "wrong_pin", Some(4)))?;
-        let reply: Point = serde_json::from_value(body["reply_key"].clone()).unwrap();
-        let refresh: &ShareRefresh = &signed.refresh;
-        let answer = json!({
-            "refresh": transport::seal(&reply, &session_id, refresh).unwrap(),
-            "session_id": session_id,
-        });
-        Ok((signed.signature, answer, reply))
-    }
-
-    fn handle(&mut self, r: &Request) -> Answer {
-        let path = r.path.strip_prefix(APP).unwrap().to_owned();
-        self.log.push(path.clone());
-        let body = r.body.clone().unwrap_or(Value::Null);
-        let result = match (r.method, path.as_str()) {
-            (Method::Post, p) if p.ends_with("/download") || p.ends_with("/rekey") => {
-                let request: KeygenRequest =
-                    serde_json::from_value(body["keygen"].clone()).unwrap();
-                let (key, mut response) = server::generate_signing_key(&request).unwrap();
-                if self.bad.wrong_public_key {
-                    response.public_key = *SecretKey::generate().unwrap().public_key();
-                }
-                self.key = Some(key);
-                let mut v = self.begin(b"CSR to be signed".to_vec());
-                v["keygen"] = json!(response);
-                v["key_id"] = json!(KEY_ID);
-                v["application_id"] = json!(APP_ID);
-                Ok(v)
-            }
-            (Method::Post, p)
-                if p.ends_with("/possession") || p.ends_with("/pin-change/finish") =>
-            {
-                self.finish(&body).map(|(_, v, _)| v)
-            }
-            (Method::Post, p) if p.ends_with("/certificates") => Ok(self.certificates(&body)),
-            (Method::Get, "/me/certificates") => Ok(json!(
-                self.issued
-                    .iter()
-                    .map(|p| json!({"pem": p}))
-                    .collect::<Vec<_>>()
-            )),
-            (Method::Post, p) if p.ends_with("/signatures") => {
-                Ok(self.begin(hex::decode(body["message"].as_str().unwrap()).unwrap()))
-            }
-            (Method::Post, p) if p.ends_with("/signatures/finish") => {
-                self.finish(&body).map(|(sig, mut v, _)| {
-                    v["signature"] = json!(hex::encode(sig.signature().to_der()));
-                    v
-                })
-            }
-            (Method::Post, p) if p.ends_with("/decryptions") => {
-                let mut blinded: BlindedPoint =
-                    serde_json::from_value(body["blinded"].clone()).unwrap();
-                if self.bad.other_t1 {
-                    blinded.t1 = *SecretKey::generate().unwrap().public_key();
-                }
-                let sid = format!("s{}", self.sessions + 1);
-                Ok(self.begin(server::decryption_authorization(sid.as_bytes(), &blinded)))
-            }
-            (Method::Post, p) if p.ends_with("/decryptions/finish") => self.blind(&body),
-            (Method::Post, p) if p.ends_with("/pin-change") => {
-                let mut m = mca_crypto::domain::PIN_CHANGE_TAG.to_vec();
-                m.extend_from_slice(format!("{KEY_ID}\0").as_bytes());
-                m.extend_from_slice(&[7; 16]);
-                Ok(self.begin(m))
-            }
-            (Method::Post, p) if p.ends_with("/steps") => {
-                let message = self.rp_items[self.rp_done].clone();
-                let mut v = self.begin(message);
-                v["index"] = json!(self.rp_done);
-                v["kind"] = json!("sign");
-                Ok(v)
-            }
-            (Method::Post, p) if p.contains("/steps/") && p.ends_with("/finish") => {
-                self.finish(&body).map(|(_, mut v, _)| {
-                    self.rp_done += 1;
-                    let complete = self.rp_done == self.rp_items.len();
-                    v["state"] = json!(if complete { "complete" } else { "confirming" });
-                    v["result"] = if complete { json!("ok") } else { Value::Null };
-                    v
-                })
-            }
-            other => panic!("no route {other:?}"),
-        };
-        match result {
-            Ok(body) => Answer::ok(body),
-            Err(refused) => refused,
-        }
-    }
-
-    fn certificates(&mut self, body: &Value) -> Value {
-        let reply: Point = serde_json::from_value(body["reply_key"].clone()).unwrap();
-        let (share, delivery) = self.kmc.split().unwrap();
-        self.decryption = Some(share);
-        let signing_key = if self.bad.foreign_certificate {
-            *SecretKey::generate().unwrap().public_key()
-        } else {
-            *self.key.as_ref().unwrap().public_key()
-        };
-        let (signing, encryption) = self.issue(signing_key);
-        json!({
-            "signing": {"pem": signing},
-            "encryption": {"pem": encryption},
-            "delivery": transport::seal(&reply, APP_ID, &delivery).unwrap(),
-        })
-    }
-
-    fn issue(&mut self, signing_key: Point) -> (String, String) {
-        let (s, e) = mca_pki::issue::issue_pair(
-            holder(),
-            signing_key,
-            *self.kmc.public_key(),
-            365,
-            &self.ca.issuer(),
-            self.ca.issuing_signer(),
-        )
-        .unwrap();
-        self.issued.push(s.to_pem());
-        self.issued.push(e.to_pem());
-        (s.to_pem(), e.to_pem())
-    }
-
-    fn blind(&mut self, body: &Value) -> Result<Value, Answer> {
-        let blinded: BlindedPoint = serde_json::from_value(body["blinded"].clone()).unwrap();
-        let (signature, mut v, reply) = self.finish(body)?;
-        let sid = v["session_id"].as_str().unwrap().to_owned();
-        let t2: BlindedResult = self
-            .decryption
-            .as_ref()
-            .unwrap()
-            .blind_decrypt(sid.as_bytes(), &blinded, &signature)
-            .map_err(|_| problem(403, "not_authorized", None))?;
-        v["blinded_result"] = json!(transport::seal(&reply, &sid, &t2).unwrap());
-        Ok(v)
-    }
-}
-
-/// What the shell does: send, save, forget, loop. The saved key and the
-/// progress seen are returned with the output.
-struct Run<T> {
-    output: T,
-    stored: Option<StoredKey>,
-    forgot: Option<String>,
-    progress: Vec<&'static str>,
-}
-
-fn run<M: Machine>(
-    server: &mut Server,
-    mut machine: M,
-    mut request: Request,
-    secrets: Secrets<'_>,
-) -> Result<Run<M::Output>, CoreError> {
-    let (mut stored, mut forgot, mut progress) = (None, None, Vec::new());
-    loop {
-        let next = machine.on_answer(server.handle(&request), &secrets)?;
-        progress.push(next.progress.as_str());
-        stored = next.store.or(stored);
-        forgot = next.forget.or(forgot);
-        match next.then {
-            Then::Send(r) => request = r,
-            Then::Done(output) => {
-                return Ok(Run {
-                    output,
-                    stored,
-                    forgot,
-                    progress,
-                });
-            }
-        }
-    }
-}
-
-fn secrets() -> Secrets<'static> {
-    Secrets::new(PIN, DEVICE_SECRET)
-}
-
-fn downloaded(server: &mut Server) -> StoredKey {
-    let (m, r) = Download::start(APP_ID).unwrap();
-    run(server, m, r, secrets()).unwrap().output
-}
+use server::*;
 
 #[test]
 fn a_download_runs_keygen_possession_certificates_and_stores_only_masked_shares() {
@@ -351,6 +58,15 @@ fn a_server_p_that_does_not_match_is_refused_before_anything_is_stored() {
     let (mut m, r) = Download::start(APP_ID).unwrap();
     let refused = m.on_answer(server.handle(&r), &secrets()).unwrap_err();
     assert_eq!(refused, CoreError::Protocol("public key".into()));
+}
+
+#[test]
+fn a_csr_that_does_not_carry_p_is_not_signed() {
+    let mut server = Server::new();
+    server.bad.other_message = Some(b"a bid, not a CSR".to_vec());
+    let (m, r) = Download::start(APP_ID).unwrap();
+    let refused = run(&mut server, m, r, secrets()).err().unwrap();
+    assert_eq!(refused, CoreError::Protocol("challenge message".into()));
 }
 
 #[test]
@@ -597,4 +313,29 @@ fn a_finished_machine_refuses_more_answers_and_the_only_key_is_chosen() {
     let mut uncertified = key;
     uncertified.signing_certificate = None;
     assert!(only_key(&[uncertified]).is_err());
+}
+
+#[test]
+fn a_decrypt_approval_resumes_at_the_next_envelope_and_hands_keys_only_to_the_rp() {
+    let mut server = Server::new();
+    let key = downloaded(&mut server);
+    let envelope = |content: &[u8]| {
+        let ct = mca_crypto::sm2::encrypt(server.kmc.public_key(), content).unwrap();
+        json!({"label": "投标文件", "kind": "sm2_cipher", "data": hex::encode(ct.to_der())})
+    };
+    let envelopes = [envelope(b"key one"), envelope(b"key two")];
+    let scanned = Scanned::from_json(&json!({
+        "session_id": "rp-s", "relying_party": "某交易平台", "relying_party_id": "rp-1",
+        "operation": "decrypt", "state": "scanned", "envelopes": envelopes,
+        "rp_public_key": hex::encode(server.rp_key.public_key().to_sec1()),
+    }))
+    .unwrap();
+    // An earlier approval was interrupted after the first envelope.
+    server.rp_envelopes = 2;
+    server.rp_done = 1;
+    let (m, r) = Approval::start(scanned, key).unwrap();
+    let done = run(&mut server, m, r, secrets()).unwrap();
+    assert_eq!(done.output.state, "complete");
+    assert_eq!(server.rp_received, [b"key two".to_vec()]);
+    assert!(done.progress.contains(&"delivering"));
 }
