@@ -29,6 +29,13 @@ if (!assets.some((f) => /^mca_phone_wasm_bg-.*\.wasm$/.test(f))) {
   console.warn('check-dist: no mca_phone_wasm_bg.wasm in dist/assets — run scripts/build-app to build the phone core');
 }
 
+// Fonts, images and styles come from our origin: no CDN left in the CSS.
+for (const f of assets.filter((name) => name.endsWith('.css'))) {
+  const css = readFileSync(join(dist, 'assets', f), 'utf8');
+  if (/url\((?:["']?)(?:https?:)?\/\//.test(css)) problems.push(`third-party url() in ${f}`);
+  if (/url\((?:["']?)data:font/.test(css)) problems.push(`data: font in ${f} (the CSP blocks it)`);
+}
+
 if (problems.length) {
   console.error(`check-dist: ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
   process.exit(1);
