@@ -1,18 +1,24 @@
 // How errors and confirmations reach the user: Vant toasts and dialogs.
-import { showDialog, showFailToast, showConfirmDialog } from 'vant';
+import { showDialog, showFailToast, showConfirmDialog, showSuccessToast } from 'vant';
 import { errorText } from './phone.js';
 
 /** Shows a rejected PhoneError; `wrong_pin` with the attempts left. */
 export function showError(e) {
   if (e?.code === 'wrong_pin' && e.attempts_left != null && !e.detail) {
-    showFailToast({ message: `PIN码错误，还可尝试${e.attempts_left}次`, duration: 3000 });
+    showFailToast({ message: `PIN码错误，还可尝试${e.attempts_left}次`, duration: 3000, role: 'alert' });
     return;
   }
   if (e?.code === 'key_locked' || e?.status >= 500) {
     showDialog({ title: '提示', message: errorText(e) });
     return;
   }
-  showFailToast({ message: errorText(e), duration: 3000, wordBreak: 'break-word' });
+  showFailToast({ message: errorText(e), duration: 3000, wordBreak: 'break-word', role: 'alert' });
+}
+
+/** A short success note. Toasts are announced as status, not as dialogs
+ *  (Vant's popup would be an unnamed dialog to screen readers). */
+export function showSuccess(message) {
+  showSuccessToast({ message, role: 'status' });
 }
 
 /** Asks the user to confirm; resolves true on 确定. */
