@@ -9,7 +9,7 @@ export function showError(e) {
     return;
   }
   if (e?.code === 'key_locked' || e?.status >= 500) {
-    showDialog({ title: '提示', message: errorText(e) });
+    showDialog({ title: '提示', message: errorText(e), 'aria-label': '提示' });
     return;
   }
   showFailToast({ message: errorText(e), duration: 3000, wordBreak: 'break-word', role: 'alert' });
@@ -21,10 +21,14 @@ export function showSuccess(message) {
   showSuccessToast({ message, role: 'status' });
 }
 
-/** Asks the user to confirm; resolves true on 确定. */
-export async function confirm(message, title = '提示') {
+/** Asks the user to confirm; resolves true on the confirm button (确认 unless
+ *  `confirmText` says otherwise). Vant names its dialog by an id that does
+ *  not exist, so the dialog gets its title as aria-label. */
+export async function confirm(message, title = '提示', { confirmText = '确认', cancelText = '取消' } = {}) {
   try {
-    await showConfirmDialog({ title, message });
+    await showConfirmDialog({
+      title, message, confirmButtonText: confirmText, cancelButtonText: cancelText, 'aria-label': title,
+    });
     return true;
   } catch {
     return false;
