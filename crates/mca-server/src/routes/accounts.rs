@@ -98,6 +98,9 @@ pub struct LoginResponse {
     pub token: String,
     /// Whether this login created the account.
     pub registered: bool,
+    /// Whether the account has a login password (A2): the app offers
+    /// 设置密码 when it has none, whatever way the user logged in.
+    pub password_set: bool,
 }
 
 /// Logs in by SMS code (registering on first login) or by password, and
@@ -141,6 +144,7 @@ pub async fn login(
             device_id: login.device_id.to_string(),
             token: login.token.expose().to_owned(),
             registered: login.registered,
+            password_set: login.user.password_hash.is_some(),
         }),
     ))
 }
