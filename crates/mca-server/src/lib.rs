@@ -25,6 +25,7 @@
 //! - [`background`]: issuance recovery at start-up, expiry reminders.
 //! - [`webhooks`]: relying-party webhook delivery.
 //! - [`app_assets`]: the phone app's files, embedded at build time.
+//! - [`tls`]: HTTPS on the LAN, for trying the app from a real phone.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -40,6 +41,7 @@ pub mod openapi;
 pub mod routes;
 pub mod sms;
 pub mod state;
+pub mod tls;
 pub mod webhooks;
 pub mod wiring;
 
