@@ -11,16 +11,34 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM, startMca, serveFromDisk } from './support.mjs';
+import { CHROMIUM, startMca, serveFromDisk, approveAsReviewer, solidPng } from './support.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const WASM_DIR = process.env.MCA_WASM_DIR ?? join(HERE, '..', 'app', 'src', 'wasm');
 const NUMBER = '13700137000';
 const PASSWORD = 'Secret-2026';
+const PIN = '445566';
+
+/// Whether OpenSSL verifies the SM2 signature `der` on `message` under the
+/// certificate `pem` (SM3, default user id).
+function opensslVerifies(dir, pem, message, der) {
+  writeFileSync(join(dir, 'sign.pem'), pem);
+  writeFileSync(join(dir, 'sign.msg'), message);
+  writeFileSync(join(dir, 'sign.sig'), Buffer.from(der));
+  const run = (...args) => execFileSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+  run('x509', '-in', 'sign.pem', '-pubkey', '-noout', '-out', 'sign.pub');
+  try {
+    return run('dgst', '-sm3', '-verify', 'sign.pub', '-sigopt', 'distid:1234567812345678',
+      '-signature', 'sign.sig', 'sign.msg').includes('Verified OK');
+  } catch {
+    return false;
+  }
+}
 
 /// Every record of IndexedDB "mca-phone": CryptoKeys described, the rest
 /// as JSON.
@@ -46,7 +64,7 @@ async function readIndexedDb(page) {
   });
 }
 
-test('the wasm phone logs in and verifies its identity in chromium', { timeout: 300_000 }, async (t) => {
+test('the wasm phone logs in, verifies its identity, downloads a certificate and signs in chromium', { timeout: 300_000 }, async (t) => {
   assert.ok(existsSync(join(WASM_DIR, 'mca_phone_wasm.js')), `run scripts/build-app first (no ${WASM_DIR})`);
   const server = await startMca(t);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -98,14 +116,14 @@ test('the wasm phone logs in and verifies its identity in chromium', { timeout: 
 
   // Real-name verification: name + ID number, the dev face provider.
   const submitted = await page.evaluate(() => window.phone.submitIdentity('李四', '11010519491231002X'));
-  assert.notEqual(submitted.status, 'verified');
+  assert.equal(submitted.state, 'submitted');
   const face = await page.evaluate(() => window.phone.startFace());
   assert.match(face.url, /^dev:\/\/face\//);
   assert.ok(face.face_session_id);
   await page.evaluate((id) => window.phone.devDecideFace(id, true), face.face_session_id);
   const identity = await page.evaluate(() => window.phone.faceResult());
-  assert.equal(identity.status, 'verified');
-  assert.equal(identity.name, '李四');
+  assert.equal(identity.state, 'verified');
+  assert.equal(identity.name_masked, '李*');
 
   // The server's refusal keeps its code, status and Chinese title.
   const again = await page.evaluate(() => window.attempt(() => window.phone.submitIdentity('李四', '11010519491231002X')));
@@ -116,17 +134,73 @@ test('the wasm phone logs in and verifies its identity in chromium', { timeout: 
   // The session survives a reload (IndexedDB); a password login works.
   await open();
   assert.equal((await page.evaluate(() => window.phone.session())).phone, NUMBER);
-  assert.equal((await page.evaluate(() => window.phone.identity())).status, 'verified');
+  assert.equal((await page.evaluate(() => window.phone.identity())).state, 'verified');
   await page.evaluate(() => window.phone.logout());
   assert.equal(await page.evaluate(() => window.phone.session()), null);
   const byPassword = await page.evaluate(([n, pw]) => window.phone.loginWithPassword(n, pw), [NUMBER, PASSWORD]);
   assert.deepEqual(byPassword, { registered: false, password_set: true });
+
+  // A certificate: apply with the form photo and a generated signature,
+  // pay, a reviewer approves, download under a PIN with progress.
+  const catalogue = await page.evaluate(() => window.phone.catalogue());
+  const ca = catalogue.ca_organizations.find((c) => c.short_name === 'ZJCA');
+  const option = catalogue.validity_options.find((v) => v.ca_id === ca.id);
+  const platform = catalogue.platforms[0];
+  const info = { province_id: platform.province_id, platform_id: platform.id, ca_id: ca.id, validity_option_id: option.id };
+  const pdfHead = await page.evaluate(async (info) => {
+    const pdf = await window.phone.applicationForm(info);
+    return new TextDecoder().decode(pdf.slice(0, 5));
+  }, info);
+  assert.equal(pdfHead, '%PDF-');
+  const photo = Array.from(solidPng(600, 800));
+  const application = await page.evaluate(([info, photo]) => window.phone.apply(info, new Uint8Array(photo), null), [info, photo]);
+  await page.evaluate((id) => window.phone.pay(id), application.id);
+  approveAsReviewer(server, application.id);
+  const download = await page.evaluate(async ([id, pin]) => {
+    const steps = [];
+    const key = await window.phone.download(id, pin, (step) => steps.push(step));
+    return { key, steps };
+  }, [application.id, PIN]);
+  assert.deepEqual([...new Set(download.steps)], ['keygen', 'possession', 'certificates', 'done']);
+  const key = download.key;
+  assert.equal(key.application_id, application.id);
+  assert.equal(key.has_certificates, true);
+  assert.match(key.subject, /李四/);
+  assert.deepEqual((await page.evaluate(() => window.phone.keys())).map((k) => k.key_id), [key.key_id]);
+
+  // A two-party signature that OpenSSL verifies under the certificate.
+  const message = '投标文件摘要 2026';
+  const signature = await page.evaluate(async ([id, pin, text]) =>
+    Array.from(await window.phone.sign(id, pin, new TextEncoder().encode(text))), [key.key_id, PIN, message]);
+  const certificates = await page.evaluate(() => window.phone.certificates());
+  const signing = certificates.find((c) => c.key_id === key.key_id && c.usage === 'signing');
+  assert.ok(signing, 'the signing certificate is listed');
+  assert.equal(opensslVerifies(server.dir, signing.pem, message, signature), true);
+  assert.equal(opensslVerifies(server.dir, signing.pem, message + '!', signature), false);
+
+  // A wrong PIN: the server counts it; the error carries attempts_left.
+  const wrong = await page.evaluate(([id]) => window.attempt(() =>
+    window.phone.sign(id, '000000', new TextEncoder().encode('x'))), [key.key_id]);
+  assert.equal(wrong.err.code, 'wrong_pin');
+  assert.equal(wrong.err.attempts_left, 4);
+  const badPin = await page.evaluate(([id]) => window.attempt(() => window.phone.download(id, '12ab', null)), [application.id]);
+  assert.equal(badPin.err.code, 'invalid_input');
 
   // What the page stores: IndexedDB only what PROTOCOL.md §3 allows, and
   // nothing anywhere else.
   const db = await readIndexedDb(page);
   assert.deepEqual(db['device-key'].privateKey, { cryptoKey: 'private', extractable: false, algorithm: 'ECDSA' });
   assert.ok(db.session.token, 'the session token is kept in IndexedDB');
+  assert.deepEqual(db['pin-mask-key'], { cryptoKey: 'secret', extractable: false, algorithm: 'HMAC' });
+  assert.deepEqual(Object.keys(db).sort(), ['device-key', 'keys', 'pin-mask-key', 'session']);
+  assert.equal(db.keys.length, 1);
+  const stored = db.keys[0];
+  assert.deepEqual(Object.keys(stored).sort(), ['application_id', 'encryption', 'encryption_certificate',
+    'key_id', 'public_key', 'signing', 'signing_certificate'], 'ids, P, masked shares, certificates: nothing else');
+  assert.deepEqual(Object.keys(stored.signing).sort(), ['c', 'salt'], 'the signing share only masked');
+  assert.deepEqual(Object.keys(stored.encryption).sort(), ['c', 'salt'], 'the encryption share only masked');
+  const everything = JSON.stringify(db);
+  assert.ok(!everything.includes(`"${PIN}"`) && !everything.includes(PASSWORD), 'no PIN or password stored');
   const exported = await page.evaluate(async () => {
     const db = await new Promise((resolve) => { const r = indexedDB.open('mca-phone'); r.onsuccess = () => resolve(r.result); });
     const pair = await new Promise((resolve) => {
@@ -140,5 +214,5 @@ test('the wasm phone logs in and verifies its identity in chromium', { timeout: 
     local: localStorage.length, session: sessionStorage.length, caches: (await caches.keys()).length,
   }));
   assert.deepEqual(others, { local: 0, session: 0, caches: 0 });
-  assert.ok(!consoleText.some((line) => line.includes(PASSWORD)), 'no password in the console');
+  assert.ok(!consoleText.some((line) => line.includes(PASSWORD) || line.includes(PIN)), 'no password or PIN in the console');
 });
