@@ -12,13 +12,14 @@ fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let web_app = manifest.join("../../web/app");
     let dist = web_app.join("dist");
-    // Watching dist itself once it exists; before, its parent, whose
-    // modification time changes when dist appears. Never node_modules.
-    let watched = if dist.is_dir() { &dist } else { &web_app };
-    if watched.exists() {
-        println!("cargo:rerun-if-changed={}", watched.display());
-    } else {
-        println!("cargo:rerun-if-changed=build.rs");
+    // Watching dist itself once it exists; before, the nearest folder
+    // that exists above it, whose modification time changes when the
+    // next one down appears. Never node_modules (too many files to scan).
+    let web = manifest.join("../../web");
+    let watched = [&dist, &web_app, &web].into_iter().find(|d| d.is_dir());
+    match watched {
+        Some(dir) => println!("cargo:rerun-if-changed={}", dir.display()),
+        None => println!("cargo:rerun-if-changed=build.rs"),
     }
     let mut files = Vec::new();
     if dist.is_dir() {
