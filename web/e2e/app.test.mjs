@@ -3,7 +3,11 @@
 // real-name (dev face) → apply (photo from a file, signature drawn on the
 // canvas) → pay → a reviewer approves → the message → download with a PIN
 // → the demo platform's login QR scanned through chromium's fake camera →
-// confirmed with the PIN → the platform is logged in. Every screen is
+// confirmed with the PIN → the platform is logged in → a tender sealed (J3)
+// → a bid decrypted at the opening hall (K1–K3, L1, L2; these scans open
+// the same confirmation through the same-device link) → 5 wrong PINs lock
+// the key → 解锁 (face + SMS) → 修改证书PIN码 → 找回证书 in a second
+// browser profile, after which the first one's key signs no more. Every screen is
 // photographed to artifacts/screenshots/app/, checked with axe-core (no
 // serious or critical violation) and at 360 px (no horizontal scrolling).
 // After the run, every storage of the page is read: no PIN, no unmasked
@@ -18,12 +22,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+import jsQR from 'jsqr';
 import { CHROMIUM, startMca, approveAsReviewer, solidPng } from './support.mjs';
 import { Screens, SHOTS, writeY4m, blankY4m } from './app-support.mjs';
 
 const NUMBER = '13500135000';
 const PASSWORD = 'Phone-2026';
 const PIN = '246813';
+const NEW_PIN = '135792';
 const NAME = '王五';
 const ID_NUMBER = '11010519491231002X';
 const ZJCA = '浙江省数字安全证书管理有限公司';
@@ -52,6 +59,16 @@ async function smsCode(page) {
   await hint.waitFor();
   const code = (await hint.textContent()).match(/\d{6}/)[0];
   await field(page, '验证码').fill(code);
+}
+
+/// The link in the QR a page of the demo platform shows, decoded from a
+/// screenshot (what a camera would read).
+async function demoLink(demo) {
+  const shot = await demo.locator('.mca-qr-code svg').screenshot();
+  const img = PNG.sync.read(shot);
+  const code = jsQR(new Uint8ClampedArray(img.data), img.width, img.height);
+  assert.ok(code, 'the QR on the page decodes');
+  return code.data;
 }
 
 /// Every storage of the page as text: IndexedDB (CryptoKeys described),
@@ -118,7 +135,24 @@ async function keysRefuseExport(page) {
   });
 }
 
-test('the phone app: from SMS login to a scan-login on the demo platform', { timeout: 600_000 }, async (t) => {
+/// What the page keeps (PROTOCOL.md §3): no PIN anywhere, nothing in
+/// localStorage or sessionStorage, Cache Storage only the app's files, and
+/// every private CryptoKey refuses exportKey.
+async function checkStorage(page, pins) {
+  const stored = await readStorage(page);
+  const text = JSON.stringify(stored);
+  for (const pin of pins) assert.ok(!text.includes(pin), `the PIN ${pin} is stored nowhere`);
+  assert.deepEqual(stored.local, {}, 'nothing in localStorage');
+  assert.deepEqual(stored.session, {}, 'nothing in sessionStorage');
+  for (const [name, urls] of Object.entries(stored.caches)) {
+    for (const url of urls) assert.ok(new URL(url).pathname.startsWith('/app/') && !url.includes('/api/'), `${name}: ${url}`);
+  }
+  const exported = await keysRefuseExport(page);
+  assert.ok(exported.privateKeys >= 1, 'the device key is a CryptoKey in IndexedDB');
+  assert.deepEqual(exported.exported, [], 'no private key exports');
+}
+
+test('the phone app: login, real name, apply, download, scan-login, seal, bid opening, lock, unlock, PIN change, recovery', { timeout: 600_000 }, async (t) => {
   const server = await startMca(t);
   const dir = mkdtempSync(join(tmpdir(), 'mca-app-story-'));
   const camera = join(dir, 'camera.y4m');
@@ -130,13 +164,19 @@ test('the phone app: from SMS login to a scan-login on the demo platform', { tim
     ...PHONE,
     permissions: ['camera'],
   });
-  t.after(() => phone.close());
   const page = phone.pages()[0] ?? await phone.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   const screens = new Screens();
   // Where the story stopped, if it does.
-  t.after(() => page.screenshot({ path: join(SHOTS, 'failure-last-screen.png') }).catch(() => {}));
+  t.after(async () => {
+    if (!passed) {
+      await page.screenshot({ path: join(SHOTS, 'failure-last-screen.png') }).catch(() => {});
+      t.diagnostic(`stopped after ${screens.count} screens; their problems so far: ${JSON.stringify(screens.problems)}`);
+    }
+    await phone.close();
+  });
+  let passed = false;
 
   // 登录: SMS code (the development code is shown under the field).
   await page.goto(`${server.url}/app/`);
@@ -244,6 +284,7 @@ test('the phone app: from SMS login to a scan-login on the demo platform', { tim
   await typePin(page, PIN);
   await page.getByText('证书下载成功').waitFor({ timeout: 120_000 });
   await screens.shot(page, 'download-done');
+  await checkStorage(page, [PIN]);
 
   // The demo platform's login page, on a computer (another browser).
   const computer = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -259,6 +300,11 @@ test('the phone app: from SMS login to a scan-login on the demo platform', { tim
   await tile(page, '开始扫码').waitFor();
   writeY4m(camera, await qr.screenshot());
   await tile(page, '开始扫码').click();
+  // The camera (zxing-wasm: Debian's chromium has no BarcodeDetector) read
+  // the platform's link and opened the confirmation with it.
+  await page.waitForURL(/#\/scan\?link=/, { timeout: 30_000 });
+  const scannedLink = new URL(page.url().replace('#/', '')).searchParams.get('link');
+  assert.match(scannedLink, /^mca:\/\/qr\?t=/);
   await page.getByText('业务系统').first().waitFor({ timeout: 30_000 });
   await screens.shot(page, 'scan-confirm');
   await demo.locator('.mca-qr-status').filter({ hasText: '已扫描' }).waitFor({ timeout: 10_000 });
@@ -268,19 +314,131 @@ test('the phone app: from SMS login to a scan-login on the demo platform', { tim
   await demo.waitForURL('**/dashboard', { timeout: 20_000 });
   assert.match(await demo.locator('#welcome').textContent(), new RegExp(NAME));
 
-  // What the page keeps: no PIN, no unmasked share; keys not exportable.
-  const stored = await readStorage(page);
-  const text = JSON.stringify(stored);
-  assert.ok(!text.includes(PIN), 'the PIN is stored nowhere');
-  assert.deepEqual(stored.local, {}, 'nothing in localStorage');
-  assert.deepEqual(stored.session, {}, 'nothing in sessionStorage');
-  for (const [name, urls] of Object.entries(stored.caches)) {
-    for (const url of urls) assert.ok(new URL(url).pathname.startsWith('/app/') && !url.includes('/api/'), `${name}: ${url}`);
+  // The other scans of the platform are opened as the same-device link
+  // (the camera path is the one above; the confirmation is the same).
+  const approve = async (name, pin = PIN) => {
+    const link = await demoLink(demo);
+    await page.goto(`${server.url}/app/#/scan?link=${encodeURIComponent(link)}`);
+    await page.getByText('业务系统').first().waitFor({ timeout: 30_000 });
+    await screens.shot(page, name);
+    await typePin(page, pin);
+    await button(page, '完成').waitFor({ timeout: 60_000 });
+    await screens.shot(page, `${name}-done`);
+    await button(page, '完成').click();
+  };
+
+  // J3: a tender announcement sealed.
+  await demo.goto(`${server.demoUrl}/dashboard`);
+  await demo.getByRole('button', { name: '扫码签章' }).click();
+  await approve('seal-confirm');
+  await demo.getByText('加盖电子签章，签章已验证').waitFor({ timeout: 20_000 });
+
+  // K1 (encryption certificate), K2+K3 (a sealed, enveloped bid), L1 (the
+  // opening hall), L2: the bid decrypted by the phone in the hall.
+  await demo.goto(`${server.demoUrl}/bidtool`);
+  await approve('bidtool-login');
+  await demo.getByText('已获取加密证书').waitFor({ timeout: 20_000 });
+  await demo.getByLabel('文件名').fill('王五投标文件.txt');
+  await demo.getByRole('button', { name: '扫码签章并生成投标文件' }).click();
+  await approve('bid-seal');
+  await demo.getByText('投标文件已签章、加密并上传').waitFor({ timeout: 20_000 });
+  await demo.goto(`${server.demoUrl}/hall`);
+  await approve('hall-login');
+  await demo.getByText('王五投标文件.txt').first().waitFor({ timeout: 20_000 });
+  await demo.goto(`${server.demoUrl}/hall/open/0`);
+  await approve('bid-decrypt');
+  await demo.locator('#opened').waitFor({ timeout: 20_000 });
+
+  // 5 wrong PINs lock the key; 解锁 with face + SMS.
+  await demo.goto(`${server.demoUrl}/dashboard`);
+  await demo.getByRole('button', { name: '扫码签章' }).click();
+  await page.goto(`${server.url}/app/#/scan?link=${encodeURIComponent(await demoLink(demo))}`);
+  await page.getByText('业务系统').first().waitFor({ timeout: 30_000 });
+  for (let i = 1; i <= 5; i++) {
+    await typePin(page, '000000');
+    if (i < 5) {
+      await page.getByText(/PIN码错误/).first().waitFor();
+      if (i === 1) await screens.shot(page, 'wrong-pin');
+    }
   }
-  const exported = await keysRefuseExport(page);
-  assert.ok(exported.privateKeys >= 1, 'the device key is a CryptoKey in IndexedDB');
-  assert.deepEqual(exported.exported, [], 'no private key exports');
+  await page.getByText('证书已锁定').first().waitFor({ timeout: 20_000 });
+  await screens.shot(page, 'locked');
+  await button(page, '前往解锁').click();
+  await button(page, '开始人脸识别').waitFor();
+  await screens.shot(page, 'unlock');
+  await button(page, '开始人脸识别').click();
+  await button(page, '通过').click();
+  await field(page, '验证码').waitFor();
+  await smsCode(page);
+  await button(page, '下一步').click();
+  await page.getByText('证书已解锁').first().waitFor({ timeout: 30_000 });
+  await screens.shot(page, 'unlocked');
+
+  // 修改证书PIN码: SMS code, the old PIN, the new one twice.
+  await page.goto(`${server.url}/app/#/settings/pin`);
+  await field(page, '验证码').waitFor();
+  await smsCode(page);
+  await screens.shot(page, 'change-pin');
+  await button(page, '下一步').click();
+  await page.getByText('请输入原PIN码').first().waitFor();
+  await typePin(page, PIN);
+  await page.getByText(/新/).first().waitFor();
+  await typePin(page, NEW_PIN);
+  await typePin(page, NEW_PIN);
+  await page.getByText('PIN码修改成功').first().waitFor({ timeout: 30_000 });
+  await screens.shot(page, 'pin-changed');
+  await demo.goto(`${server.demoUrl}/dashboard`);
+  await demo.getByRole('button', { name: '扫码签章' }).click();
+  await approve('seal-new-pin', NEW_PIN);
+  await demo.getByText('加盖电子签章，签章已验证').waitFor({ timeout: 20_000 });
+
+  // 找回证书 on a new phone (a second browser profile): SMS login, pay,
+  // face + SMS, a new PIN. The old phone's key signs no more.
+  const second = await chromium.launchPersistentContext(join(dir, 'second-profile'), {
+    executablePath: CHROMIUM, args: ['--no-sandbox'], ...PHONE,
+  });
+  t.after(() => second.close());
+  const other = second.pages()[0] ?? await second.newPage();
+  await other.goto(`${server.url}/app/`);
+  await field(other, '手机号').fill(NUMBER);
+  await smsCode(other);
+  await button(other, '登录').click();
+  await tile(other, '证书管理').waitFor();
+  await other.goto(`${server.url}/app/#/recover`);
+  await other.getByRole('radio').first().click();
+  await screens.shot(other, 'recover');
+  await button(other, '立即找回').click();
+  await button(other, '确认').click().catch(() => {});
+  const payRecovery = other.getByRole('button', { name: /^确认支付/ });
+  if (await payRecovery.isVisible().catch(() => false)) await payRecovery.click();
+  await button(other, '开始人脸识别').click();
+  await button(other, '通过').click();
+  await smsCode(other);
+  await button(other, '下一步').click();
+  const RECOVERED_PIN = '975318';
+  await typePin(other, RECOVERED_PIN);
+  await typePin(other, RECOVERED_PIN);
+  await other.getByText('证书找回成功').first().waitFor({ timeout: 120_000 });
+  await screens.shot(other, 'recovered');
+  await demo.goto(`${server.demoUrl}/dashboard`);
+  await demo.getByRole('button', { name: '扫码签章' }).click();
+  const link = await demoLink(demo);
+  await page.goto(`${server.url}/app/#/scan?link=${encodeURIComponent(link)}`);
+  await page.getByText('业务系统').first().waitFor({ timeout: 30_000 }).catch(() => {});
+  await typePin(page, NEW_PIN).catch(() => {});
+  await page.waitForTimeout(3000);
+  assert.equal(await button(page, '完成').isVisible(), false, 'the old phone no longer signs');
+  await screens.shot(page, 'old-phone-refused');
+  await other.goto(`${server.url}/app/#/scan?link=${encodeURIComponent(link)}`);
+  await other.getByText('业务系统').first().waitFor({ timeout: 30_000 });
+  await typePin(other, RECOVERED_PIN);
+  await button(other, '完成').waitFor({ timeout: 60_000 });
+  await demo.getByText('加盖电子签章，签章已验证').waitFor({ timeout: 20_000 });
+  await checkStorage(other, [RECOVERED_PIN]);
+
+  await checkStorage(page, [PIN, NEW_PIN, '000000']);
 
   assert.deepEqual(errors, [], 'no uncaught error in the app');
   assert.deepEqual(screens.problems, [], 'every screen passes axe-core (serious/critical) and fits 360 px');
+  passed = true;
 });
