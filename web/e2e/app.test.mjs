@@ -138,10 +138,31 @@ async function keysRefuseExport(page) {
 /// What the page keeps (PROTOCOL.md §3): no PIN anywhere, nothing in
 /// localStorage or sessionStorage, Cache Storage only the app's files, and
 /// every private CryptoKey refuses exportKey.
-async function checkStorage(page, pins) {
+async function checkStorage(page, pins, served) {
   const stored = await readStorage(page);
   const text = JSON.stringify(stored);
   for (const pin of pins) assert.ok(!text.includes(pin), `the PIN ${pin} is stored nowhere`);
+  // Long hex values the page keeps that a server answer also carried: only
+  // the public key and the session token may be (the masked shares are
+  // the phone's own, never sent; P_s, nonces and the server's answers
+  // are not kept).
+  const hexes = (s) => (s.match(/[0-9a-fA-F]{64,}/g) ?? []).map((x) => x.toLowerCase());
+  const fromServer = new Set(served.flatMap(hexes));
+  const allowed = new Set();
+  const visit = (v) => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if ((k === 'public_key' || k === 'token') && typeof x === 'string') allowed.add(x.toLowerCase());
+        else visit(x);
+      }
+    }
+  };
+  visit(stored.indexedDb);
+  const shared = [...new Set(hexes(text))].filter((h) => fromServer.has(h) && !allowed.has(h));
+  const around = (s, h) => s.slice(Math.max(0, s.toLowerCase().indexOf(h) - 80), s.toLowerCase().indexOf(h) + 70);
+  const where = shared.map((h) => `stored: …${around(text, h)}… served: …${around(served.find((b) => b.toLowerCase().includes(h)), h)}…`);
+  assert.deepEqual(where, [], 'nothing stored that the server sent, but the public key');
   assert.deepEqual(stored.local, {}, 'nothing in localStorage');
   assert.deepEqual(stored.session, {}, 'nothing in sessionStorage');
   for (const [name, urls] of Object.entries(stored.caches)) {
@@ -167,6 +188,12 @@ test('the phone app: login, real name, apply, download, scan-login, seal, bid op
   const page = phone.pages()[0] ?? await phone.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // Every answer of the API, to compare with what the page stores.
+  const served = [];
+  const listen = (p) => p.on('response', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/')) r.text().then((b) => served.push(b), () => {});
+  });
+  listen(page);
   const screens = new Screens();
   // Where the story stopped, if it does.
   t.after(async () => {
@@ -284,7 +311,7 @@ test('the phone app: login, real name, apply, download, scan-login, seal, bid op
   await typePin(page, PIN);
   await page.getByText('证书下载成功').waitFor({ timeout: 120_000 });
   await screens.shot(page, 'download-done');
-  await checkStorage(page, [PIN]);
+  await checkStorage(page, [PIN], served);
 
   // The demo platform's login page, on a computer (another browser).
   const computer = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -399,6 +426,7 @@ test('the phone app: login, real name, apply, download, scan-login, seal, bid op
   });
   t.after(() => second.close());
   const other = second.pages()[0] ?? await second.newPage();
+  listen(other);
   await other.goto(`${server.url}/app/`);
   await field(other, '手机号').fill(NUMBER);
   await smsCode(other);
@@ -434,9 +462,9 @@ test('the phone app: login, real name, apply, download, scan-login, seal, bid op
   await typePin(other, RECOVERED_PIN);
   await button(other, '完成').waitFor({ timeout: 60_000 });
   await demo.getByText('加盖电子签章，签章已验证').waitFor({ timeout: 20_000 });
-  await checkStorage(other, [RECOVERED_PIN]);
+  await checkStorage(other, [RECOVERED_PIN], served);
 
-  await checkStorage(page, [PIN, NEW_PIN, '000000']);
+  await checkStorage(page, [PIN, NEW_PIN, '000000'], served);
 
   assert.deepEqual(errors, [], 'no uncaught error in the app');
   assert.deepEqual(screens.problems, [], 'every screen passes axe-core (serious/critical) and fits 360 px');
