@@ -16,6 +16,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+import jsQR from 'jsqr';
 import { CHROMIUM, startMca, serveFromDisk, approveAsReviewer, solidPng } from './support.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +25,16 @@ const WASM_DIR = process.env.MCA_WASM_DIR ?? join(HERE, '..', 'app', 'src', 'was
 const NUMBER = '13700137000';
 const PASSWORD = 'Secret-2026';
 const PIN = '445566';
+const NEW_PIN = '667788';
+
+/// The link in the demo platform's QR, decoded from a screenshot.
+async function scanQr(page) {
+  const shot = await page.locator('.mca-qr-code svg').screenshot();
+  const img = PNG.sync.read(shot);
+  const code = jsQR(new Uint8ClampedArray(img.data), img.width, img.height);
+  assert.ok(code, 'the QR on the page decodes');
+  return code.data;
+}
 
 /// Whether OpenSSL verifies the SM2 signature `der` on `message` under the
 /// certificate `pem` (SM3, default user id).
@@ -64,7 +76,7 @@ async function readIndexedDb(page) {
   });
 }
 
-test('the wasm phone logs in, verifies its identity, downloads a certificate and signs in chromium', { timeout: 300_000 }, async (t) => {
+test('the wasm phone in chromium: login, identity, certificate, signature, PIN change, scan-login, storage rules', { timeout: 300_000 }, async (t) => {
   assert.ok(existsSync(join(WASM_DIR, 'mca_phone_wasm.js')), `run scripts/build-app first (no ${WASM_DIR})`);
   const server = await startMca(t);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -102,6 +114,7 @@ test('the wasm phone logs in, verifies its identity, downloads a certificate and
   assert.match(before.err.title, /[\u4e00-\u9fff]/);
 
   // Login with an SMS code (the dev server shows the code), first password.
+  const loginCodeAt = Date.now();
   const login = await page.evaluate(async (number) => {
     await window.phone.sendCode(number, 'login');
     const code = await window.phone.devCode(number);
@@ -183,6 +196,39 @@ test('the wasm phone logs in, verifies its identity, downloads a certificate and
     window.phone.sign(id, '000000', new TextEncoder().encode('x'))), [key.key_id]);
   assert.equal(wrong.err.code, 'wrong_pin');
   assert.equal(wrong.err.attempts_left, 4);
+  // Scan-login on the demo platform (a relying party) in another tab:
+  // the phone claims the session, shows it in Chinese, approves.
+  const demo = await context.newPage();
+  await demo.goto(`${server.demoUrl}/login`);
+  await demo.locator('.mca-qr-code svg').waitFor();
+  const notOurs = await page.evaluate(() => window.attempt(() => window.phone.scan('https://example.com/?x=1')));
+  assert.equal(notOurs.err.code, 'invalid_input');
+  const scanned = await page.evaluate((link) => window.phone.scan(link), await scanQr(demo));
+  assert.equal(scanned.relying_party, '浙江省公共资源交易平台（演示）');
+  assert.equal(scanned.operation_label, '扫码登录');
+  const approved = await page.evaluate(([id, pin]) => window.phone.approve(id, null, pin), [scanned.session_id, PIN]);
+  assert.deepEqual(approved, { state: 'complete', result: 'ok' });
+  await demo.waitForURL('**/dashboard', { timeout: 20_000 });
+  assert.match(await demo.locator('#welcome').textContent(), /李四/);
+
+  // PIN change with an SMS code (purpose pin_change); the new PIN signs, the old one no more.
+  // One code a minute per number (and every refused send costs the
+  // address quota): wait out the minute since the login code.
+  await new Promise((r) => setTimeout(r, Math.max(0, loginCodeAt + 61_000 - Date.now())));
+  const changed = await page.evaluate(async ([n, id, oldPin, newPin]) => {
+    const sent = await window.attempt(() => window.phone.sendCode(n, 'pin_change'));
+    if (sent.err) return sent;
+    const code = await window.phone.devCode(n);
+    return window.attempt(() => window.phone.changePin(id, code, oldPin, newPin));
+  }, [NUMBER, key.key_id, PIN, NEW_PIN]);
+  assert.deepEqual(changed, { ok: undefined }, JSON.stringify(changed));
+  const signedAgain = await page.evaluate(async ([id, pin, text]) =>
+    Array.from(await window.phone.sign(id, pin, new TextEncoder().encode(text))), [key.key_id, NEW_PIN, message]);
+  assert.equal(opensslVerifies(server.dir, signing.pem, message, signedAgain), true);
+  const oldPin = await page.evaluate(([id, pin]) => window.attempt(() =>
+    window.phone.sign(id, pin, new TextEncoder().encode('x'))), [key.key_id, PIN]);
+  assert.equal(oldPin.err.code, 'wrong_pin');
+
   const badPin = await page.evaluate(([id]) => window.attempt(() => window.phone.download(id, '12ab', null)), [application.id]);
   assert.equal(badPin.err.code, 'invalid_input');
 
@@ -200,7 +246,8 @@ test('the wasm phone logs in, verifies its identity, downloads a certificate and
   assert.deepEqual(Object.keys(stored.signing).sort(), ['c', 'salt'], 'the signing share only masked');
   assert.deepEqual(Object.keys(stored.encryption).sort(), ['c', 'salt'], 'the encryption share only masked');
   const everything = JSON.stringify(db);
-  assert.ok(!everything.includes(`"${PIN}"`) && !everything.includes(PASSWORD), 'no PIN or password stored');
+  for (const secret of [PIN, NEW_PIN]) assert.ok(!everything.includes(`"${secret}"`), 'no PIN stored');
+  assert.ok(!everything.includes(PASSWORD), 'no password stored');
   const exported = await page.evaluate(async () => {
     const db = await new Promise((resolve) => { const r = indexedDB.open('mca-phone'); r.onsuccess = () => resolve(r.result); });
     const pair = await new Promise((resolve) => {
@@ -214,5 +261,5 @@ test('the wasm phone logs in, verifies its identity, downloads a certificate and
     local: localStorage.length, session: sessionStorage.length, caches: (await caches.keys()).length,
   }));
   assert.deepEqual(others, { local: 0, session: 0, caches: 0 });
-  assert.ok(!consoleText.some((line) => line.includes(PASSWORD) || line.includes(PIN)), 'no password or PIN in the console');
+  assert.ok(!consoleText.some((line) => [PASSWORD, PIN, NEW_PIN].some((x) => line.includes(x))), 'no password or PIN in the console');
 });

@@ -124,8 +124,12 @@ pub async fn http(
 ) -> Result<HttpAnswer, PhoneError> {
     let header_object = Object::new();
     for (name, value) in headers {
-        Reflect::set(&header_object, &JsValue::from_str(name), &JsValue::from_str(value))
-            .map_err(|_| PhoneError::network())?;
+        Reflect::set(
+            &header_object,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        )
+        .map_err(|_| PhoneError::network())?;
     }
     let answer = http_request_js(method, url, header_object, body.map(Uint8Array::from))
         .await
@@ -134,7 +138,8 @@ pub async fn http(
         .ok()
         .and_then(|s| s.as_f64())
         .ok_or_else(PhoneError::network)?;
-    let body = Reflect::get(&answer, &JsValue::from_str("body")).map_err(|_| PhoneError::network())?;
+    let body =
+        Reflect::get(&answer, &JsValue::from_str("body")).map_err(|_| PhoneError::network())?;
     Ok(HttpAnswer {
         status: status as u16,
         body: Uint8Array::new(&body).to_vec(),

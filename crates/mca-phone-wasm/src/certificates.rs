@@ -3,6 +3,7 @@
 
 use base64::Engine;
 use js_sys::{Promise, Uint8Array};
+use mca_phone_core::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
@@ -67,7 +68,7 @@ impl Phone {
         promise(async move {
             json_result(
                 client
-                    .public("GET", &format!("{APP}/catalogue"), None)
+                    .public(Method::Get, &format!("{APP}/catalogue"), None)
                     .await?
                     .into_result(),
             )
@@ -88,14 +89,19 @@ impl Phone {
 
     /// Applies with the form photo and a handwritten signature PNG, or
     /// `null` for 生成签名.
-    pub fn apply(&self, info: JsValue, form_photo: Vec<u8>, signature_png: Option<Vec<u8>>) -> Promise {
+    pub fn apply(
+        &self,
+        info: JsValue,
+        form_photo: Vec<u8>,
+        signature_png: Option<Vec<u8>>,
+    ) -> Promise {
         let client = self.client.clone();
         let info = CertificateInfo::from_js(info);
         promise(async move {
             let mut body = info?.json();
             pictures(&mut body, &form_photo, signature_png);
             let path = format!("{APP}/me/applications");
-            json_result(Self::call(&client, "POST", &path, Some(body)).await)
+            json_result(Self::call(&client, Method::Post, &path, Some(body)).await)
         })
     }
 
@@ -111,11 +117,19 @@ impl Phone {
 
     /// Pays an application's order.
     pub fn pay(&self, id: String) -> Promise {
-        self.post(format!("{APP}/me/applications/{}/payment", segment(&id)), None)
+        self.post(
+            format!("{APP}/me/applications/{}/payment", segment(&id)),
+            None,
+        )
     }
 
     /// Resubmits a rejected application with new pictures.
-    pub fn resubmit(&self, id: String, form_photo: Vec<u8>, signature_png: Option<Vec<u8>>) -> Promise {
+    pub fn resubmit(
+        &self,
+        id: String,
+        form_photo: Vec<u8>,
+        signature_png: Option<Vec<u8>>,
+    ) -> Promise {
         let mut body = json!({});
         pictures(&mut body, &form_photo, signature_png);
         self.post(
@@ -172,11 +186,11 @@ impl Phone {
 impl Phone {
     fn get(&self, path: String) -> Promise {
         let client = self.client.clone();
-        promise(async move { json_result(Self::call(&client, "GET", &path, None).await) })
+        promise(async move { json_result(Self::call(&client, Method::Get, &path, None).await) })
     }
 
     fn post(&self, path: String, body: Option<Value>) -> Promise {
         let client = self.client.clone();
-        promise(async move { json_result(Self::call(&client, "POST", &path, body).await) })
+        promise(async move { json_result(Self::call(&client, Method::Post, &path, body).await) })
     }
 }

@@ -6,15 +6,14 @@
 
 use std::cell::RefCell;
 
-use base64::Engine;
+use mca_phone_core::{Answer, DeviceRequest, Method, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::browser;
 use crate::error::PhoneError;
 
-/// App API prefix.
-pub const APP: &str = "/api/app/v1";
+pub use mca_phone_core::APP;
 /// IndexedDB record of the session.
 const SESSION: &str = "session";
 
@@ -32,25 +31,6 @@ pub struct Session {
     pub device_id: String,
     /// The bearer token.
     pub token: String,
-}
-
-/// An answer of the server: status and JSON body (`null` when empty).
-pub struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// JSON body.
-    pub body: Value,
-}
-
-impl Reply {
-    /// The body on success, the server's problem as an error otherwise.
-    pub fn into_result(self) -> Result<Value, PhoneError> {
-        if (200..300).contains(&self.status) {
-            Ok(self.body)
-        } else {
-            Err(PhoneError::from_problem(self.status, &self.body))
-        }
-    }
 }
 
 /// The client of one origin.
@@ -99,73 +79,69 @@ impl Client {
     /// An unauthenticated request (codes, login, password reset, catalogue).
     pub async fn public(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, PhoneError> {
+    ) -> Result<Answer, PhoneError> {
         let bytes = encode(body);
         let mut headers = Vec::new();
         if bytes.is_some() {
             headers.push(("content-type", "application/json".to_owned()));
         }
         let url = format!("{}{path}", self.base);
-        let answer = browser::http(method, &url, &headers, bytes.as_deref()).await?;
+        let answer = browser::http(method.as_str(), &url, &headers, bytes.as_deref()).await?;
         parse(answer)
     }
 
     /// A device-signed request, JSON in and out.
     pub async fn signed(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, PhoneError> {
+    ) -> Result<Answer, PhoneError> {
         let answer = self.signed_raw(method, path, encode(body)).await?;
         parse(answer)
     }
 
     /// A device-signed GET of bytes (a PDF): the bytes on success.
     pub async fn signed_get_bytes(&self, path: &str) -> Result<Vec<u8>, PhoneError> {
-        let answer = self.signed_raw("GET", path, None).await?;
+        let answer = self.signed_raw(Method::Get, path, None).await?;
         if (200..300).contains(&answer.status) {
             return Ok(answer.body);
         }
         let status = answer.status;
-        let body = serde_json::from_slice(&answer.body).map_err(|_| PhoneError::protocol(status))?;
+        let body =
+            serde_json::from_slice(&answer.body).map_err(|_| PhoneError::protocol(status))?;
         Err(PhoneError::from_problem(status, &body))
+    }
+
+    /// Sends one of the core's requests, device-signed: its answer, problems
+    /// included (the machine reads them).
+    pub async fn send(&self, request: &Request) -> Result<Answer, PhoneError> {
+        let answer = self
+            .signed_raw(request.method, &request.path, Some(request.body_bytes()))
+            .await?;
+        parse(answer)
     }
 
     async fn signed_raw(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<Vec<u8>>,
     ) -> Result<browser::HttpAnswer, PhoneError> {
         let session = self.session().ok_or_else(PhoneError::not_logged_in)?;
         let body = body.unwrap_or_default();
-        let timestamp = browser::unix_now();
-        let nonce = hex::encode(
-            mca_crypto::rand::bytes::<16>().map_err(|_| PhoneError::storage())?,
-        );
-        let payload =
-            mca_crypto::device::request_payload(method, path, timestamp, &nonce, &body);
-        let signature = browser::device_sign(&payload).await?;
-        let mut headers = vec![
-            ("authorization", format!("Bearer {}", session.token)),
-            ("x-mca-device", session.device_id.clone()),
-            ("x-mca-timestamp", timestamp.to_string()),
-            ("x-mca-nonce", nonce),
-            (
-                "x-mca-signature",
-                base64::engine::general_purpose::STANDARD.encode(signature),
-            ),
-        ];
+        let signed = DeviceRequest::new(method, path, &body, browser::unix_now())?;
+        let signature = browser::device_sign(signed.payload()).await?;
+        let mut headers = signed.headers(&session.device_id, &session.token, &signature);
         if !body.is_empty() {
             headers.push(("content-type", "application/json".to_owned()));
         }
         let url = format!("{}{path}", self.base);
         let body = (!body.is_empty()).then_some(body);
-        browser::http(method, &url, &headers, body.as_deref()).await
+        browser::http(method.as_str(), &url, &headers, body.as_deref()).await
     }
 }
 
@@ -174,12 +150,12 @@ fn encode(body: Option<&Value>) -> Option<Vec<u8>> {
     body.map(|b| serde_json::to_vec(b).unwrap_or_default())
 }
 
-fn parse(answer: browser::HttpAnswer) -> Result<Reply, PhoneError> {
+fn parse(answer: browser::HttpAnswer) -> Result<Answer, PhoneError> {
     let status = answer.status;
     let body = if answer.body.is_empty() {
         Value::Null
     } else {
         serde_json::from_slice(&answer.body).map_err(|_| PhoneError::protocol(status))?
     };
-    Ok(Reply { status, body })
+    Ok(Answer { status, body })
 }

@@ -5,6 +5,7 @@
 //! token, SMS code, PIN or share can reach an error (or the console that
 //! shows it).
 
+use mca_phone_core::CoreError;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -95,6 +96,34 @@ impl PhoneError {
     }
 }
 
+impl From<CoreError> for PhoneError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Refused {
+                status,
+                code,
+                title,
+                detail,
+                attempts_left,
+            } => PhoneError {
+                code,
+                title,
+                detail,
+                status: Some(status),
+                attempts_left,
+            },
+            // The core's own messages are Chinese and hold no secrets.
+            CoreError::Input(message) => Self::invalid_input(&message),
+            CoreError::State(message) => Self::local("state", "无法进行此操作", Some(message)),
+            CoreError::Protocol(_) => {
+                Self::local("protocol", "服务器的回答不符合预期", Some(e.to_string()))
+            }
+            CoreError::Crypto(_) => Self::local("crypto", "密钥运算失败", Some(e.to_string())),
+            other => Self::local(other.code(), &other.to_string(), None),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +147,25 @@ mod tests {
         let e = PhoneError::from_problem(502, &serde_json::Value::Null);
         assert_eq!((e.code.as_str(), e.title.as_str()), ("unknown", "请求失败"));
         let json = serde_json::to_value(&e).unwrap();
-        assert_eq!(json, json!({ "code": "unknown", "title": "请求失败", "status": 502 }));
+        assert_eq!(
+            json,
+            json!({ "code": "unknown", "title": "请求失败", "status": 502 })
+        );
+    }
+
+    #[test]
+    fn core_errors_keep_their_code_and_chinese_text() {
+        let refused =
+            CoreError::from_problem(403, &json!({ "code": "key_locked", "title": "密钥已锁定" }));
+        let e = PhoneError::from(refused);
+        assert_eq!((e.code.as_str(), e.status), ("key_locked", Some(403)));
+        let e = PhoneError::from(CoreError::Input("这不是移动证书的二维码".into()));
+        assert_eq!(e.code, "invalid_input");
+        assert_eq!(e.detail.as_deref(), Some("这不是移动证书的二维码"));
+        let e = PhoneError::from(CoreError::State(
+            "本机没有可用的证书密钥：请先下载证书".into(),
+        ));
+        assert_eq!(e.code, "state");
+        assert_eq!(PhoneError::from(CoreError::Finished).code, "finished");
     }
 }

@@ -3,10 +3,13 @@
 //! promise that resolves with plain JS values (server JSON as is unless
 //! stated) and rejects with a [`PhoneError`] object.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 use std::rc::Rc;
 
 use js_sys::Promise;
+use mca_phone_core::{Method, Scanned};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -19,6 +22,8 @@ use crate::error::PhoneError;
 #[wasm_bindgen]
 pub struct Phone {
     pub(crate) client: Rc<Client>,
+    /// Sessions scanned and not yet approved or refused (memory only).
+    pub(crate) scanned: Rc<RefCell<HashMap<String, Scanned>>>,
 }
 
 /// Runs `work` as a JS promise that rejects with a `PhoneError` object.
@@ -30,8 +35,10 @@ where
 }
 
 /// The server's JSON, as a plain JS value.
-pub(crate) fn json_result(value: Result<Value, PhoneError>) -> Result<JsValue, PhoneError> {
-    to_js(&value?)
+pub(crate) fn json_result<E: Into<PhoneError>>(
+    value: Result<Value, E>,
+) -> Result<JsValue, PhoneError> {
+    to_js(&value.map_err(Into::into)?)
 }
 
 /// A string field of a server answer.
@@ -46,11 +53,14 @@ impl Phone {
     /// A signed call: the body on success.
     pub(crate) async fn call(
         client: &Client,
-        method: &str,
+        method: Method,
         path: &str,
         body: Option<Value>,
     ) -> Result<Value, PhoneError> {
-        client.signed(method, path, body.as_ref()).await?.into_result()
+        Ok(client
+            .signed(method, path, body.as_ref())
+            .await?
+            .into_result()?)
     }
 
     async fn login(client: &Client, phone: &str, mut body: Value) -> Result<Value, PhoneError> {
@@ -59,7 +69,7 @@ impl Phone {
         body["device_public_key"] = json!(hex::encode(public_key));
         body["device_name"] = json!("手机浏览器");
         let login = client
-            .public("POST", &format!("{APP}/sessions"), Some(&body))
+            .public(Method::Post, &format!("{APP}/sessions"), Some(&body))
             .await?
             .into_result()?;
         let session = Session {
@@ -70,7 +80,10 @@ impl Phone {
             token: text(&login, "token")?,
         };
         client.set_session(session).await?;
-        let registered = login.get("registered").and_then(Value::as_bool).unwrap_or(false);
+        let registered = login
+            .get("registered")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         // The server does not say yet whether a password is set; a
         // password login proves it, a code login of a new account proves
         // the opposite.
@@ -95,6 +108,7 @@ impl Phone {
         match work.await {
             Ok(client) => Ok(Phone {
                 client: Rc::new(client),
+                scanned: Rc::default(),
             }),
             Err(e) => Err(e.to_js()),
         }
@@ -120,7 +134,7 @@ impl Phone {
         promise(async move {
             let body = json!({ "phone": phone, "purpose": purpose });
             client
-                .public("POST", &format!("{APP}/sms-codes"), Some(&body))
+                .public(Method::Post, &format!("{APP}/sms-codes"), Some(&body))
                 .await?
                 .into_result()?;
             Ok(JsValue::UNDEFINED)
@@ -133,7 +147,11 @@ impl Phone {
         let client = self.client.clone();
         promise(async move {
             let body = client
-                .public("GET", &format!("/api/dev/sms-codes/{}", segment(&phone)), None)
+                .public(
+                    Method::Get,
+                    &format!("/api/dev/sms-codes/{}", segment(&phone)),
+                    None,
+                )
                 .await?
                 .into_result()?;
             Ok(JsValue::from_str(&text(&body, "code")?))
@@ -176,7 +194,15 @@ impl Phone {
         let client = self.client.clone();
         promise(async move {
             let body = json!({ "new_password": password });
-            json_result(Self::call(&client, "PUT", &format!("{APP}/me/password"), Some(body)).await)
+            json_result(
+                Self::call(
+                    &client,
+                    Method::Put,
+                    &format!("{APP}/me/password"),
+                    Some(body),
+                )
+                .await,
+            )
         })
     }
 
@@ -186,7 +212,15 @@ impl Phone {
         let client = self.client.clone();
         promise(async move {
             let body = json!({ "old_password": old, "new_password": new });
-            json_result(Self::call(&client, "PUT", &format!("{APP}/me/password"), Some(body)).await)
+            json_result(
+                Self::call(
+                    &client,
+                    Method::Put,
+                    &format!("{APP}/me/password"),
+                    Some(body),
+                )
+                .await,
+            )
         })
     }
 
@@ -198,7 +232,7 @@ impl Phone {
             let body = json!({ "phone": phone, "code": code, "new_password": new });
             json_result(
                 client
-                    .public("POST", &format!("{APP}/password-resets"), Some(&body))
+                    .public(Method::Post, &format!("{APP}/password-resets"), Some(&body))
                     .await?
                     .into_result(),
             )
@@ -211,7 +245,8 @@ impl Phone {
         let client = self.client.clone();
         promise(async move {
             let body = json!({ "phone": new_phone, "code": code });
-            let answer = Self::call(&client, "PUT", &format!("{APP}/me/phone"), Some(body)).await?;
+            let answer =
+                Self::call(&client, Method::Put, &format!("{APP}/me/phone"), Some(body)).await?;
             if let Some(mut session) = client.session() {
                 session.phone = new_phone;
                 client.set_session(session).await?;
@@ -224,7 +259,7 @@ impl Phone {
     pub fn devices(&self) -> Promise {
         let client = self.client.clone();
         promise(async move {
-            json_result(Self::call(&client, "GET", &format!("{APP}/me/devices"), None).await)
+            json_result(Self::call(&client, Method::Get, &format!("{APP}/me/devices"), None).await)
         })
     }
 
@@ -234,7 +269,7 @@ impl Phone {
         let client = self.client.clone();
         promise(async move {
             let path = format!("{APP}/me/devices/{}", segment(&id));
-            let answer = Self::call(&client, "DELETE", &path, None).await?;
+            let answer = Self::call(&client, Method::Delete, &path, None).await?;
             if client.session().is_some_and(|s| s.device_id == id) {
                 client.clear_session().await?;
             }
@@ -251,7 +286,7 @@ impl Phone {
     pub fn identity(&self) -> Promise {
         let client = self.client.clone();
         promise(async move {
-            json_result(Self::call(&client, "GET", &format!("{APP}/me/identity"), None).await)
+            json_result(Self::call(&client, Method::Get, &format!("{APP}/me/identity"), None).await)
         })
     }
 
@@ -261,7 +296,15 @@ impl Phone {
         let client = self.client.clone();
         promise(async move {
             let body = json!({ "name": name, "id_number": id_number });
-            json_result(Self::call(&client, "POST", &format!("{APP}/me/identity"), Some(body)).await)
+            json_result(
+                Self::call(
+                    &client,
+                    Method::Post,
+                    &format!("{APP}/me/identity"),
+                    Some(body),
+                )
+                .await,
+            )
         })
     }
 
@@ -270,8 +313,13 @@ impl Phone {
     pub fn start_face(&self) -> Promise {
         let client = self.client.clone();
         promise(async move {
-            let started =
-                Self::call(&client, "POST", &format!("{APP}/me/identity/face"), None).await?;
+            let started = Self::call(
+                &client,
+                Method::Post,
+                &format!("{APP}/me/identity/face"),
+                None,
+            )
+            .await?;
             to_js(&json!({
                 "face_session_id": text(&started, "session_id")?,
                 "url": text(&started, "url")?,
@@ -285,7 +333,7 @@ impl Phone {
         let client = self.client.clone();
         promise(async move {
             let path = format!("{APP}/me/identity/face/result");
-            json_result(Self::call(&client, "POST", &path, None).await)
+            json_result(Self::call(&client, Method::Post, &path, None).await)
         })
     }
 
@@ -296,7 +344,12 @@ impl Phone {
         promise(async move {
             let body = json!({ "outcome": if pass { "passed" } else { "failed" } });
             let path = format!("/api/dev/face-sessions/{}", segment(&face_session_id));
-            json_result(client.public("POST", &path, Some(&body)).await?.into_result())
+            json_result(
+                client
+                    .public(Method::Post, &path, Some(&body))
+                    .await?
+                    .into_result(),
+            )
         })
     }
 }

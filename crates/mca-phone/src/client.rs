@@ -13,10 +13,12 @@
 //!
 //! The signed payload binds the method, the path and query exactly as sent,
 //! the timestamp, the nonce and SM3 of the body, so neither a stolen token
-//! nor a captured request can be used again.
+//! nor a captured request can be used again. Payload and headers come from
+//! [`mca_phone_core::DeviceRequest`]; this module only adds the clock and
+//! the sending.
 
-use base64::Engine;
-use mca_crypto::device::{DeviceKey, request_payload};
+use mca_crypto::device::DeviceKey;
+use mca_phone_core::DeviceRequest;
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::Value;
@@ -24,14 +26,9 @@ use serde_json::Value;
 use crate::PhoneError;
 use crate::state::Session;
 
-/// Header carrying the device id.
-pub const HEADER_DEVICE: &str = "x-mca-device";
-/// Header carrying the request time, Unix seconds.
-pub const HEADER_TIMESTAMP: &str = "x-mca-timestamp";
-/// Header carrying the single-use request nonce.
-pub const HEADER_NONCE: &str = "x-mca-nonce";
-/// Header carrying the device signature (base64 of DER).
-pub const HEADER_SIGNATURE: &str = "x-mca-signature";
+pub use mca_phone_core::device_request::{
+    HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+};
 
 /// An answer of the server: status and JSON body (`null` when empty).
 #[derive(Debug, Clone)]
@@ -198,16 +195,16 @@ impl Client {
                 mca_crypto::rand::bytes::<16>().map_err(|e| PhoneError::State(e.to_string()))?,
             ),
         };
-        let payload = request_payload(method, path, timestamp, &nonce, body);
-        let signature = tamper.key.unwrap_or(&self.key).sign(&payload);
-        request = request
-            .header(HEADER_DEVICE, &session.device_id)
-            .header(HEADER_TIMESTAMP, timestamp.to_string())
-            .header(HEADER_NONCE, nonce)
-            .header(
-                HEADER_SIGNATURE,
-                base64::engine::general_purpose::STANDARD.encode(signature),
-            );
+        // (DeviceRequest::new draws the nonce itself; the tamper hook needs
+        // to choose it, so the nonce is drawn here for both.)
+        let signed = DeviceRequest::with_nonce(core_method(method)?, path, body, timestamp, nonce);
+        let signature = tamper.key.unwrap_or(&self.key).sign(signed.payload());
+        for (name, value) in signed.headers(&session.device_id, &session.token, &signature) {
+            // The bearer token is already on the request.
+            if name != "authorization" {
+                request = request.header(name, value);
+            }
+        }
         Ok(request)
     }
 
@@ -231,6 +228,37 @@ impl Client {
         let request = self.sign_headers(request, session, method.as_str(), path, &body, tamper)?;
         send(request.body(body)).await
     }
+}
+
+impl Client {
+    /// Sends a request of the phone core, signed by the device, and hands
+    /// back the answer (problems too: the core reads them).
+    pub async fn send(
+        &self,
+        request: &mca_phone_core::Request,
+    ) -> Result<mca_phone_core::Answer, PhoneError> {
+        let method = Method::from_bytes(request.method.as_str().as_bytes())
+            .map_err(|_| PhoneError::State("无效的请求方法".into()))?;
+        let body = request.body.as_ref().map(|_| request.body_bytes());
+        let reply = self
+            .signed_raw(method, &request.path, body, Tamper::default())
+            .await?;
+        Ok(mca_phone_core::Answer {
+            status: reply.status,
+            body: reply.body,
+        })
+    }
+}
+
+fn core_method(method: &str) -> Result<mca_phone_core::Method, PhoneError> {
+    use mca_phone_core::Method as M;
+    Ok(match method {
+        "GET" => M::Get,
+        "POST" => M::Post,
+        "PUT" => M::Put,
+        "DELETE" => M::Delete,
+        other => return Err(PhoneError::State(format!("无效的请求方法 {other}"))),
+    })
 }
 
 fn encode<B: Serialize>(body: Option<&B>) -> Result<Option<Vec<u8>>, PhoneError> {

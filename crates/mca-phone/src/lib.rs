@@ -1,6 +1,10 @@
 //! The command-line phone: a Mobile CA phone that keeps its state in a
 //! directory and talks to the app API exactly as the real app does.
 //!
+//! It is a thin shell over [`mca_phone_core`], which holds every rule the
+//! phone enforces: this crate only sends HTTP (reqwest), keeps files and
+//! reads the clock, driving the core's machines in a loop.
+//!
 //! The `mca phone …` commands and the server's integration tests use it, so
 //! the tests exercise the same requests, headers and signatures a phone
 //! sends.
@@ -29,7 +33,7 @@ pub mod state;
 pub use certificates::CertificateInfo;
 pub use client::{Client, Reply, Tamper};
 pub use phone::Phone;
-pub use rp::{Approved, Scanned, ScannedItem};
+pub use rp::{Approved, Scanned, ScannedItem, kind_label};
 pub use state::{Session, StateDir, StoredKey};
 
 /// Why a phone operation failed. Never holds a token, code or password.
@@ -86,20 +90,32 @@ pub fn io_reason(e: &std::io::Error) -> String {
     reason.to_owned()
 }
 
-impl PhoneError {
-    /// The error for a non-success reply carrying a problem document.
-    pub fn from_problem(status: u16, body: &serde_json::Value) -> Self {
-        let text = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-        PhoneError::Refused {
-            status,
-            code: text("code").unwrap_or_else(|| "unknown".into()),
-            title: text("title").unwrap_or_else(|| "请求失败".into()),
-            detail: text("detail"),
-            attempts_left: body
-                .get("attempts_left")
-                .and_then(|v| v.as_u64())
-                .and_then(|n| u32::try_from(n).ok()),
+impl From<mca_phone_core::CoreError> for PhoneError {
+    fn from(e: mca_phone_core::CoreError) -> Self {
+        match e {
+            mca_phone_core::CoreError::Refused {
+                status,
+                code,
+                title,
+                detail,
+                attempts_left,
+            } => PhoneError::Refused {
+                status,
+                code,
+                title,
+                detail,
+                attempts_left,
+            },
+            other => PhoneError::State(other.to_string()),
         }
+    }
+}
+
+impl PhoneError {
+    /// The error for a non-success reply carrying a problem document (the
+    /// phone core's reading of it).
+    pub fn from_problem(status: u16, body: &serde_json::Value) -> Self {
+        mca_phone_core::CoreError::from_problem(status, body).into()
     }
 
     /// A wrong PIN's attempts left, if the server said.

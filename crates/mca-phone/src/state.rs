@@ -60,35 +60,9 @@ const PIN_SECRET: &str = "pin.secret";
 const SESSION: &str = "session.json";
 const KEYS: &str = "keys";
 
-/// One two-party key as the phone keeps it (PROTOCOL.md §3): only masked
-/// shares, which any PIN "unmasks" to some value, so a copy of this file
-/// cannot be searched for the PIN offline.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct StoredKey {
-    /// The signing key's id at the server.
-    pub key_id: String,
-    /// The application it was issued for.
-    pub application_id: String,
-    /// P, the signing public key.
-    pub public_key: mca_crypto::sm2::Point,
-    /// The signing share, PIN-masked.
-    pub signing: mca_crypto::twoparty::phone::MaskedShare,
-    /// The encryption share, PIN-masked, once delivered.
-    pub encryption: Option<mca_crypto::twoparty::phone::MaskedShare>,
-    /// The signing certificate, PEM, once issued.
-    pub signing_certificate: Option<String>,
-    /// The encryption certificate, PEM, once issued.
-    pub encryption_certificate: Option<String>,
-}
-
-impl std::fmt::Debug for StoredKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredKey")
-            .field("key_id", &self.key_id)
-            .field("application_id", &self.application_id)
-            .finish_non_exhaustive()
-    }
-}
+/// One two-party key as the phone keeps it (PROTOCOL.md §3), defined by
+/// the phone core.
+pub use mca_phone_core::StoredKey;
 
 impl StateDir {
     /// Opens `dir`, creating it (mode 0700) if it does not exist.
