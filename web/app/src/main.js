@@ -1,5 +1,8 @@
 import { createApp } from 'vue';
-import Vant from 'vant';
+import {
+  ActionSheet, Badge, Button, Cell, CellGroup, Empty, Field, Icon, Loading, NavBar, NoticeBar, PasswordInput,
+  PullRefresh, Radio, RadioGroup, Step, Steps, Tab, Tabbar, TabbarItem, Tabs,
+} from 'vant';
 import 'vant/lib/index.css';
 import './style.css';
 import App from './App.vue';
@@ -14,9 +17,22 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
     .catch(() => {});
 }
 
+// The components the screens use, registered by name (<van-button> …); the
+// rest of Vant stays out of the bundle. Toast and Dialog are called as
+// functions (feedback.js).
+const components = [
+  ActionSheet, Badge, Button, Cell, CellGroup, Empty, Field, Icon, Loading, NavBar, NoticeBar, PasswordInput,
+  PullRefresh, Radio, RadioGroup, Step, Steps, Tab, Tabbar, TabbarItem, Tabs,
+];
+
+function mount(app) {
+  for (const c of components) app.use(c);
+  app.mount('#app');
+}
+
 try {
   await openPhone();
-  createApp(App).use(Vant).use(router).mount('#app');
+  mount(createApp(App).use(router));
 } catch (e) {
-  createApp(BrokenView, { message: errorText(e) }).use(Vant).mount('#app');
+  mount(createApp(BrokenView, { message: errorText(e) }));
 }
