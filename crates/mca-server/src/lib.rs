@@ -24,10 +24,13 @@
 //! - [`wiring`]: configuration → providers, key vault, CAs, services, state.
 //! - [`background`]: issuance recovery at start-up, expiry reminders.
 //! - [`webhooks`]: relying-party webhook delivery.
+//! - [`app_assets`]: the phone app's files, embedded at build time.
+//! - [`tls`]: HTTPS on the LAN, for trying the app from a real phone.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod app_assets;
 pub mod background;
 pub mod config;
 pub mod docs_page;
@@ -38,6 +41,7 @@ pub mod openapi;
 pub mod routes;
 pub mod sms;
 pub mod state;
+pub mod tls;
 pub mod webhooks;
 pub mod wiring;
 
@@ -157,8 +161,13 @@ pub fn operator_openapi() -> utoipa::openapi::OpenApi {
     operator_documented().split_for_parts().1
 }
 
-/// The whole router on `state`.
+/// The whole router on `state`, with the phone app embedded in the binary.
 pub fn app(state: AppState) -> Router {
+    app_with(state, app_assets::AppAssets::embedded())
+}
+
+/// The whole router on `state`, with the phone app's files `assets`.
+pub fn app_with(state: AppState, assets: app_assets::AppAssets) -> Router {
     let mut router = Router::new();
     for document in openapi::DOCUMENTS {
         let (routes, doc) = (document.router)().split_for_parts();
@@ -168,7 +177,9 @@ pub fn app(state: AppState) -> Router {
             get(move || async move { axum::Json(doc.as_ref().clone()) }),
         );
     }
-    let mut router = router.merge(docs_page::routes());
+    let mut router = router
+        .merge(docs_page::routes())
+        .merge(routes::phone_app::routes(assets));
     if state.dev.is_some() {
         router = router.nest("/api/dev", dev::routes());
     }
@@ -185,9 +196,28 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(axum::middleware::map_response(error::ensure_problem))
+        .layer(axum::middleware::from_fn(api_no_store))
         // Spans carry method and path only: no headers (tokens), no bodies.
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every answer under `/api/` is personal or changes from one request to
+/// the next (codes, keys, sessions): no cache, shared or the browser's,
+/// may keep it. Outside the problem layer, so error documents carry it too.
+async fn api_no_store(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if is_api {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets

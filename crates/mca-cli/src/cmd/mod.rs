@@ -3,6 +3,7 @@
 pub mod ca;
 pub mod catalogue;
 pub mod config;
+pub mod lan;
 pub mod output;
 pub mod phone;
 pub mod phone_certs;

@@ -3,8 +3,9 @@
 //! generated key-encryption key and operator token, files 0600), migrated,
 //! the Zhejiang catalogue seeded, a local CA hierarchy (root, issuing CA,
 //! seal maker; keys encrypted under a generated passphrase) for each CA
-//! organization of the catalogue, served on 127.0.0.1:8080, with the steps
-//! to try it with `mca phone` printed.
+//! organization of the catalogue, served on 127.0.0.1:8080 (the phone app
+//! at `/app/`), with the steps to try it with `mca phone` printed. With
+//! `--lan`, also over HTTPS on the LAN for a real phone ([`super::lan`]).
 
 use std::fs;
 use std::io::Write;
@@ -33,6 +34,21 @@ pub struct UpArgs {
     /// Address of the demo e-tendering platform (a relying party).
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub demo_listen: SocketAddr,
+    /// Also serve over HTTPS on the LAN, to try the phone app from a real
+    /// phone (the camera needs a secure context).
+    #[arg(long)]
+    pub lan: bool,
+    /// HTTPS address with `--lan`.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    pub lan_listen: SocketAddr,
+    /// Plain-HTTP address with `--lan` where a phone downloads the local
+    /// TLS root certificate.
+    #[arg(long, default_value = "0.0.0.0:8081")]
+    pub lan_cert_listen: SocketAddr,
+    /// The machine's LAN address, for the certificate and the QR code
+    /// (default: the source address of the default route). Repeatable.
+    #[arg(long)]
+    pub lan_address: Vec<std::net::IpAddr>,
 }
 
 /// A secret kept in the data directory: read, or generated once (0600).
@@ -57,7 +73,7 @@ fn transport_key_file(path: &Path) -> anyhow::Result<Secret> {
     Ok(Secret::new(value.as_str()))
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(super) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -119,9 +135,56 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             demo_listener,
             mca_server::shutdown_signal(),
         ));
-        print_welcome(&args, &cas);
+        let lan = match args.lan {
+            true => Some(serve_lan(&args, &state).await?),
+            false => None,
+        };
+        print_welcome(&args, &cas, lan.as_ref());
         serve_state(&config, state, db).await
     })
+}
+
+/// Where a phone on the LAN opens the app and downloads the root.
+pub struct LanUrls {
+    app: String,
+    root: String,
+}
+
+/// `--lan`: the same router over HTTPS, and the root certificate over
+/// plain HTTP.
+async fn serve_lan(args: &UpArgs, state: &mca_server::AppState) -> anyhow::Result<LanUrls> {
+    use super::lan;
+    let mut addresses = args.lan_address.clone();
+    if addresses.is_empty() {
+        addresses.extend(lan::lan_address());
+    }
+    let first = addresses.first().copied();
+    let tls = lan::prepare(&args.data_dir, &addresses)?;
+    let https = lan::reachable(args.lan_listen, first);
+    let plain = lan::reachable(args.lan_cert_listen, first);
+    let urls = LanUrls {
+        app: format!("https://{https}/app/"),
+        root: format!("http://{plain}/"),
+    };
+    let listener = tokio::net::TcpListener::bind(args.lan_listen)
+        .await
+        .with_context(|| format!("listening on {}", args.lan_listen))?;
+    tokio::spawn(mca_server::tls::run_tls(
+        listener,
+        tls.config,
+        mca_server::app(state.clone()),
+        mca_server::shutdown_signal(),
+    ));
+    let listener = tokio::net::TcpListener::bind(args.lan_cert_listen)
+        .await
+        .with_context(|| format!("listening on {}", args.lan_cert_listen))?;
+    let download = lan::root_download(tls.root_der, urls.app.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, download)
+            .with_graceful_shutdown(mca_server::shutdown_signal())
+            .await
+    });
+    Ok(urls)
 }
 
 /// The demo platform's relying-party registration, kept in
@@ -241,7 +304,7 @@ fn mca_command() -> String {
 /// port may not be the default; the tool keeps it with its login for the
 /// commands after. `<…>` stands for what an earlier command printed; a
 /// `# 报错:` comment marks a command shown failing on purpose.
-fn print_welcome(args: &UpArgs, cas: &[(String, PathBuf)]) {
+fn print_welcome(args: &UpArgs, cas: &[(String, PathBuf)], lan: Option<&LanUrls>) {
     let base = format!("http://{}", args.listen);
     let demo = args.demo_listen;
     let data = args.data_dir.display();
@@ -250,10 +313,12 @@ fn print_welcome(args: &UpArgs, cas: &[(String, PathBuf)]) {
         .iter()
         .map(|(name, dir)| format!("\n  Local CA       {name}: {}", dir.display()))
         .collect();
+    let lan = lan.map(lan_text).unwrap_or_default();
     println!(
         "\
 Mobile CA (移动CA) is running in development mode.
 
+  手机应用 Phone app  {base}/app/   (open it in a browser; a phone-sized window)
   Demo platform  http://{demo}/   (浙江省公共资源交易平台（演示）: scan-login, sealing, bids)
   App API        {base}/api/app/v1/
   OpenAPI        {base}/api/openapi.json
@@ -291,7 +356,24 @@ text with any QR reader (or from the browser's network panel: the page polls
 /scan/<id>/frame), and within a few seconds
   mca phone scan --link '<mca://qr?…>'                 # shows who asks what
   mca phone approve --key <key-id> --pin 123456        # or: mca phone refuse
-
+{lan}
 Stop with Ctrl-C."
     );
+}
+
+/// The `--lan` part of the welcome: the two steps on the phone, and the
+/// app's address as a QR code to scan with the phone's camera.
+fn lan_text(urls: &LanUrls) -> String {
+    let qr = super::lan::terminal_qr(&urls.app).unwrap_or_default();
+    format!(
+        "
+在手机上试用 / Try it on a phone (same Wi-Fi; development mode: anyone on
+this network can read the SMS codes, use a network you trust):
+  1. 安装根证书 Install the local TLS root:  {root}
+     (iPhone: then 设置 → 通用 → 关于本机 → 证书信任设置, turn on full trust)
+  2. 打开手机应用 Open the app:  {app}
+{qr}",
+        root = urls.root,
+        app = urls.app,
+    )
 }

@@ -13,6 +13,7 @@
 //!   API (scan, refuse, approve step by step).
 //! - [`operator`]: the operator API under `/api/operator/v1`.
 //! - [`dev`]: development endpoints under `/api/dev`, development mode only.
+//! - [`phone_app`]: the phone app's files under `/app/`.
 
 pub mod accounts;
 pub mod applications;
@@ -25,6 +26,7 @@ pub mod identity;
 pub mod keys;
 pub mod messages;
 pub mod operator;
+pub mod phone_app;
 pub mod pki;
 pub mod review;
 pub mod rp;

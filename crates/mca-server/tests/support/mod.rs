@@ -117,6 +117,15 @@ impl TestServer {
 
     /// Serves `db` with `config`.
     pub async fn start_with(db: &Database, config: Config) -> Self {
+        Self::start_with_app(db, config, mca_server::app_assets::AppAssets::embedded()).await
+    }
+
+    /// Serves `db` with `config` and the phone app's files `assets`.
+    pub async fn start_with_app(
+        db: &Database,
+        config: Config,
+        assets: mca_server::app_assets::AppAssets,
+    ) -> Self {
         let clock = ManualClock::new(now());
         let store = db.store();
         let state =
@@ -128,9 +137,13 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(mca_server::run(listener, mca_server::app(state), async {
-            let _ = rx.await;
-        }));
+        let task = tokio::spawn(mca_server::run(
+            listener,
+            mca_server::app_with(state, assets),
+            async {
+                let _ = rx.await;
+            },
+        ));
         TestServer {
             base,
             store,
