@@ -87,6 +87,16 @@ impl Services {
         vault: Arc<KeyVault>,
         clock: Arc<dyn Clock>,
     ) -> (Self, DevProviders) {
+        Self::development_with_policy(store, vault, clock, CodePolicy::default())
+    }
+
+    /// [`Services::development`] with the operator's code policy.
+    pub fn development_with_policy(
+        store: Arc<dyn Store>,
+        vault: Arc<KeyVault>,
+        clock: Arc<dyn Clock>,
+        policy: CodePolicy,
+    ) -> (Self, DevProviders) {
         let dev = DevProviders {
             sms: Arc::new(DevSmsSender::new()),
             face: Arc::new(DevFaceVerifier::new()),
@@ -98,7 +108,7 @@ impl Services {
             dev.face.clone(),
             vault,
             clock,
-            CodePolicy::default(),
+            policy,
         );
         (services, dev)
     }

@@ -77,6 +77,9 @@ pub struct SmsConfig {
     /// `dev` (codes in the log and the dev endpoint; development mode only)
     /// or `aliyun`.
     pub provider: SmsProvider,
+    /// Minimum seconds between two codes to one phone (default 60; 1 to
+    /// 3600). The hourly and daily quotas per phone stay the product's.
+    pub resend_interval_seconds: u64,
     /// Aliyun SMS settings, used when `provider = "aliyun"`.
     pub aliyun: AliyunConfig,
 }
@@ -130,6 +133,7 @@ impl Default for Config {
             crl_refresh_seconds: 3600,
             sms: SmsConfig {
                 provider: SmsProvider::Dev,
+                resend_interval_seconds: 60,
                 aliyun: AliyunConfig {
                     endpoint: "https://dysmsapi.aliyuncs.com/".into(),
                     region_id: "cn-hangzhou".into(),
@@ -262,6 +266,11 @@ pub const ENV_KEYS: &[EnvKey] = &[
     EnvKey {
         var: "SMS_PROVIDER",
         key: "sms.provider",
+        secret: false,
+    },
+    EnvKey {
+        var: "SMS_RESEND_INTERVAL_SECONDS",
+        key: "sms.resend_interval_seconds",
         secret: false,
     },
     EnvKey {
@@ -426,6 +435,11 @@ impl Config {
                 crl_validity - 1
             )));
         }
+        if !(1..=3600).contains(&self.sms.resend_interval_seconds) {
+            return Err(ConfigError::Invalid(
+                "sms.resend_interval_seconds must be between 1 and 3600".into(),
+            ));
+        }
         if self.dev_mode {
             return Ok(());
         }
@@ -460,7 +474,8 @@ fn env_value(key: &EnvKey, value: &str) -> figment::value::Value {
         "max_body_bytes"
         | "max_upload_bytes"
         | "reminder_interval_seconds"
-        | "crl_refresh_seconds" => match value.parse::<u64>() {
+        | "crl_refresh_seconds"
+        | "sms.resend_interval_seconds" => match value.parse::<u64>() {
             Ok(n) => Value::from(n),
             Err(_) => Value::from(value.to_owned()),
         },
@@ -507,6 +522,18 @@ mod tests {
         assert!(loaded.config.dev_mode);
         assert_eq!(loaded.config.sms.provider, SmsProvider::Dev);
         assert!(loaded.unknown_env.is_empty());
+    }
+
+    #[test]
+    fn sms_resend_interval_is_read_and_bounded() {
+        let loaded =
+            Config::load(None, env(&[DEV, ("MCA_SMS_RESEND_INTERVAL_SECONDS", "5")])).unwrap();
+        assert_eq!(loaded.config.sms.resend_interval_seconds, 5);
+        for bad in ["0", "3601"] {
+            let err = Config::load(None, env(&[DEV, ("MCA_SMS_RESEND_INTERVAL_SECONDS", bad)]))
+                .unwrap_err();
+            assert!(err.to_string().contains("resend_interval_seconds"), "{err}");
+        }
     }
 
     #[test]

@@ -157,10 +157,15 @@ pub async fn state_with_clock(
     clock: Arc<dyn Clock>,
 ) -> Result<AppState, ConfigError> {
     let vault = Arc::new(vault(config)?);
+    let policy = CodePolicy {
+        resend_interval_secs: i64::try_from(config.sms.resend_interval_seconds).unwrap_or(60),
+        ..CodePolicy::default()
+    };
     let (services, dev, face, payments): (_, _, Arc<dyn FaceVerifier>, Arc<dyn PaymentProvider>) =
         match config.sms.provider {
             SmsProvider::Dev if config.dev_mode => {
-                let (services, dev) = Services::development(store.clone(), vault.clone(), clock);
+                let (services, dev) =
+                    Services::development_with_policy(store.clone(), vault.clone(), clock, policy);
                 let (face, payments) = (dev.face.clone(), dev.payments.clone());
                 (services, Some(dev), face, payments)
             }
@@ -179,7 +184,7 @@ pub async fn state_with_clock(
                     face.clone(),
                     vault.clone(),
                     clock,
-                    CodePolicy::default(),
+                    policy,
                 );
                 (services, None, face, Arc::new(NoPaymentProvider))
             }

@@ -49,6 +49,10 @@ pub struct UpArgs {
     /// (default: the source address of the default route). Repeatable.
     #[arg(long)]
     pub lan_address: Vec<std::net::IpAddr>,
+    /// Minimum seconds between two SMS codes to one phone (1 to 3600; the
+    /// hourly and daily quotas stay). Browser tests shorten it.
+    #[arg(long, default_value_t = 60)]
+    pub sms_resend_interval: u64,
 }
 
 /// A secret kept in the data directory: read, or generated once (0600).
@@ -89,7 +93,7 @@ pub fn config(args: &UpArgs) -> anyhow::Result<Config> {
     fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("creating {}", args.data_dir.display()))?;
     fs::set_permissions(&args.data_dir, fs::Permissions::from_mode(0o700))?;
-    let config = Config {
+    let mut config = Config {
         dev_mode: true,
         listen: args.listen,
         database_url: format!(
@@ -103,6 +107,7 @@ pub fn config(args: &UpArgs) -> anyhow::Result<Config> {
         ca_passphrase: Some(secret_file(&args.data_dir.join("ca-passphrase"))?),
         ..Config::default()
     };
+    config.sms.resend_interval_seconds = args.sms_resend_interval;
     config.validate()?;
     Ok(config)
 }
