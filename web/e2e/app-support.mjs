@@ -23,8 +23,14 @@ export class Screens {
 
   async shot(page, name) {
     await page.waitForLoadState('networkidle').catch(() => {});
-    // Vant's transitions (popups, toasts) end before the picture.
+    // Vant's transitions (popups, toasts fading in or out) end before the
+    // picture and the contrast check: mid-fade a toast's text is
+    // translucent, which axe rightly reports; at rest it is not.
     await page.waitForTimeout(350);
+    await page.waitForFunction(
+      () => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'),
+      null, { timeout: 5_000 },
+    ).catch(() => {});
     const file = `${String(++this.count).padStart(2, '0')}-${name}.png`;
     await page.screenshot({ path: join(SHOTS, file) });
     if (!(await page.evaluate(() => typeof window.axe === 'object'))) {

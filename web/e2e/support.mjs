@@ -38,14 +38,15 @@ export async function waitListening(port) {
 }
 
 /// `mca up` on free ports in a fresh temp directory, stopped when the test
-/// `t` ends. Returns { dir, url, demoUrl, mca(...args) }.
-export async function startMca(t) {
+/// `t` ends; `extraArgs` are more options of `mca up`. Returns { dir,
+/// url, demoUrl, mca(...args) }.
+export async function startMca(t, extraArgs = []) {
   if (!MCA) throw new Error('MCA_BIN names the built mca binary');
   const dir = mkdtempSync(join(tmpdir(), 'mca-e2e-'));
   const [port, demoPort] = [await freePort(), await freePort()];
   // The server's own MCA_ variables of this shell must not leak in.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MCA_')));
-  const server = spawn(MCA, ['up', '--listen', `127.0.0.1:${port}`, '--demo-listen', `127.0.0.1:${demoPort}`],
+  const server = spawn(MCA, ['up', '--listen', `127.0.0.1:${port}`, '--demo-listen', `127.0.0.1:${demoPort}`, ...extraArgs],
     { cwd: dir, env, stdio: 'ignore' });
   t.after(() => server.kill('SIGTERM'));
   await waitListening(port);
