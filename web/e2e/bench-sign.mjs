@@ -1,7 +1,7 @@
 // The phone app's benchmark (issue 11, Performance): not a test, run by hand.
 //
 //   scripts/build-app && cargo build --bin mca
-//   cd web/e2e && MCA_BIN=../../target/debug/mca node bench-sign.mjs [N]
+//   cd web/e2e && MCA_BIN="$PWD/../../target/debug/mca" node bench-sign.mjs [N]
 //
 // 1. In chromium with the CPU throttled 4× (CDP Emulation.setCPUThrottlingRate,
 //    a mid-range phone), the time from the PIN's last digit to the released
@@ -107,7 +107,7 @@ async function main() {
   const kb = (b) => `${(b / 1024).toFixed(1)} KiB`;
   const section = `## Phone app (browser)
 
-Measured by \`web/e2e/bench-sign.mjs\` (\`scripts/build-app && cargo build --bin mca && cd web/e2e && MCA_BIN=../../target/debug/mca node bench-sign.mjs ${N}\`), ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'}, Debian chromium ${browser.version()}, against \`mca up\` (debug build) on the same machine.
+Measured by \`web/e2e/bench-sign.mjs\` (\`scripts/build-app && cargo build --bin mca && cd web/e2e && MCA_BIN="$PWD/../../target/debug/mca" node bench-sign.mjs ${N}\`), ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'unknown CPU'}, Debian chromium ${browser.version()}, against \`mca up\` (debug build) on the same machine.
 
 PIN's last digit → released signature (\`Phone.sign\` of the wasm core: unmask the share, begin, partial signature, finish; two round trips to the server, which verifies before releasing), CPU throttled ${THROTTLE}× (CDP \`Emulation.setCPUThrottlingRate\`): median **${median(times).toFixed(0)} ms** of ${N} (min ${Math.min(...times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms; the first call, warming up, not counted).
 
