@@ -27,6 +27,7 @@ const PASSWORD = 'Secret-2026';
 const PIN = '445566';
 const NEW_PIN = '667788';
 const REKEY_PIN = '889900';
+const RESEND_S = 2;
 const wait = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /// The link in the demo platform's QR, decoded from a screenshot.
@@ -80,9 +81,9 @@ async function readIndexedDb(page) {
 
 test('the wasm phone in chromium: login, identity, certificate, signature, PIN change, scan-login, re-key, storage rules', { timeout: 420_000 }, async (t) => {
   assert.ok(existsSync(join(WASM_DIR, 'mca_phone_wasm.js')), `run scripts/build-app first (no ${WASM_DIR})`);
-  // One code per number every 2 s instead of 60 (the quotas stay), so the
-  // three codes of this test need not wait out two minutes.
-  const server = await startMca(t, ['--sms-resend-interval', '2']);
+  // One code per number every RESEND_S seconds instead of 60 (the quotas
+  // stay), so the three codes of this test need not wait out two minutes.
+  const server = await startMca(t, ['--sms-resend-interval', String(RESEND_S)]);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   t.after(() => browser.close());
   const context = await browser.newContext();
@@ -217,7 +218,7 @@ test('the wasm phone in chromium: login, identity, certificate, signature, PIN c
 
   // PIN change with an SMS code (purpose pin_change); the new PIN signs, the old one no more.
   // Every refused send costs the address quota: wait out the interval.
-  await wait(loginCodeAt + 2_100 - Date.now());
+  await wait(loginCodeAt + RESEND_S * 1000 + 100 - Date.now());
   const pinCodeAt = Date.now();
   const changed = await page.evaluate(async ([n, id, oldPin, newPin]) => {
     const sent = await window.attempt(() => window.phone.sendCode(n, 'pin_change'));
@@ -236,7 +237,7 @@ test('the wasm phone in chromium: login, identity, certificate, signature, PIN c
   // Forgotten PIN: a fresh face check and an SMS code re-key the phone:
   // new keys under a new PIN (progress as for a download), the old key
   // forgotten here.
-  await wait(pinCodeAt + 2_100 - Date.now());
+  await wait(pinCodeAt + RESEND_S * 1000 + 100 - Date.now());
   const rekeyed = await page.evaluate(async ([n, oldId, pin]) => {
     const check = await window.phone.reverify();
     await window.phone.devDecideFace(check.face_session_id, true);

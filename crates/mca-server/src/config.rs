@@ -133,7 +133,9 @@ impl Default for Config {
             crl_refresh_seconds: 3600,
             sms: SmsConfig {
                 provider: SmsProvider::Dev,
-                resend_interval_seconds: 60,
+                resend_interval_seconds: mca_domain::CodePolicy::default()
+                    .resend_interval_secs
+                    .unsigned_abs(),
                 aliyun: AliyunConfig {
                     endpoint: "https://dysmsapi.aliyuncs.com/".into(),
                     region_id: "cn-hangzhou".into(),

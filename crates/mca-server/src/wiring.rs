@@ -157,9 +157,11 @@ pub async fn state_with_clock(
     clock: Arc<dyn Clock>,
 ) -> Result<AppState, ConfigError> {
     let vault = Arc::new(vault(config)?);
+    let defaults = CodePolicy::default();
     let policy = CodePolicy {
-        resend_interval_secs: i64::try_from(config.sms.resend_interval_seconds).unwrap_or(60),
-        ..CodePolicy::default()
+        resend_interval_secs: i64::try_from(config.sms.resend_interval_seconds)
+            .unwrap_or(defaults.resend_interval_secs),
+        ..defaults
     };
     let (services, dev, face, payments): (_, _, Arc<dyn FaceVerifier>, Arc<dyn PaymentProvider>) =
         match config.sms.provider {

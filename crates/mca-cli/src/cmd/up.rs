@@ -50,9 +50,10 @@ pub struct UpArgs {
     #[arg(long)]
     pub lan_address: Vec<std::net::IpAddr>,
     /// Minimum seconds between two SMS codes to one phone (1 to 3600; the
-    /// hourly and daily quotas stay). Browser tests shorten it.
-    #[arg(long, default_value_t = 60)]
-    pub sms_resend_interval: u64,
+    /// hourly and daily quotas stay; default: the server's, 60). Browser
+    /// tests shorten it.
+    #[arg(long)]
+    pub sms_resend_interval: Option<u64>,
 }
 
 /// A secret kept in the data directory: read, or generated once (0600).
@@ -107,7 +108,9 @@ pub fn config(args: &UpArgs) -> anyhow::Result<Config> {
         ca_passphrase: Some(secret_file(&args.data_dir.join("ca-passphrase"))?),
         ..Config::default()
     };
-    config.sms.resend_interval_seconds = args.sms_resend_interval;
+    if let Some(seconds) = args.sms_resend_interval {
+        config.sms.resend_interval_seconds = seconds;
+    }
     config.validate()?;
     Ok(config)
 }
