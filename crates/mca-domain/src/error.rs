@@ -238,6 +238,18 @@ pub enum DomainError {
     /// expected (another person's certificate for this account).
     #[error("certificate holder mismatch")]
     HolderMismatch,
+    /// The enterprise is claimed already (it has an admin): join it
+    /// instead. Names the CA organization that issued its admin's
+    /// certificate, to contact about the claim.
+    #[error("enterprise already claimed")]
+    EnterpriseClaimed {
+        /// The CA organization's name.
+        ca: String,
+    },
+    /// A claim of this enterprise is open (under review, or waiting for
+    /// payment or a resubmission).
+    #[error("enterprise claim open")]
+    EnterpriseClaimOpen,
     /// An external provider (SMS, face verification) failed.
     #[error("provider failed: {0}")]
     Provider(#[from] ProviderError),
@@ -317,6 +329,8 @@ impl DomainError {
             NotAuthorizedForPlatform => "not_authorized_for_platform",
             InvalidOpeningWindow(_) => "invalid_opening_window",
             HolderMismatch => "holder_mismatch",
+            EnterpriseClaimed { .. } => "enterprise_claimed",
+            EnterpriseClaimOpen => "enterprise_claim_open",
             Provider(_) => "provider_unavailable",
             Vault(_) | Store(_) | Internal(_) => "internal",
         }
@@ -385,6 +399,8 @@ impl DomainError {
             NotAuthorizedForPlatform => "该证书未获得此交易平台的授权",
             InvalidOpeningWindow(_) => "开标解密时间窗口不正确",
             HolderMismatch => "证书持有人与交易平台账户不一致",
+            EnterpriseClaimed { .. } => "该企业已被认领",
+            EnterpriseClaimOpen => "该企业已有认领申请正在办理",
             Provider(_) => "服务暂时不可用，请稍后再试",
             Vault(_) | Store(_) | Internal(_) => "服务内部错误",
         }
@@ -439,7 +455,9 @@ impl DomainError {
             | PhoneTaken
             | IdentityAlreadyVerified
             | InUse
-            | AlreadyExists => ErrorKind::Conflict,
+            | AlreadyExists
+            | EnterpriseClaimed { .. }
+            | EnterpriseClaimOpen => ErrorKind::Conflict,
             RateLimited { .. } => ErrorKind::RateLimited,
             NotFound(_) => ErrorKind::NotFound,
             Provider(_) => ErrorKind::Unavailable,

@@ -92,6 +92,10 @@ typed_id!(
     ApplicationId
 );
 typed_id!(
+    /// An enterprise (B–E), claimed or being claimed.
+    EnterpriseId
+);
+typed_id!(
     /// A payment order for an application's fee.
     OrderId
 );

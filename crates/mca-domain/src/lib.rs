@@ -34,6 +34,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod certificates;
 pub mod devices;
+pub mod enterprises;
 pub mod error;
 pub mod id;
 pub mod identity;

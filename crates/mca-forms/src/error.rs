@@ -30,6 +30,14 @@ pub enum Field {
     ValidityYears,
     /// The fee in fen (证书费用).
     Fee,
+    /// The enterprise's registered name (企业名称).
+    EnterpriseName,
+    /// The unified social credit code (统一社会信用代码).
+    CreditCode,
+    /// The legal representative's name (法定代表人).
+    LegalRepresentative,
+    /// The legal representative's resident ID number.
+    LegalRepresentativeId,
 }
 
 impl Field {
@@ -46,6 +54,10 @@ impl Field {
             Field::CaOrganization => "发证机构",
             Field::ValidityYears => "有效期",
             Field::Fee => "证书费用",
+            Field::EnterpriseName => "企业名称",
+            Field::CreditCode => "统一社会信用代码",
+            Field::LegalRepresentative => "法定代表人",
+            Field::LegalRepresentativeId => "法定代表人身份证号码",
         }
     }
 }
@@ -63,6 +75,10 @@ impl fmt::Display for Field {
             Field::CaOrganization => "CA organization",
             Field::ValidityYears => "validity years",
             Field::Fee => "fee",
+            Field::EnterpriseName => "enterprise name",
+            Field::CreditCode => "credit code",
+            Field::LegalRepresentative => "legal representative",
+            Field::LegalRepresentativeId => "legal representative's ID number",
         };
         f.write_str(name)
     }

@@ -7,18 +7,22 @@ mod common;
 
 use std::process::Command;
 
-use mca_forms::application_form::render;
+use mca_forms::application_form::{ApplicationForm, EnterpriseParty, render};
 
 /// `pdftotext` of the form, whitespace removed (line breaks fall wherever
 /// the layout wrapped the text).
 fn extracted_text(name: &str) -> Option<String> {
+    extracted_text_of(name, &common::form())
+}
+
+fn extracted_text_of(name: &str, form: &ApplicationForm) -> Option<String> {
     if !common::has_tool("pdftotext") {
         common::skip_or_fail("pdftotext (poppler-utils)");
         return None;
     }
     let dir = common::scratch(name);
     let pdf = dir.join("form.pdf");
-    std::fs::write(&pdf, render(&common::form()).unwrap()).unwrap();
+    std::fs::write(&pdf, render(form).unwrap()).unwrap();
     let out = Command::new("pdftotext")
         .args(["-enc", "UTF-8"])
         .arg(&pdf)
@@ -69,6 +73,36 @@ fn pdftotext_reads_back_the_declaration_and_signature_boxes() {
         "申请人签字：",
         "审核意见：",
         "发证机构（盖章）",
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text}");
+    }
+}
+
+#[test]
+fn pdftotext_reads_back_the_enterprise_form() {
+    let mut form = common::form();
+    form.enterprise = Some(EnterpriseParty {
+        name: "杭州示例科技有限公司".into(),
+        credit_code: "91330100799655058B".into(),
+        legal_representative: "李四".into(),
+        legal_representative_id: "11010519491231002X".into(),
+    });
+    let Some(text) = extracted_text_of("enterprise", &form) else {
+        return;
+    };
+    for needle in [
+        "数字证书申请表（企业）",
+        "一、企业信息",
+        "杭州示例科技有限公司",
+        "91330100799655058B",
+        "李四",
+        "二、经办人信息",
+        form.name.as_str(),
+        "企业数字证书（SM2签名证书及加密证书）",
+        "本单位自愿向浙江省数字安全证书管理有限公司（以下简称“发证机构”）申请企业数字证书",
+        "经办人签字：",
+        "企业盖章：",
+        "五、发证机构审核",
     ] {
         assert!(text.contains(needle), "{needle:?} not in {text}");
     }

@@ -36,20 +36,29 @@ pub struct CertificateInfo {
 }
 
 impl CertificateInfo {
-    fn json(&self) -> Value {
-        json!({
-            "province_id": self.province_id,
-            "platform_id": self.platform_id,
-            "ca_id": self.ca_id,
-            "validity_option_id": self.validity_option_id,
-        })
+    pub(crate) fn pairs(&self) -> [(&'static str, &str); 4] {
+        [
+            ("province_id", &self.province_id),
+            ("platform_id", &self.platform_id),
+            ("ca_id", &self.ca_id),
+            ("validity_option_id", &self.validity_option_id),
+        ]
+    }
+
+    pub(crate) fn json(&self) -> Value {
+        let mut body = json!({});
+        for (name, value) in self.pairs() {
+            body[name] = json!(value);
+        }
+        body
     }
 
     fn query(&self) -> String {
-        format!(
-            "province_id={}&platform_id={}&ca_id={}&validity_option_id={}",
-            self.province_id, self.platform_id, self.ca_id, self.validity_option_id
-        )
+        self.pairs()
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("&")
     }
 }
 

@@ -18,6 +18,8 @@
 //!   in, set a password, verify identity, devices, messages, …).
 //! - [`certificates`]: the personal-certificate operations of [`Phone`]
 //!   (apply, download, sign, decrypt, PIN, unlock, re-key, recovery).
+//! - [`enterprises`]: claiming an enterprise (B1–B5), the user's
+//!   enterprises.
 //! - [`rp`]: relying-party sessions of [`Phone`] (scan a QR frame,
 //!   approve with a key and PIN, refuse).
 
@@ -26,12 +28,14 @@
 
 pub mod certificates;
 pub mod client;
+pub mod enterprises;
 pub mod phone;
 pub mod rp;
 pub mod state;
 
 pub use certificates::CertificateInfo;
 pub use client::{Client, Reply, Tamper};
+pub use enterprises::EnterpriseInfo;
 pub use phone::Phone;
 pub use rp::{Approved, Scanned, ScannedItem, kind_label};
 pub use state::{Session, StateDir, StoredKey};

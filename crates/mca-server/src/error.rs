@@ -197,6 +197,12 @@ impl From<DomainError> for ApiError {
                 ..error.with_detail(cause.message())
             },
             DomainError::InvalidOpeningWindow(reason) => error.with_detail(reason),
+            DomainError::EnterpriseClaimed { ca } => error.with_detail(format!(
+                "该企业已有管理员，请通过“加入企业”向管理员申请；如对认领有异议，请联系该企业管理员证书的发证机构{ca}"
+            )),
+            DomainError::EnterpriseClaimOpen => error.with_detail(
+                "该企业的认领申请正在审核或等待补正，同一企业同时只能有一个认领申请",
+            ),
             // The phone shows how many tries are left and lets the user
             // retry within the same session.
             DomainError::WrongPin { remaining } => ApiError {

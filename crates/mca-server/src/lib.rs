@@ -63,8 +63,8 @@ pub use extract::Signed;
 pub use state::AppState;
 
 use routes::{
-    accounts, applications, catalogue, certificates, dev, devices, health, identity, keys,
-    messages, operator, pki, review, rp, rp_app,
+    accounts, applications, catalogue, certificates, dev, devices, enterprises, health, identity,
+    keys, messages, operator, pki, review, rp, rp_app,
 };
 
 /// The documented routes: the app API and the probes.
@@ -91,6 +91,10 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::pay))
         .routes(routes!(applications::resubmit))
         .routes(routes!(applications::renew))
+        .routes(routes!(enterprises::form))
+        .routes(routes!(enterprises::claim))
+        .routes(routes!(enterprises::resubmit))
+        .routes(routes!(enterprises::list))
         .routes(routes!(keys::list))
         .routes(routes!(keys::start_download))
         .routes(routes!(keys::prove_possession))

@@ -32,6 +32,7 @@ Errors are RFC 9457 problem documents (`application/problem+json`) with a stable
         (name = "messages", description = "M3 inbox"),
         (name = "catalogue", description = "M2 catalogue"),
         (name = "certificates", description = "Certificates (gated by A3)"),
+        (name = "enterprises", description = "B–E enterprises: claims (B1–B6)"),
         (name = "rp-sessions", description = "Relying-party sessions on the phone: scan, approve, refuse"),
         (name = "health", description = "Probes"),
     )

@@ -16,6 +16,7 @@ const REVIEW: &[(&str, &str)] = &[
     ("get", "/api/review/v1/applications/{id}"),
     ("get", "/api/review/v1/applications/{id}/form-photo"),
     ("get", "/api/review/v1/applications/{id}/signature"),
+    ("get", "/api/review/v1/applications/{id}/licence"),
     ("post", "/api/review/v1/applications/{id}/approval"),
     ("post", "/api/review/v1/applications/{id}/rejection"),
 ];

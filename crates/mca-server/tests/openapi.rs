@@ -52,6 +52,11 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/app/v1/me/certificates/{id}"),
     ("post", "/api/app/v1/me/certificates/{id}/revocation"),
     ("post", "/api/app/v1/me/certificates/{id}/renewal"),
+    // Enterprises (issue 12).
+    ("get", "/api/app/v1/me/enterprise-claim-form"),
+    ("post", "/api/app/v1/me/enterprise-claims"),
+    ("post", "/api/app/v1/me/enterprise-claims/{id}/resubmission"),
+    ("get", "/api/app/v1/me/enterprises"),
     // Relying-party sessions on the phone (issue 6).
     ("post", "/api/app/v1/rp-sessions/scan"),
     ("post", "/api/app/v1/rp-sessions/{id}/refusal"),

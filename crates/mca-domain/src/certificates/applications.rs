@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use crate::providers::{PaymentOutcome, PaymentProvider};
 use crate::store::{
-    Application, ApplicationKind, ApplicationState, Blob, CertUsage, Order, OrderState, Store,
+    Application, ApplicationKind, ApplicationState, ApplicationSubject, Blob, CertUsage, Order,
+    OrderState, Store,
 };
 use crate::{
-    ApplicationId, Audit, CaId, CertificateId, Clock, DomainError, Identity, OrderId, PlatformId,
-    ProvinceId, Result, Timestamp, UserId, ValidityOptionId,
+    ApplicationId, Audit, CaId, CertificateId, Clock, DomainError, EnterpriseId, Identity, OrderId,
+    PlatformId, ProvinceId, Result, Timestamp, UserId, ValidityOptionId,
 };
 
 /// The purpose of a recovery order (G1).
@@ -99,24 +100,24 @@ impl Applications {
         }
     }
 
+    /// Checks a photograph (the form, a business licence) uploaded as
+    /// request field `field`; the checked blob, not stored yet.
+    pub(crate) fn check_photo(&self, field: &'static str, bytes: &[u8]) -> Result<Blob> {
+        let photo = mca_forms::form_photo::validate_upload(bytes)
+            .map_err(|error| DomainError::InvalidUpload { field, error })?;
+        Ok(blob(mime(photo.format), bytes, self.clock.now()))
+    }
+
     /// Checks both pictures and stores them; their hashes.
     async fn store_uploads(&self, uploads: Uploads<'_>) -> Result<([u8; 32], [u8; 32])> {
-        let photo =
-            mca_forms::form_photo::validate_upload(uploads.form_photo).map_err(|error| {
-                DomainError::InvalidUpload {
-                    field: "form_photo",
-                    error,
-                }
-            })?;
+        let photo = self.check_photo("form_photo", uploads.form_photo)?;
         mca_forms::signature_image::validate_upload(uploads.signature).map_err(|error| {
             DomainError::InvalidUpload {
                 field: "signature",
                 error,
             }
         })?;
-        let now = self.clock.now();
-        let photo = blob(mime(photo.format), uploads.form_photo, now);
-        let signature = blob("image/png", uploads.signature, now);
+        let signature = blob("image/png", uploads.signature, self.clock.now());
         self.store.put_blob(&photo).await?;
         self.store.put_blob(&signature).await?;
         Ok((photo.hash, signature.hash))
@@ -124,7 +125,7 @@ impl Applications {
 
     /// The option's years and fee, after checking the info against the
     /// catalogue (the platform is in the province, the option is the CA's).
-    async fn price(&self, info: &CertificateInfo) -> Result<(u32, i64)> {
+    pub(crate) async fn price(&self, info: &CertificateInfo) -> Result<(u32, i64)> {
         let platform = self
             .store
             .platforms()
@@ -148,6 +149,13 @@ impl Applications {
         Ok((option.years, option.price_fen))
     }
 
+    /// What every new application needs: a verified applicant (A3) and
+    /// certificate info the catalogue has.
+    pub(crate) async fn check_can_apply(&self, user: UserId, info: &CertificateInfo) -> Result<()> {
+        self.identity.require_verified(user).await?;
+        self.price(info).await.map(|_| ())
+    }
+
     fn new_order(&self, user: UserId, amount_fen: i64) -> Order {
         self.order_for(user, "certificate_application", amount_fen)
     }
@@ -167,11 +175,14 @@ impl Applications {
         }
     }
 
-    async fn create(
+    /// Creates an application with its (unpaid) order. `for_whom` is the
+    /// subject and, for an enterprise subject, the enterprise.
+    pub(crate) async fn create(
         &self,
         user: UserId,
         kind: ApplicationKind,
         previous: Option<CertificateId>,
+        for_whom: (ApplicationSubject, Option<EnterpriseId>),
         info: CertificateInfo,
         hashes: ([u8; 32], [u8; 32]),
     ) -> Result<(Application, Order)> {
@@ -184,6 +195,8 @@ impl Applications {
             user_id: user,
             kind,
             previous_certificate_id: previous,
+            subject: for_whom.0,
+            enterprise_id: for_whom.1,
             province_id: info.province_id,
             platform_id: info.platform_id,
             ca_id: info.ca_id,
@@ -223,7 +236,8 @@ impl Applications {
         self.identity.require_verified(user).await?;
         self.price(&info).await?;
         let hashes = self.store_uploads(uploads).await?;
-        self.create(user, ApplicationKind::New, None, info, hashes)
+        let person = (ApplicationSubject::Person, None);
+        self.create(user, ApplicationKind::New, None, person, info, hashes)
             .await
     }
 
@@ -267,7 +281,9 @@ impl Applications {
             validity_option_id,
         };
         let hashes = (original.form_photo_hash, original.signature_hash);
-        self.create(user, kind, Some(previous), info, hashes).await
+        let for_whom = (original.subject, original.enterprise_id);
+        self.create(user, kind, Some(previous), for_whom, info, hashes)
+            .await
     }
 
     /// The user's application (another user's is "not found").
@@ -416,7 +432,11 @@ impl Applications {
         Ok(())
     }
 
-    async fn replace(&self, app: &Application, expected: ApplicationState) -> Result<()> {
+    pub(crate) async fn replace(
+        &self,
+        app: &Application,
+        expected: ApplicationState,
+    ) -> Result<()> {
         if !self.store.update_application(app, expected).await? {
             return Err(DomainError::ApplicationState);
         }
@@ -460,6 +480,17 @@ impl Applications {
     /// photograph. Its number is the user's and the day's, so the form the
     /// reviewer sees in the photo can be matched to the applicant.
     pub async fn form_pdf(&self, user: UserId, info: CertificateInfo) -> Result<Vec<u8>> {
+        self.form_pdf_for(user, info, None).await
+    }
+
+    /// [`Applications::form_pdf`] for a personal form, or with `enterprise`
+    /// the enterprise's form (B3) its 经办人 signs and the enterprise stamps.
+    pub(crate) async fn form_pdf_for(
+        &self,
+        user: UserId,
+        info: CertificateInfo,
+        enterprise: Option<mca_forms::application_form::EnterpriseParty>,
+    ) -> Result<Vec<u8>> {
         self.identity.require_verified(user).await?;
         let (years, fee_fen) = self.price(&info).await?;
         let id_number = self.identity.id_number(user).await?;
@@ -524,8 +555,14 @@ impl Applications {
             ca_organization: ca,
             validity_years: years,
             fee_fen,
+            enterprise,
         };
-        mca_forms::application_form::render(&form).map_err(|_| DomainError::Internal("form"))
+        mca_forms::application_form::render(&form).map_err(|e| match e {
+            // Domain values passed their own checks; only their length
+            // (what the printed form fits) can still refuse them.
+            mca_forms::Error::TooLong { .. } => DomainError::InvalidInput("enterprise"),
+            _ => DomainError::Internal("form"),
+        })
     }
 
     /// A signature picture generated from the applicant's verified name

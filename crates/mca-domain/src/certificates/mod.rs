@@ -61,6 +61,8 @@ pub struct Certificates {
     pub reminders: Reminders,
     /// M7 verification for relying parties.
     pub verification: Verification,
+    /// B–E enterprises (their certificates go through these services).
+    pub enterprises: crate::enterprises::Enterprises,
 }
 
 impl Certificates {
@@ -87,14 +89,22 @@ impl Certificates {
             services.identity.clone(),
             face,
         );
+        let applications = Applications::new(
+            store.clone(),
+            services.identity.clone(),
+            payments,
+            clock.clone(),
+            audit.clone(),
+        );
         Self {
-            applications: Applications::new(
+            enterprises: crate::enterprises::Enterprises::new(
                 store.clone(),
-                services.identity.clone(),
-                payments,
+                vault.clone(),
                 clock.clone(),
                 audit.clone(),
+                applications.clone(),
             ),
+            applications,
             review: Review::new(
                 store.clone(),
                 vault.clone(),

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::store::{
-    Application, ApplicationState, Blob, MessageAction, MessageKind, Reviewer, Store,
+    Application, ApplicationState, ApplicationSubject, Blob, MessageAction, MessageKind, Reviewer,
+    Store,
 };
 use crate::{
     ApplicationId, Audit, CaId, Clock, DomainError, KeyVault, Messages, Password, Result,
@@ -34,6 +35,9 @@ pub struct PendingApplication {
     pub form_photo: Blob,
     /// The signature picture.
     pub signature: Blob,
+    /// For an enterprise application: the enterprise (its legal
+    /// representative's ID number masked) and its business licence.
+    pub enterprise: Option<(crate::store::Enterprise, Blob)>,
 }
 
 /// A reviewer as shown (no hash).
@@ -221,7 +225,20 @@ impl Review {
                 .await?
                 .ok_or(DomainError::NotFound("upload"))
         };
+        let enterprise = match app.enterprise_id {
+            Some(id) => {
+                let e = self
+                    .store
+                    .enterprise(id)
+                    .await?
+                    .ok_or(DomainError::NotFound("enterprise"))?;
+                let licence = blob(e.licence_hash).await?;
+                Some((e, licence))
+            }
+            None => None,
+        };
         Ok(PendingApplication {
+            enterprise,
             form_photo: blob(app.form_photo_hash).await?,
             signature: blob(app.signature_hash).await?,
             applicant_name: identity.name.as_str().to_owned(),
@@ -293,17 +310,26 @@ impl Review {
         Ok(next)
     }
 
-    /// Approves: the applicant gets "请下载证书".
+    /// Approves: the applicant gets "请下载证书" ("认领企业，请下载证书" for
+    /// a claim, B6: the download makes them the enterprise's admin).
     pub async fn approve(&self, reviewer: ReviewerId, id: ApplicationId) -> Result<Application> {
         let app = self
             .decide(reviewer, id, ApplicationState::Approved, None)
             .await?;
+        let (title, body) = if app.subject == ApplicationSubject::Enterprise {
+            (
+                "认领企业，请下载证书",
+                "您的企业认领申请已通过审核，请下载企业证书；下载后您将成为该企业的管理员。",
+            )
+        } else {
+            ("请下载证书", "您的证书申请已通过审核，请下载证书。")
+        };
         self.messages
             .send(
                 app.user_id,
                 MessageKind::DownloadCertificate,
-                "请下载证书",
-                "您的证书申请已通过审核，请下载证书。",
+                title,
+                body,
                 Some(MessageAction {
                     name: "download_certificate".into(),
                     target: id.to_string(),

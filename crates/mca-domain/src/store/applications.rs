@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreResult;
 use crate::{
-    ApplicationId, CaId, CertificateId, OrderId, PasswordHash, PlatformId, ProvinceId, ReviewerId,
-    Timestamp, UserId, ValidityOptionId,
+    ApplicationId, CaId, CertificateId, EnterpriseId, OrderId, PasswordHash, PlatformId,
+    ProvinceId, ReviewerId, Timestamp, UserId, ValidityOptionId,
 };
 
 macro_rules! stored_enum {
@@ -39,6 +39,17 @@ stored_enum!(
         Renewal => "renewal",
         /// D8: re-application after the certificate expired.
         Reapplication => "reapplication",
+    }
+);
+
+stored_enum!(
+    /// Whom the certificate applied for names (GM/T 0015 holders).
+    ApplicationSubject {
+        /// The applicant in person (D4/E2/F1).
+        Person => "person",
+        /// The enterprise itself (B: a claim; its certificate is the
+        /// enterprise certificate its admin holds).
+        Enterprise => "enterprise",
     }
 );
 
@@ -152,6 +163,10 @@ pub struct Application {
     pub kind: ApplicationKind,
     /// The certificate renewed or re-applied for.
     pub previous_certificate_id: Option<CertificateId>,
+    /// Whom the certificate names.
+    pub subject: ApplicationSubject,
+    /// The enterprise, for an enterprise subject.
+    pub enterprise_id: Option<EnterpriseId>,
     /// 省份.
     pub province_id: ProvinceId,
     /// 交易平台.
@@ -167,7 +182,9 @@ pub struct Application {
     /// SM3 of the photographed signed form.
     #[serde(with = "hex")]
     pub form_photo_hash: [u8; 32],
-    /// SM3 of the signature picture.
+    /// SM3 of the signature picture. For an enterprise claim, the
+    /// enterprise's seal picture: until seal extraction (B3) exists, the
+    /// stamped form photo itself.
     #[serde(with = "hex")]
     pub signature_hash: [u8; 32],
     /// The fee's order.

@@ -17,14 +17,15 @@
 //! signing sessions) and [`IssuanceStore`] (intents, certificates, CRL
 //! numbers). Relying parties (issue 6) add [`RelyingPartyStore`] (registry,
 //! credentials, nonces, QR sessions) and [`RpStepStore`] (the steps of
-//! approving a session with the user's key). Later aggregates (enterprises) get
-//! their own traits next to these.
+//! approving a session with the user's key). Enterprises (issue 12) add
+//! [`EnterpriseStore`] (enterprises, claims, members).
 
 mod applications;
 mod audit;
 mod catalogue;
 mod codes;
 mod devices;
+mod enterprises;
 mod identity;
 mod issuance;
 mod keys;
@@ -34,13 +35,14 @@ mod rp_steps;
 mod users;
 
 pub use applications::{
-    Application, ApplicationKind, ApplicationState, ApplicationStore, Blob, Order, OrderState,
-    Reviewer,
+    Application, ApplicationKind, ApplicationState, ApplicationStore, ApplicationSubject, Blob,
+    Order, OrderState, Reviewer,
 };
 pub use audit::{AuditEntry, AuditStore};
 pub use catalogue::{CaOrganization, CatalogueStore, Province, TradingPlatform, ValidityOption};
 pub use codes::{CodeRecord, CodeStore, QuotaState, SendQuota};
 pub use devices::{Device, DeviceStore, Session};
+pub use enterprises::{Enterprise, EnterpriseState, EnterpriseStore, MemberRole, Membership};
 pub use identity::{IdentityRecord, IdentityState, IdentityStore};
 pub use issuance::{
     CertUsage, CertificateRecord, IntentState, IssuanceIntent, IssuanceStore, PublishedCrl,
@@ -72,6 +74,7 @@ pub trait Store:
     + IssuanceStore
     + RelyingPartyStore
     + RpStepStore
+    + EnterpriseStore
 {
 }
 
@@ -88,6 +91,7 @@ impl<T> Store for T where
         + IssuanceStore
         + RelyingPartyStore
         + RpStepStore
+        + EnterpriseStore
 {
 }
 

@@ -22,6 +22,15 @@ const LABEL: f32 = 84.0;
 /// Value column of a four-column row (label, value, label, value).
 const HALF_VALUE: f32 = WIDTH / 2.0 - LABEL;
 const TITLE: &str = "数字证书申请表（个人）";
+const ENTERPRISE_TITLE: &str = "数字证书申请表（企业）";
+
+fn title(form: &ApplicationForm) -> &'static str {
+    if form.enterprise.is_some() {
+        ENTERPRISE_TITLE
+    } else {
+        TITLE
+    }
+}
 
 pub(super) fn render(form: &ApplicationForm) -> Vec<u8> {
     let mut sheet = Sheet::new();
@@ -35,40 +44,89 @@ pub(super) fn draw(sheet: &mut Sheet, form: &ApplicationForm) -> f32 {
     let number = format!("申请编号：{}", form.application_number);
     sheet.text_right(RIGHT, y, 9.0, &number);
     y -= 30.0;
+    let title = title(form);
     sheet.heading(
-        PAGE.0 / 2.0 - cjk_font::width(TITLE, 20.0) / 2.0,
+        PAGE.0 / 2.0 - cjk_font::width(title, 20.0) / 2.0,
         y,
         20.0,
-        TITLE,
+        title,
     );
     y -= 20.0;
-    let hint = "（请用黑色签字笔签字，签字后拍照上传；请勿涂改）";
+    let hint = if form.enterprise.is_some() {
+        "（经办人签字并加盖企业公章后拍照上传；请勿涂改）"
+    } else {
+        "（请用黑色签字笔签字，签字后拍照上传；请勿涂改）"
+    };
     sheet.text_centered(PAGE.0 / 2.0, y, 9.0, hint);
+    // The enterprise form has one more section; the smaller gaps keep the
+    // longest valid input on the page.
+    let gap = if form.enterprise.is_some() {
+        10.0
+    } else {
+        18.0
+    };
 
-    y = section(sheet, y - 26.0, "一、申请人信息");
+    let mut number = SectionNumbers::default();
+    let mut space = if form.enterprise.is_some() {
+        22.0
+    } else {
+        26.0
+    };
+    if let Some(e) = &form.enterprise {
+        y = section(sheet, y - space, &number.next("企业信息"));
+        y = sheet.row2(y, "企业名称", &e.name);
+        y = sheet.row2(y, "统一社会信用代码", &e.credit_code);
+        let (rep, rep_id) = (&e.legal_representative, &e.legal_representative_id);
+        y = sheet.row4(y, ["法定代表人", rep, "身份证号码", rep_id]);
+        space = gap;
+    }
+    let applicant = if form.enterprise.is_some() {
+        "经办人信息"
+    } else {
+        "申请人信息"
+    };
+    y = section(sheet, y - space, &number.next(applicant));
     let date = form.application_date.chinese();
     y = sheet.row4(y, ["姓名", &form.name, "证件类型", "居民身份证"]);
     y = sheet.row2(y, "公民身份号码", &form.id_number);
     y = sheet.row4(y, ["手机号码", &form.phone, "申请日期", &date]);
 
-    y = section(sheet, y - 18.0, "二、证书信息");
+    y = section(sheet, y - gap, &number.next("证书信息"));
     let years = format!("{}年", form.validity_years);
     let fee = format!(
         "￥{}元（大写：人民币{}）",
         amount::yuan(form.fee()),
         amount::capital(form.fee())
     );
-    y = sheet.row2(y, "证书类型", "个人数字证书（SM2签名证书及加密证书）");
+    let kind = if form.enterprise.is_some() {
+        "企业数字证书（SM2签名证书及加密证书）"
+    } else {
+        "个人数字证书（SM2签名证书及加密证书）"
+    };
+    y = sheet.row2(y, "证书类型", kind);
     y = sheet.row4(y, ["所在省份", &form.province, "有效期", &years]);
     y = sheet.row2(y, "交易平台", &form.trading_platform);
     y = sheet.row2(y, "发证机构", &form.ca_organization);
     y = sheet.row2(y, "证书费用", &fee);
 
-    y = section(sheet, y - 18.0, "三、申请人声明");
-    y = declaration(sheet, y, &form.ca_organization);
+    y = section(sheet, y - gap, &number.next("申请人声明"));
+    y = declaration(sheet, y, form);
 
-    y = section(sheet, y - 18.0, "四、发证机构审核（以下由发证机构填写）");
+    let review_title = number.next("发证机构审核（以下由发证机构填写）");
+    y = section(sheet, y - gap, &review_title);
     review(sheet, y)
+}
+
+/// 一、二、… in the order sections are drawn.
+#[derive(Default)]
+struct SectionNumbers(usize);
+
+impl SectionNumbers {
+    fn next(&mut self, title: &str) -> String {
+        const NUMERALS: [&str; 5] = ["一", "二", "三", "四", "五"];
+        self.0 += 1;
+        format!("{}、{title}", NUMERALS[self.0 - 1])
+    }
 }
 
 /// A section heading; returns the top of the box below it.
@@ -78,18 +136,30 @@ fn section(sheet: &mut Sheet, y: f32, title: &str) -> f32 {
 }
 
 /// The declaration a CA's form carries, then the applicant's signature and
-/// date boxes, in one frame.
-fn declaration(sheet: &mut Sheet, top: f32, ca: &str) -> f32 {
+/// date boxes (and the enterprise's seal box), in one frame.
+fn declaration(sheet: &mut Sheet, top: f32, form: &ApplicationForm) -> f32 {
     const SIZE: f32 = 10.0;
     const LEADING: f32 = 15.0;
     const PAD: f32 = 10.0;
+    let ca = &form.ca_organization;
     let mut y = top - PAD - SIZE;
-    let intro = format!("本人自愿向{ca}（以下简称“发证机构”）申请个人数字证书，并郑重声明：");
+    let (intro, items): (String, &[&str]) = match &form.enterprise {
+        // The enterprise's name is printed in section one (the longest
+        // would wrap the intro over three lines).
+        Some(_) => (
+            format!("本单位自愿向{ca}（以下简称“发证机构”）申请企业数字证书，并郑重声明："),
+            &ENTERPRISE_DECLARATION,
+        ),
+        None => (
+            format!("本人自愿向{ca}（以下简称“发证机构”）申请个人数字证书，并郑重声明："),
+            &DECLARATION,
+        ),
+    };
     for line in cjk_font::wrap(&intro, SIZE, WIDTH - 2.0 * PAD) {
         sheet.text(LEFT + PAD, y, SIZE, &line);
         y -= LEADING;
     }
-    for (i, item) in DECLARATION.iter().enumerate() {
+    for (i, item) in items.iter().enumerate() {
         let indent = 2.0 * SIZE;
         sheet.text(LEFT + PAD, y, SIZE, &format!("{}.", i + 1));
         for line in cjk_font::wrap(item, SIZE, WIDTH - 2.0 * PAD - indent) {
@@ -102,10 +172,24 @@ fn declaration(sheet: &mut Sheet, top: f32, ca: &str) -> f32 {
     let sign_top = y - 4.0;
     let (box_w, box_h) = (160.0, 56.0);
     let base = sign_top - box_h / 2.0 - 4.0;
-    sheet.text(LEFT + PAD, base, 11.0, "申请人签字：");
-    let box_x = LEFT + PAD + cjk_font::width("申请人签字：", 11.0) + 4.0;
+    let signer = if form.enterprise.is_some() {
+        "经办人签字："
+    } else {
+        "申请人签字："
+    };
+    sheet.text(LEFT + PAD, base, 11.0, signer);
+    let box_x = LEFT + PAD + cjk_font::width(signer, 11.0) + 4.0;
     sheet.dashed_rect(box_x, sign_top - box_h, box_w, box_h);
-    sheet.text_right(RIGHT - PAD, base, 11.0, DATE_BLANKS);
+    if form.enterprise.is_some() {
+        // The seal box: where the enterprise stamps the form (B3).
+        let label_x = box_x + box_w + 12.0;
+        sheet.text(label_x, base, 11.0, "企业盖章：");
+        let seal_x = label_x + cjk_font::width("企业盖章：", 11.0) + 4.0;
+        sheet.dashed_rect(seal_x, sign_top - box_h, RIGHT - PAD - seal_x, box_h);
+        sheet.text_right(RIGHT - PAD - 4.0, sign_top - box_h + 6.0, 9.0, DATE_BLANKS);
+    } else {
+        sheet.text_right(RIGHT - PAD, base, 11.0, DATE_BLANKS);
+    }
     let bottom = sign_top - box_h - PAD;
     sheet.rect(LEFT, bottom, WIDTH, top - bottom);
     bottom
@@ -118,6 +202,14 @@ const DECLARATION: [&str; 5] = [
     "本人的证书私钥由本人手机与移动CA服务器分别保管、共同使用（密钥拆分），本人将妥善保管手机和证书PIN码，不转借他人使用；手机丢失或PIN码泄露时，本人将及时申请证书挂失或注销。",
     "本人知悉：可靠的电子签名与手写签名或者盖章具有同等的法律效力（《中华人民共和国电子签名法》第十四条），本人对使用本证书所作的电子签名负责。",
     "本人同意发证机构为核验身份、签发和管理数字证书收集、保存和使用本人在本表中填写的个人信息。",
+];
+
+/// What the enterprise declares through its 经办人.
+const ENTERPRISE_DECLARATION: [&str; 4] = [
+    "本单位已仔细阅读并同意遵守发证机构发布的《电子认证业务规则》（CPS）、证书策略及数字证书使用协议。",
+    "本单位在本申请表中填写的信息以及提交的营业执照等证明材料真实、准确、完整；如有虚假，本单位承担由此产生的一切法律责任。",
+    "证书私钥由经办人手机与移动CA服务器分别保管、共同使用（密钥拆分）；经办人为本单位证书管理员，本单位对证书所作的电子签名和签章负责。",
+    "本单位同意发证机构为核验身份、签发和管理数字证书收集、保存和使用本表中填写的信息。",
 ];
 
 /// The CA reviewer's box: decision and reviewer on the left, room for the
@@ -272,7 +364,7 @@ fn document(content: &[u8], form: &ApplicationForm) -> Vec<u8> {
     drop(p);
     pdf.stream(content_id, content);
     cjk_font::write(&mut pdf, font);
-    let title = format!("{TITLE} {}", form.application_number);
+    let title = format!("{} {}", title(form), form.application_number);
     pdf.document_info(info)
         .title(TextStr(&title))
         .producer(TextStr("Mobile CA"));

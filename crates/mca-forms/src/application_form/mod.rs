@@ -1,6 +1,8 @@
-//! The personal certificate application form (数字证书申请表（个人）, F1/D4,
-//! E2): the applicant downloads it filled in, prints it, signs it by hand,
-//! photographs it and uploads the photo (checked by
+//! The certificate application form: personal (数字证书申请表（个人）, F1/D4,
+//! E2) or, with an [`EnterpriseParty`], the enterprise's (数字证书申请表
+//! （企业）, B3: claiming an enterprise). The applicant downloads it filled
+//! in, prints it, signs it by hand (an enterprise also stamps it with its
+//! seal), photographs it and uploads the photo (checked by
 //! [`form_photo`](crate::form_photo)); the CA keeps it as the signed
 //! application.
 //!
@@ -49,6 +51,24 @@ pub struct ApplicationForm {
     pub validity_years: u32,
     /// Fee in fen (分), 0 to [`MAX_FEE_FEN`].
     pub fee_fen: i64,
+    /// The enterprise applying (B1), whose 经办人 the applicant is; `None`
+    /// for a personal certificate.
+    pub enterprise: Option<EnterpriseParty>,
+}
+
+/// The enterprise on an enterprise form (B1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnterpriseParty {
+    /// Registered name (企业名称), at most 60 characters.
+    pub name: String,
+    /// Unified social credit code (统一社会信用代码); its check character
+    /// is the domain's business (`CreditCode::parse`), the form checks
+    /// shape: 18 characters of digits and capital letters.
+    pub credit_code: String,
+    /// The legal representative's name (法定代表人), at most 30.
+    pub legal_representative: String,
+    /// The legal representative's resident ID number.
+    pub legal_representative_id: String,
 }
 
 /// A calendar date (Gregorian, as printed: 2026年11月24日).
@@ -120,12 +140,39 @@ impl ApplicationForm {
         if self.fee_fen > MAX_FEE_FEN {
             return Err(Error::Malformed(Field::Fee));
         }
+        if let Some(e) = &self.enterprise {
+            e.validate()?;
+        }
         Ok(())
     }
 
     fn fee(&self) -> u64 {
         // Validated: 0 ≤ fee ≤ MAX_FEE_FEN.
         self.fee_fen.unsigned_abs()
+    }
+}
+
+impl EnterpriseParty {
+    /// Checks the enterprise's fields as the form prints them (the domain
+    /// checks the credit code's and ID number's check characters).
+    pub fn validate(&self) -> Result<()> {
+        text(Field::EnterpriseName, &self.name, 60)?;
+        text(Field::CreditCode, &self.credit_code, 18)?;
+        let code = self.credit_code.as_bytes();
+        let shape = |b: &u8| b.is_ascii_digit() || b.is_ascii_uppercase();
+        if code.len() != 18 || !code.iter().all(shape) {
+            return Err(Error::Malformed(Field::CreditCode));
+        }
+        text(Field::LegalRepresentative, &self.legal_representative, 30)?;
+        text(
+            Field::LegalRepresentativeId,
+            &self.legal_representative_id,
+            18,
+        )?;
+        if !id_number_shape(&self.legal_representative_id) {
+            return Err(Error::Malformed(Field::LegalRepresentativeId));
+        }
+        Ok(())
     }
 }
 

@@ -17,7 +17,19 @@ pub(crate) fn sample() -> ApplicationForm {
         ca_organization: "浙江省数字安全证书管理有限公司".to_owned(),
         validity_years: 2,
         fee_fen: 30_000,
+        enterprise: None,
     }
+}
+
+fn enterprise_sample() -> ApplicationForm {
+    with(|f| {
+        f.enterprise = Some(EnterpriseParty {
+            name: "杭州示例科技有限公司".to_owned(),
+            credit_code: "91330100799655058B".to_owned(),
+            legal_representative: "李四".to_owned(),
+            legal_representative_id: "11010519491231002X".to_owned(),
+        })
+    })
 }
 
 /// A change to the sample and the field it breaks.
@@ -61,6 +73,55 @@ fn longest_valid_input_stays_on_the_page() {
     form.validate().unwrap();
     let bottom = layout::draw(&mut Sheet::new(), &form);
     assert!(bottom >= BOTTOM, "form ends at {bottom}");
+}
+
+#[test]
+fn longest_valid_enterprise_form_stays_on_the_page() {
+    let mut form = with(|f| {
+        f.name = "龘".repeat(30);
+        f.province = "省".repeat(20);
+        f.trading_platform = "台".repeat(40);
+        f.ca_organization = "机".repeat(40);
+        f.application_number = "X".repeat(32);
+        f.fee_fen = MAX_FEE_FEN - 1;
+    });
+    form.enterprise = Some(EnterpriseParty {
+        name: "企".repeat(60),
+        credit_code: "91330100799655058B".to_owned(),
+        legal_representative: "龘".repeat(30),
+        legal_representative_id: "11010519491231002X".to_owned(),
+    });
+    form.validate().unwrap();
+    let bottom = layout::draw(&mut Sheet::new(), &form);
+    assert!(bottom >= BOTTOM, "form ends at {bottom}");
+}
+
+#[test]
+fn enterprise_form_names_the_enterprise_and_checks_its_fields() {
+    let pdf = render(&enterprise_sample()).unwrap();
+    assert_ne!(pdf, render(&sample()).unwrap());
+    type EnterpriseCase = (Field, fn(&mut EnterpriseParty));
+    let cases: [EnterpriseCase; 4] = [
+        (Field::EnterpriseName, |e| e.name = " ".into()),
+        (Field::CreditCode, |e| {
+            e.credit_code = "91330100799655058b".into()
+        }),
+        (Field::LegalRepresentative, |e| {
+            e.legal_representative.clear()
+        }),
+        (Field::LegalRepresentativeId, |e| {
+            e.legal_representative_id = "1101051949123100".into()
+        }),
+    ];
+    for (field, change) in cases {
+        let mut form = enterprise_sample();
+        change(form.enterprise.as_mut().unwrap());
+        let err = render(&form).unwrap_err();
+        assert!(
+            matches!(err, Error::EmptyField(f) | Error::Malformed(f) if f == field),
+            "{field}: {err:?}"
+        );
+    }
 }
 
 #[test]

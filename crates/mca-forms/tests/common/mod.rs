@@ -71,5 +71,6 @@ pub fn form() -> ApplicationForm {
         ca_organization: "浙江省数字安全证书管理有限公司".to_owned(),
         validity_years: 2,
         fee_fen: 30_050,
+        enterprise: None,
     }
 }

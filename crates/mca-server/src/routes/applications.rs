@@ -31,7 +31,7 @@ pub struct CertificateInfoRequest {
 }
 
 impl CertificateInfoRequest {
-    fn parse(&self) -> Result<CertificateInfo, ApiError> {
+    pub(crate) fn parse(&self) -> Result<CertificateInfo, ApiError> {
         Ok(CertificateInfo {
             province_id: body_id(&self.province_id, "province_id")?,
             platform_id: body_id(&self.platform_id, "platform_id")?,

@@ -5,6 +5,8 @@
 //!   the app API under `/api/app/v1`, documented in OpenAPI.
 //! - [`applications`], [`keys`], [`certificates`]: personal certificates
 //!   in the app API (issue 5), with the shared shapes in [`views`].
+//! - [`enterprises`]: claiming an enterprise (B) in the app API; a claim
+//!   is an application, paid, reviewed and downloaded like the others.
 //! - [`pki`]: CRL, OCSP and CA chains at the URLs in the certificates.
 //! - [`review`]: the CA reviewers' API under `/api/review/v1`.
 //! - [`rp`]: the relying-party API under `/api/rp/v1`, with its own
@@ -21,6 +23,7 @@ pub mod catalogue;
 pub mod certificates;
 pub mod dev;
 pub mod devices;
+pub mod enterprises;
 pub mod health;
 pub mod identity;
 pub mod keys;

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use mca_domain::certificates::{PendingApplication, ReviewerView};
-use mca_domain::{ApplicationId, Password};
+use mca_domain::{ApplicationId, DomainError, Password};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -48,6 +48,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(application))
         .routes(routes!(form_photo))
         .routes(routes!(signature))
+        .routes(routes!(licence))
         .routes(routes!(approve))
         .routes(routes!(reject))
 }
@@ -123,8 +124,27 @@ struct ReviewItem {
     id_number_masked: String,
     /// The photographed signed application form.
     form_photo: PictureLink,
-    /// The signature picture.
+    /// The signature picture (for an enterprise claim, until seal
+    /// extraction exists: the stamped form photo).
     signature: PictureLink,
+    /// For an enterprise application: the enterprise and its licence.
+    enterprise: Option<ReviewEnterprise>,
+}
+
+/// The enterprise of an enterprise application, as the reviewer checks it
+/// against its business licence.
+#[derive(Serialize, ToSchema)]
+struct ReviewEnterprise {
+    /// 企业名称.
+    name: String,
+    /// 统一社会信用代码.
+    credit_code: String,
+    /// 法定代表人.
+    legal_representative: String,
+    /// The legal representative's ID number, masked.
+    legal_representative_id_masked: String,
+    /// The photographed business licence (营业执照).
+    licence: PictureLink,
 }
 
 /// A picture of an application, fetched with the reviewer's token.
@@ -152,6 +172,13 @@ impl From<&PendingApplication> for ReviewItem {
             id_number_masked: p.id_number_masked.clone(),
             form_photo: link(&p.form_photo, "form-photo"),
             signature: link(&p.signature, "signature"),
+            enterprise: p.enterprise.as_ref().map(|(e, licence)| ReviewEnterprise {
+                name: e.name.clone(),
+                credit_code: e.credit_code.as_str().to_owned(),
+                legal_representative: e.legal_rep_name.as_str().to_owned(),
+                legal_representative_id_masked: e.legal_rep_id_masked.clone(),
+                licence: link(licence, "licence"),
+            }),
         }
     }
 }
@@ -224,7 +251,26 @@ async fn signature(
     Ok(picture(load(&state, &r, &id).await?.signature))
 }
 
-/// Approves a pending application: the applicant is told "请下载证书".
+/// The photographed business licence of an enterprise application.
+#[utoipa::path(get, path = "/api/review/v1/applications/{id}/licence", tag = "review",
+    params(("id" = String, Path, description = "Application id")), security(("reviewer" = [])),
+    responses((status = 200, description = "JPEG or PNG", content_type = "image/*", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such application, or a personal one", body = Problem, content_type = "application/problem+json")))]
+async fn licence(
+    State(state): State<AppState>,
+    Reviewer(r): Reviewer,
+    AppPath(id): AppPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (_, licence) = load(&state, &r, &id)
+        .await?
+        .enterprise
+        .ok_or(DomainError::NotFound("licence"))?;
+    Ok(picture(licence))
+}
+
+/// Approves a pending application: the applicant is told "请下载证书"
+/// ("认领企业，请下载证书" for an enterprise claim).
 #[utoipa::path(post, path = "/api/review/v1/applications/{id}/approval", tag = "review",
     params(("id" = String, Path, description = "Application id")), security(("reviewer" = [])),
     responses((status = 200, body = ApplicationView),

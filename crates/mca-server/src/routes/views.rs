@@ -37,7 +37,8 @@ pub fn hex_field(text: &str, field: &'static str) -> Result<Vec<u8>, ApiError> {
     hex::decode(text.trim()).map_err(|_| mca_domain::DomainError::InvalidInput(field).into())
 }
 
-fn time(t: Timestamp) -> String {
+/// A time as API JSON carries it (RFC 3339).
+pub fn time(t: Timestamp) -> String {
     t.rfc3339()
 }
 
@@ -72,6 +73,10 @@ pub struct ApplicationView {
     pub id: String,
     /// `new`, `renewal` or `reapplication`.
     pub kind: String,
+    /// Whom the certificate names: `person`, or `enterprise` (a claim, B).
+    pub subject: String,
+    /// The enterprise, for an enterprise subject.
+    pub enterprise_id: Option<String>,
     /// `draft` (to pay), `submitted` (in review), `rejected` (edit and
     /// resubmit), `approved` (download), `issued`.
     pub state: String,
@@ -111,6 +116,8 @@ impl ApplicationView {
         ApplicationView {
             id: a.id.to_string(),
             kind: a.kind.as_str().to_owned(),
+            subject: a.subject.as_str().to_owned(),
+            enterprise_id: a.enterprise_id.map(|e| e.to_string()),
             state: a.state.as_str().to_owned(),
             province_id: a.province_id.to_string(),
             platform_id: a.platform_id.to_string(),

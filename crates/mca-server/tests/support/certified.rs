@@ -77,11 +77,26 @@ pub async fn approve(server: &TestServer, phone: &Phone) -> String {
         .unwrap();
     let app_id = app["id"].as_str().unwrap().to_owned();
     phone.pay(&app_id).await.unwrap();
+    let token = reviewer_token(server, &info.ca_id).await;
+    review(
+        server,
+        &token,
+        reqwest::Method::POST,
+        &format!("/applications/{app_id}/approval"),
+        None,
+    )
+    .await;
+    app_id
+}
+
+/// A reviewer of `ca_id` (created through the operator API on first use)
+/// logged in through the review API: their bearer token.
+pub async fn reviewer_token(server: &TestServer, ca_id: &str) -> String {
     let http = server.http();
     let r = http
         .post(format!("{}/api/operator/v1/reviewers", server.base))
         .bearer_auth(OPERATOR_TOKEN)
-        .json(&json!({"ca_id": info.ca_id, "username": "zjca-wang", "display_name": "王审核", "password": "Review-2026"}))
+        .json(&json!({"ca_id": ca_id, "username": "zjca-wang", "display_name": "王审核", "password": "Review-2026"}))
         .send()
         .await
         .unwrap();
@@ -95,17 +110,28 @@ pub async fn approve(server: &TestServer, phone: &Phone) -> String {
         .json()
         .await
         .unwrap();
-    let r = http
-        .post(format!(
-            "{}/api/review/v1/applications/{app_id}/approval",
-            server.base
-        ))
-        .bearer_auth(login["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success());
-    app_id
+    login["token"].as_str().unwrap().to_owned()
+}
+
+/// A review API call that must succeed: its JSON answer (`null` for a
+/// picture).
+pub async fn review(
+    server: &TestServer,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut req = server
+        .http()
+        .request(method, format!("{}/api/review/v1{path}", server.base))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let r = req.send().await.unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.unwrap_or(Value::Null)
 }
 
 /// [`approved`], then downloaded with `pin`: the phone and its key.

@@ -41,11 +41,14 @@ macro_rules! impl_application_store {
         fn application_row(r: &DbRow) -> StoreResult<Application> {
             let previous: Option<String> = get(r, "previous_certificate_id")?;
             let reviewer: Option<String> = get(r, "reviewer_id")?;
+            let enterprise: Option<String> = get(r, "enterprise_id")?;
             Ok(Application {
                 id: convert::id(&get::<String>(r, "id")?)?,
                 user_id: convert::id(&get::<String>(r, "user_id")?)?,
                 kind: convert::stored(&get::<String>(r, "kind")?, ApplicationKind::parse)?,
                 previous_certificate_id: previous.as_deref().map(convert::id).transpose()?,
+                subject: convert::stored(&get::<String>(r, "subject")?, ApplicationSubject::parse)?,
+                enterprise_id: enterprise.as_deref().map(convert::id).transpose()?,
                 province_id: convert::id(&get::<String>(r, "province_id")?)?,
                 platform_id: convert::id(&get::<String>(r, "platform_id")?)?,
                 ca_id: convert::id(&get::<String>(r, "ca_id")?)?,
@@ -232,8 +235,9 @@ macro_rules! impl_application_store {
                     "INSERT INTO applications (id, user_id, kind, previous_certificate_id, \
                      province_id, platform_id, ca_id, validity_option_id, years, fee_fen, \
                      form_photo_hash, signature_hash, order_id, state, reject_reason, \
-                     reviewer_id, submissions, created_at, updated_at) VALUES ($1, $2, $3, $4, \
-                     $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+                     reviewer_id, submissions, created_at, updated_at, subject, enterprise_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+                     $16, $17, $18, $19, $20, $21)",
                 )
                 .bind(a.id.to_string())
                 .bind(a.user_id.to_string())
@@ -254,6 +258,8 @@ macro_rules! impl_application_store {
                 .bind(i64::from(a.submissions))
                 .bind(a.created_at.0)
                 .bind(a.updated_at.0)
+                .bind(a.subject.as_str())
+                .bind(a.enterprise_id.map(|e| e.to_string()))
                 .execute(&self.pool)
                 .await
                 .map_err(db("insert application"))?;

@@ -12,6 +12,7 @@ pub(crate) mod applications;
 pub(crate) mod audit;
 pub(crate) mod catalogue;
 pub(crate) mod devices;
+pub(crate) mod enterprises;
 pub(crate) mod identity;
 pub(crate) mod issuance;
 pub(crate) mod keys;
@@ -80,6 +81,7 @@ macro_rules! impl_store_traits {
         crate::queries::issuance::impl_issuance_store!($store);
         crate::queries::relying_parties::impl_relying_party_store!($store);
         crate::queries::rp_steps::impl_rp_step_store!($store);
+        crate::queries::enterprises::impl_enterprise_store!($store);
     };
 }
 

@@ -46,8 +46,8 @@ use super::Authorities;
 use super::keys::{Keys, SignBegun, bad_proof};
 use crate::Messages;
 use crate::store::{
-    Application, ApplicationState, CertUsage, CertificateRecord, IntentState, KeyState,
-    SessionPurpose, SigningKeyRecord, Store,
+    Application, ApplicationState, ApplicationSubject, CertUsage, CertificateRecord, IntentState,
+    KeyState, SessionPurpose, SigningKeyRecord, Store,
 };
 use crate::{
     ApplicationId, Audit, Caller, Clock, DeviceId, DomainError, EncryptionKeyId, Identity,
@@ -150,8 +150,21 @@ impl Issuance {
             .ok_or(DomainError::NotFound("application"))
     }
 
-    /// The certificate holder from the real-name record (A3).
-    async fn holder(&self, user: UserId) -> Result<Holder> {
+    /// The certificate holder: the applicant from the real-name record
+    /// (A3), or for an enterprise application the enterprise.
+    async fn holder(&self, app: &Application) -> Result<Holder> {
+        if app.subject == ApplicationSubject::Enterprise {
+            let e = match app.enterprise_id {
+                Some(id) => self.store.enterprise(id).await?,
+                None => None,
+            }
+            .ok_or(DomainError::NotFound("enterprise"))?;
+            return Ok(Holder::Enterprise {
+                name: e.name,
+                credit_code: e.credit_code.as_str().to_owned(),
+            });
+        }
+        let user = app.user_id;
         let id_number = self.identity.id_number(user).await?;
         let name = self
             .store
@@ -252,7 +265,7 @@ impl Issuance {
         app: &Application,
         request: &KeygenRequest,
     ) -> Result<DownloadStarted> {
-        let holder = self.holder(user).await?;
+        let holder = self.holder(app).await?;
         let (key, keygen) = generate_signing_key(request).map_err(bad_proof)?;
         let now = self.clock.now();
         let id = SigningKeyId::new();
@@ -321,7 +334,7 @@ impl Issuance {
             .await?;
         let public_key =
             Point::from_sec1(&rec.public_key).map_err(|_| DomainError::Internal("stored key"))?;
-        let holder = self.holder(user).await?;
+        let holder = self.holder(&app).await?;
         let csr = mca_pki::csr::prepare(holder.subject().map_err(pki)?, &public_key)
             .map_err(pki)?
             .assemble(signed.signature.signature())
@@ -361,7 +374,7 @@ impl Issuance {
                 .any(|i| i.usage == usage && i.state != IntentState::Abandoned)
         };
         if live(CertUsage::Signing) && !live(CertUsage::Encryption) {
-            let holder = self.holder(user).await?;
+            let holder = self.holder(&app).await?;
             self.intend_encryption(&app, &holder).await?;
         }
         for intent in self.store.intents_of_application(app.id).await? {
@@ -444,6 +457,7 @@ impl Issuance {
             }
         }
         self.retire_others(user, app.id, key_id).await?;
+        crate::enterprises::claims::complete_claim(&*self.store, &self.audit, now, &app).await?;
         if app.state == ApplicationState::Approved {
             let mut issued = app.clone();
             issued.state = ApplicationState::Issued;

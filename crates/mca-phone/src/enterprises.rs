@@ -1,0 +1,106 @@
+//! The enterprise operations of the phone (issue 12): the claim form,
+//! claiming an enterprise (B1–B4), resubmitting a rejected claim (B5) and
+//! the user's enterprises. A claim is an application: it is paid
+//! ([`Phone::pay`]) and downloaded ([`Phone::download`]) like a personal
+//! one; the download makes the claimant the enterprise's admin (B6).
+
+use base64::Engine;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::PhoneError;
+use crate::certificates::CertificateInfo;
+use crate::phone::{APP, Phone};
+
+/// What B1 asks about the enterprise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnterpriseInfo {
+    /// 企业名称.
+    pub name: String,
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    /// 法定代表人.
+    pub legal_representative: String,
+    /// The legal representative's resident ID number.
+    pub legal_representative_id_number: String,
+}
+
+impl EnterpriseInfo {
+    fn fields(&self) -> [(&'static str, &str); 4] {
+        [
+            ("enterprise_name", &self.name),
+            ("credit_code", &self.credit_code),
+            ("legal_representative", &self.legal_representative),
+            (
+                "legal_representative_id_number",
+                &self.legal_representative_id_number,
+            ),
+        ]
+    }
+}
+
+/// The enterprise's fields and both pictures, as a claim's JSON body.
+fn claim_body(mut body: Value, enterprise: &EnterpriseInfo, licence: &[u8], form: &[u8]) -> Value {
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    for (name, value) in enterprise.fields() {
+        body[name] = json!(value);
+    }
+    body["licence_photo"] = json!(b64(licence));
+    body["form_photo"] = json!(b64(form));
+    body
+}
+
+impl Phone {
+    /// The enterprise application form (B3) filled in for `info` and
+    /// `enterprise` (PDF bytes).
+    pub async fn enterprise_claim_form(
+        &self,
+        info: &CertificateInfo,
+        enterprise: &EnterpriseInfo,
+    ) -> Result<Vec<u8>, PhoneError> {
+        let mut pairs = info.pairs().to_vec();
+        pairs.extend(enterprise.fields());
+        let query = serde_urlencoded::to_string(pairs)
+            .map_err(|e| PhoneError::State(format!("查询参数无法编码: {e}")))?;
+        self.client()
+            .signed_get_bytes(&format!("{APP}/me/enterprise-claim-form?{query}"))
+            .await
+    }
+
+    /// Claims an enterprise (B1–B4) with the photographed business licence
+    /// and the signed, stamped form: the application, to pay.
+    pub async fn claim_enterprise(
+        &self,
+        info: &CertificateInfo,
+        enterprise: &EnterpriseInfo,
+        licence: &[u8],
+        form_photo: &[u8],
+    ) -> Result<Value, PhoneError> {
+        let body = claim_body(info.json(), enterprise, licence, form_photo);
+        self.call(
+            Method::POST,
+            &format!("{APP}/me/enterprise-claims"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// B5 重新申请: a rejected claim with everything edited.
+    pub async fn resubmit_claim(
+        &self,
+        application_id: &str,
+        enterprise: &EnterpriseInfo,
+        licence: &[u8],
+        form_photo: &[u8],
+    ) -> Result<Value, PhoneError> {
+        let body = claim_body(json!({}), enterprise, licence, form_photo);
+        let path = format!("{APP}/me/enterprise-claims/{application_id}/resubmission");
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// The enterprises the user administers, works for, or is claiming.
+    pub async fn enterprises(&self) -> Result<Value, PhoneError> {
+        self.call(Method::GET, &format!("{APP}/me/enterprises"), None)
+            .await
+    }
+}
