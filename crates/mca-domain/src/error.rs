@@ -250,6 +250,16 @@ pub enum DomainError {
     /// payment or a resubmission).
     #[error("enterprise claim open")]
     EnterpriseClaimOpen,
+    /// A join request named an admin that is not the enterprise's (C2):
+    /// the name or phone does not match. Counted with every join try.
+    #[error("admin details do not match")]
+    AdminMismatch,
+    /// An enterprise operation by someone who is not its admin.
+    #[error("not the enterprise's admin")]
+    NotEnterpriseAdmin,
+    /// The user is a member of the enterprise already.
+    #[error("already a member")]
+    AlreadyMember,
     /// An external provider (SMS, face verification) failed.
     #[error("provider failed: {0}")]
     Provider(#[from] ProviderError),
@@ -331,6 +341,9 @@ impl DomainError {
             HolderMismatch => "holder_mismatch",
             EnterpriseClaimed { .. } => "enterprise_claimed",
             EnterpriseClaimOpen => "enterprise_claim_open",
+            AdminMismatch => "admin_mismatch",
+            NotEnterpriseAdmin => "not_enterprise_admin",
+            AlreadyMember => "already_member",
             Provider(_) => "provider_unavailable",
             Vault(_) | Store(_) | Internal(_) => "internal",
         }
@@ -401,6 +414,9 @@ impl DomainError {
             HolderMismatch => "证书持有人与交易平台账户不一致",
             EnterpriseClaimed { .. } => "该企业已被认领",
             EnterpriseClaimOpen => "该企业已有认领申请正在办理",
+            AdminMismatch => "企业管理员信息不正确",
+            NotEnterpriseAdmin => "您不是该企业的管理员",
+            AlreadyMember => "您已是该企业的成员",
             Provider(_) => "服务暂时不可用，请稍后再试",
             Vault(_) | Store(_) | Internal(_) => "服务内部错误",
         }
@@ -457,7 +473,10 @@ impl DomainError {
             | InUse
             | AlreadyExists
             | EnterpriseClaimed { .. }
-            | EnterpriseClaimOpen => ErrorKind::Conflict,
+            | EnterpriseClaimOpen
+            | AlreadyMember => ErrorKind::Conflict,
+            AdminMismatch => ErrorKind::BadInput,
+            NotEnterpriseAdmin => ErrorKind::Forbidden,
             RateLimited { .. } => ErrorKind::RateLimited,
             NotFound(_) => ErrorKind::NotFound,
             Provider(_) => ErrorKind::Unavailable,

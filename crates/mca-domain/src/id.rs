@@ -96,6 +96,10 @@ typed_id!(
     EnterpriseId
 );
 typed_id!(
+    /// An enterprise's authorization of a person on a platform (D2).
+    AuthorizationId
+);
+typed_id!(
     /// A payment order for an application's fee.
     OrderId
 );

@@ -38,6 +38,8 @@ pub enum Field {
     LegalRepresentative,
     /// The legal representative's resident ID number.
     LegalRepresentativeId,
+    /// What an authorization letter authorizes (授权事项).
+    Permissions,
 }
 
 impl Field {
@@ -58,6 +60,7 @@ impl Field {
             Field::CreditCode => "统一社会信用代码",
             Field::LegalRepresentative => "法定代表人",
             Field::LegalRepresentativeId => "法定代表人身份证号码",
+            Field::Permissions => "授权事项",
         }
     }
 }
@@ -79,6 +82,7 @@ impl fmt::Display for Field {
             Field::CreditCode => "credit code",
             Field::LegalRepresentative => "legal representative",
             Field::LegalRepresentativeId => "legal representative's ID number",
+            Field::Permissions => "permissions",
         };
         f.write_str(name)
     }

@@ -29,9 +29,11 @@
 
 mod amount;
 pub mod application_form;
+pub mod authorization_letter;
 mod cjk_font;
 mod error;
 pub mod form_photo;
+mod sheet;
 pub mod signature_image;
 mod upload;
 

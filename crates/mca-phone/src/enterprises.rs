@@ -1,6 +1,7 @@
 //! The enterprise operations of the phone (issue 12): the claim form,
-//! claiming an enterprise (B1–B4), resubmitting a rejected claim (B5) and
-//! the user's enterprises. A claim is an application: it is paid
+//! claiming an enterprise (B1–B4), resubmitting a rejected claim (B5),
+//! the user's enterprises, joining one (C1–C2) and the admin's
+//! 确认并盖章 of an authorization letter (C3). A claim is an application: it is paid
 //! ([`Phone::pay`]) and downloaded ([`Phone::download`]) like a personal
 //! one; the download makes the claimant the enterprise's admin (B6).
 
@@ -102,5 +103,109 @@ impl Phone {
     pub async fn enterprises(&self) -> Result<Value, PhoneError> {
         self.call(Method::GET, &format!("{APP}/me/enterprises"), None)
             .await
+    }
+
+    /// C1: the claimed enterprise with this exact name and credit code.
+    pub async fn enterprise_lookup(
+        &self,
+        name: &str,
+        credit_code: &str,
+    ) -> Result<Value, PhoneError> {
+        let query =
+            serde_urlencoded::to_string([("enterprise_name", name), ("credit_code", credit_code)])
+                .map_err(|e| PhoneError::State(format!("查询参数无法编码: {e}")))?;
+        self.call(
+            Method::GET,
+            &format!("{APP}/me/enterprise-lookup?{query}"),
+            None,
+        )
+        .await
+    }
+
+    /// C2: asks to join `enterprise_id` with the admin's name and phone,
+    /// the certificate info and the permissions wanted (`login`, `sign`,
+    /// …): the application, to pay.
+    pub async fn join_enterprise(
+        &self,
+        enterprise_id: &str,
+        admin_name: &str,
+        admin_phone: &str,
+        info: &CertificateInfo,
+        permissions: &[&str],
+    ) -> Result<Value, PhoneError> {
+        let mut body = info.json();
+        body["admin_name"] = json!(admin_name);
+        body["admin_phone"] = json!(admin_phone);
+        body["permissions"] = json!(permissions);
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/join-requests");
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// C3: the join requests waiting for this admin's seal.
+    pub async fn join_requests(&self, enterprise_id: &str) -> Result<Value, PhoneError> {
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/join-requests");
+        self.call(Method::GET, &path, None).await
+    }
+
+    /// The authorization letter (PDF) of an authorization.
+    pub async fn authorization_letter(
+        &self,
+        authorization_id: &str,
+    ) -> Result<Vec<u8>, PhoneError> {
+        self.client()
+            .signed_get_bytes(&format!(
+                "{APP}/me/authorizations/{authorization_id}/letter"
+            ))
+            .await
+    }
+
+    /// C3 确认并盖章: signs the letter's exact bytes (the ones shown) with
+    /// the enterprise certificate's key and PIN, and sends the signature.
+    pub async fn seal_authorization(
+        &self,
+        authorization_id: &str,
+        key_id: &str,
+        pin: &str,
+    ) -> Result<Value, PhoneError> {
+        let letter = self.authorization_letter(authorization_id).await?;
+        let signature = self.sign(key_id, pin, &letter).await?;
+        let body = json!({
+            "key_id": key_id,
+            "signature": base64::engine::general_purpose::STANDARD.encode(signature),
+        });
+        let path = format!("{APP}/me/authorizations/{authorization_id}/seal");
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// D1: the enterprise's people (admin).
+    pub async fn enterprise_members(&self, enterprise_id: &str) -> Result<Value, PhoneError> {
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/members");
+        self.call(Method::GET, &path, None).await
+    }
+
+    /// D1: deletes a person (admin): their enterprise certificates are
+    /// revoked.
+    pub async fn remove_member(
+        &self,
+        enterprise_id: &str,
+        user_id: &str,
+    ) -> Result<(), PhoneError> {
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/members/{user_id}");
+        self.call(Method::DELETE, &path, None).await.map(|_| ())
+    }
+
+    /// D2: every authorization of the enterprise, with history (admin).
+    pub async fn enterprise_authorizations(
+        &self,
+        enterprise_id: &str,
+    ) -> Result<Value, PhoneError> {
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/authorizations");
+        self.call(Method::GET, &path, None).await
+    }
+
+    /// D2: deletes an authorization (admin).
+    pub async fn delete_authorization(&self, authorization_id: &str) -> Result<(), PhoneError> {
+        let path = format!("{APP}/me/authorizations/{authorization_id}");
+        self.call(Method::DELETE, &path, None).await.map(|_| ())
     }
 }

@@ -61,6 +61,24 @@ fn signed_data_attached_and_detached_round_trip_with_two_party_signer() {
 }
 
 #[test]
+fn signed_data_over_the_content_itself_verifies_here_and_in_gmssl() {
+    let ca = test_ca();
+    let signer = TwoPartySigner::generate();
+    let cert = issue_for(&ca, enterprise(), signer.public_key(), Usage::Signing);
+    let signature = signer.sign(BID).unwrap();
+    let der = signed::over_content(BID, &cert, &signature).unwrap();
+    let v = signed::verify(&der, None, &[], &[ca.issuing().clone()]).unwrap();
+    assert_eq!(v.content, BID);
+    assert_eq!(v.signers[0].signing_time, None);
+    // A signature over other bytes is refused before anything is built.
+    let other = signer.sign(b"other").unwrap();
+    assert!(signed::over_content(BID, &cert, &other).is_err());
+    python_check(&serde_json::json!([
+        {"kind": "signed-data", "der": hex::encode(&der), "key": signer.public_key().to_hex(), "content": hex::encode(BID)},
+    ]));
+}
+
+#[test]
 fn detached_signed_data_from_a_digest_verifies_over_the_content() {
     let ca = test_ca();
     let signer = TwoPartySigner::generate();

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use mca_crypto::sm2::SecretKey;
 use mca_domain::certificates::{Authorities, Certificates};
+use mca_domain::enterprises::StoreAuthorizations;
 use mca_domain::error::ProviderError;
 use mca_domain::providers::{
     FaceOutcome, FaceSession, FaceVerifier, PaymentOutcome, PaymentProvider, SmsSender,
 };
-use mca_domain::relying_parties::{Approvals, NoAuthorizations, RelyingParties};
+use mca_domain::relying_parties::{Approvals, RelyingParties};
 use mca_domain::store::{Order, Store};
 use mca_domain::{
     Clock, CodePolicy, CodePurpose, IdNumber, KeyVault, PersonName, Phone, Services, SmsCode,
@@ -203,9 +204,16 @@ pub async fn state_with_clock(
     certs.revocation = certs
         .revocation
         .with_crl_refresh(i64::try_from(config.crl_refresh_seconds).unwrap_or(i64::MAX));
-    // No enterprise staff authorizations exist yet (D2): every enterprise
-    // certificate is refused for relying-party sessions until they do.
-    let rp = RelyingParties::new(&services, store.clone(), vault, Arc::new(NoAuthorizations));
+    // Deleting a person revokes with the same CRL schedule.
+    certs.enterprises = certs.enterprises.with_revocation(certs.revocation.clone());
+    // D2: enterprise certificates serve the platforms their stored
+    // authorizations cover, read at each session.
+    let rp = RelyingParties::new(
+        &services,
+        store.clone(),
+        vault,
+        Arc::new(StoreAuthorizations::new(store.clone())),
+    );
     let approvals = Approvals::new(
         store.clone(),
         services.clock.clone(),

@@ -17,6 +17,11 @@ const REVIEW: &[(&str, &str)] = &[
     ("get", "/api/review/v1/applications/{id}/form-photo"),
     ("get", "/api/review/v1/applications/{id}/signature"),
     ("get", "/api/review/v1/applications/{id}/licence"),
+    (
+        "get",
+        "/api/review/v1/applications/{id}/authorization-letter",
+    ),
+    ("get", "/api/review/v1/applications/{id}/authorization-seal"),
     ("post", "/api/review/v1/applications/{id}/approval"),
     ("post", "/api/review/v1/applications/{id}/rejection"),
 ];

@@ -16,7 +16,7 @@ use mca_pki::ocsp;
 use mca_store::scratch::{POSTGRES_URL_VAR, Scratch};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{OPERATOR_TOKEN, TestServer};
+use support::{OPERATOR_TOKEN, TestServer, openssl_verifies};
 
 const NUMBER: &str = "13700137000";
 const PIN: &str = "246810";
@@ -139,42 +139,6 @@ async fn review(
     let r = req.send().await.unwrap();
     assert!(r.status().is_success(), "{path}: {}", r.status());
     r.json().await.unwrap()
-}
-
-/// Whether OpenSSL 3 verifies `sig` (DER) on `msg` with the standard SM2
-/// ID under the public key of `cert_pem`.
-fn openssl_verifies(cert_pem: &str, msg: &[u8], sig: &[u8]) -> bool {
-    let dir = std::env::temp_dir().join(format!("mca-openssl-{}", mca_domain::UserId::new()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("c.pem"), cert_pem).unwrap();
-    std::fs::write(dir.join("m"), msg).unwrap();
-    std::fs::write(dir.join("s"), sig).unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(&dir)
-            .output()
-            .expect("openssl on PATH")
-    };
-    let out = run(&["x509", "-in", "c.pem", "-pubkey", "-noout", "-out", "p.pem"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = run(&[
-        "dgst",
-        "-sm3",
-        "-verify",
-        "p.pem",
-        "-sigopt",
-        "distid:1234567812345678",
-        "-signature",
-        "s",
-        "m",
-    ]);
-    let _ = std::fs::remove_dir_all(&dir);
-    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
 }
 
 /// The OCSP status of `cert` asked over HTTP at the URL in its AIA path.

@@ -11,12 +11,14 @@ mod support;
 
 use mca_phone::{EnterpriseInfo, Phone, PhoneError};
 use mca_pki::cert::Certificate;
-use mca_pki::{name, oids};
+use mca_pki::gmt0010::signed;
+use mca_pki::{name, ocsp, oids};
 use mca_store::scratch::{POSTGRES_URL_VAR, Scratch};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::TestServer;
 use support::certified::{png, review, reviewer_token, zjca};
+use support::rp::Rp;
+use support::{TestServer, ocsp_status, openssl_verifies};
 
 const ADMIN: &str = "13600136000";
 const OTHER: &str = "13600136001";
@@ -261,9 +263,336 @@ async fn story(scratch: Scratch) {
     );
     assert_eq!(stored(&server, OTHER, CODE).await, before);
 
+    join(&server, &admin, &key.key_id, &other, &info).await;
+
     let verify = server.operator_get("/audit/verify").await;
     assert_eq!(verify["status"], "intact", "{verify}");
     server.finish(scratch).await;
+}
+
+fn base64_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `phone` claims the enterprise `name` (`code`), is approved and
+/// downloads: the enterprise id and the admin's key id.
+async fn claimed(
+    server: &TestServer,
+    phone: &Phone,
+    info: &mca_phone::CertificateInfo,
+    name: &str,
+    code: &str,
+) -> (String, String) {
+    let picture = png(600, 800, [250, 250, 245, 255]);
+    let app = phone
+        .claim_enterprise(info, &enterprise(name, code), &picture, &picture)
+        .await
+        .unwrap();
+    let app_id = app["id"].as_str().unwrap().to_owned();
+    phone.pay(&app_id).await.unwrap();
+    let token = reviewer_token(server, &info.ca_id).await;
+    review(
+        server,
+        &token,
+        Method::POST,
+        &format!("/applications/{app_id}/approval"),
+        None,
+    )
+    .await;
+    let key = phone.download(&app_id, PIN).await.unwrap();
+    let id = app["enterprise_id"].as_str().unwrap().to_owned();
+    (id, key.key_id)
+}
+
+/// C1–C4 and D2: `staff` finds the enterprise, joins with the admin's
+/// details (wrong ones refused, a guesser rate-limited), the admin seals
+/// the letter (OpenSSL 3 verifies the signature over it), the CA approves,
+/// the staff member downloads a certificate naming them and the
+/// enterprise, which logs in at the authorized platform X and is refused
+/// at Y.
+async fn join(
+    server: &TestServer,
+    admin: &Phone,
+    admin_key: &str,
+    staff: &Phone,
+    info: &mca_phone::CertificateInfo,
+) {
+    let name = "杭州示例科技股份有限公司";
+    // C1: only the exact name of a claimed enterprise is found.
+    let (code, _) = refusal(staff.enterprise_lookup("杭州示例科技有限公司", CODE).await);
+    assert_eq!(code, "not_found");
+    let found = staff.enterprise_lookup(name, CODE).await.unwrap();
+    assert_eq!(
+        found.as_object().unwrap().len(),
+        3,
+        "nothing about the admin: {found}"
+    );
+    let eid = found["id"].as_str().unwrap().to_owned();
+
+    // C2: the admin's details are the proof; a mismatch stores nothing.
+    let before = stored(server, OTHER, CODE).await;
+    let perms = ["login", "sign", "seal"];
+    let wrong = staff
+        .join_enterprise(&eid, "张三", "13900139000", info, &perms)
+        .await;
+    assert_eq!(refusal(wrong).0, "admin_mismatch");
+    let wrong = staff
+        .join_enterprise(&eid, "张四", ADMIN, info, &perms)
+        .await;
+    assert_eq!(refusal(wrong).0, "admin_mismatch");
+    assert_eq!(stored(server, OTHER, CODE).await, before);
+    // A guesser runs out of tries: then even the right details are refused.
+    let guesser = verified(server, "13600136002", "赵六", "330105198511223012").await;
+    for i in 0..5 {
+        let phone = format!("1390013900{i}");
+        let r = guesser
+            .join_enterprise(&eid, "张三", &phone, info, &perms)
+            .await;
+        assert_eq!(refusal(r).0, "admin_mismatch");
+    }
+    let r = guesser
+        .join_enterprise(&eid, "张三", ADMIN, info, &perms)
+        .await;
+    assert_eq!(refusal(r).0, "rate_limited");
+
+    // An authorization for a platform the catalogue does not have.
+    let nowhere = mca_phone::CertificateInfo {
+        platform_id: mca_domain::PlatformId::new().to_string(),
+        ..info.clone()
+    };
+    let r = staff
+        .join_enterprise(&eid, "张三", ADMIN, &nowhere, &perms)
+        .await;
+    assert_eq!(refusal(r).0, "not_found");
+    assert_eq!(stored(server, OTHER, CODE).await, before);
+
+    let app = staff
+        .join_enterprise(&eid, "张三", ADMIN, info, &perms)
+        .await
+        .unwrap();
+    assert_eq!(
+        (app["subject"].as_str(), app["state"].as_str()),
+        (Some("agent"), Some("draft"))
+    );
+    let app_id = app["id"].as_str().unwrap().to_owned();
+    let paid = staff.pay(&app_id).await.unwrap();
+    assert_eq!(paid["state"], "awaiting_admin");
+    assert!(
+        message_titles(admin)
+            .await
+            .contains(&"加入企业申请".to_owned())
+    );
+
+    // Staff may not act as the admin.
+    assert_eq!(
+        refusal(staff.join_requests(&eid).await).0,
+        "not_enterprise_admin"
+    );
+    let requests = admin.join_requests(&eid).await.unwrap();
+    assert_eq!(requests[0]["applicant_name"], "王五");
+    let aid = requests[0]["authorization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The admin of another enterprise can do nothing here, not even with
+    // their own enterprise certificate.
+    let (other_eid, other_key) = claimed(
+        server,
+        &guesser,
+        info,
+        "宁波另一贸易有限公司",
+        "91330000123456789E",
+    )
+    .await;
+    assert_ne!(other_eid, eid);
+    assert_eq!(
+        refusal(guesser.join_requests(&eid).await).0,
+        "not_enterprise_admin"
+    );
+    // The letter is not theirs to see; a signature over it made with their
+    // own enterprise certificate is refused.
+    let r = guesser.seal_authorization(&aid, &other_key, PIN).await;
+    assert_eq!(refusal(r).0, "not_found");
+    let letter = admin.authorization_letter(&aid).await.unwrap();
+    let sig = guesser.sign(&other_key, PIN, &letter).await.unwrap();
+    let body = json!({"key_id": other_key, "signature": base64_of(&sig)});
+    let r = guesser
+        .call(
+            Method::POST,
+            &format!("/api/app/v1/me/authorizations/{aid}/seal"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(refusal(r).0, "not_enterprise_admin");
+    assert_eq!(
+        refusal(guesser.enterprise_members(&eid).await).0,
+        "not_enterprise_admin"
+    );
+    // A wrong PIN never seals.
+    let r = admin.seal_authorization(&aid, admin_key, "000000").await;
+    assert_eq!(refusal(r).0, "wrong_pin", "a wrong PIN never seals");
+
+    // C3 确认并盖章 with the enterprise certificate.
+    let sealed = admin
+        .seal_authorization(&aid, admin_key, PIN)
+        .await
+        .unwrap();
+    assert_eq!(sealed["sealed"], true);
+    let token = reviewer_token(server, &info.ca_id).await;
+    let item = review(
+        server,
+        &token,
+        Method::GET,
+        &format!("/applications/{app_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(item["authorization"]["seal_verified"], true, "{item}");
+    assert_eq!(item["authorization"]["permissions"], json!(perms));
+    let fetch = |name: &str| {
+        let url = format!("{}/api/review/v1/applications/{app_id}/{name}", server.base);
+        let req = server.http().get(url).bearer_auth(&token);
+        async move { req.send().await.unwrap().bytes().await.unwrap().to_vec() }
+    };
+    let (letter, seal) = (
+        fetch("authorization-letter").await,
+        fetch("authorization-seal").await,
+    );
+    assert_eq!(letter, admin.authorization_letter(&aid).await.unwrap());
+    let sd = signed::parse(&seal).unwrap();
+    let sig = sd.signer_infos.0[0].encrypted_digest.as_bytes().to_vec();
+    let admin_pem = admin
+        .state_dir()
+        .key(admin_key)
+        .unwrap()
+        .signing_certificate
+        .unwrap();
+    assert!(
+        openssl_verifies(&admin_pem, &letter, &sig),
+        "OpenSSL 3 verifies the seal over the letter"
+    );
+    assert!(!openssl_verifies(&admin_pem, b"another letter", &sig));
+
+    // C4: approved, downloaded: the certificate names the person and the
+    // enterprise; the staff member is staff.
+    review(
+        server,
+        &token,
+        Method::POST,
+        &format!("/applications/{app_id}/approval"),
+        None,
+    )
+    .await;
+    assert!(
+        message_titles(staff)
+            .await
+            .contains(&"加入成功，请下载证书".to_owned())
+    );
+    let staff_key = staff.download(&app_id, PIN).await.unwrap();
+    let cert = Certificate::from_pem(staff_key.signing_certificate.as_deref().unwrap()).unwrap();
+    let attr = |oid| name::attribute(cert.subject(), oid);
+    assert_eq!(attr(oids::AT_COMMON_NAME).as_deref(), Some("王五"));
+    assert_eq!(attr(oids::AT_ORGANIZATION).as_deref(), Some(name));
+    assert_eq!(attr(oids::AT_SERIAL_NUMBER).as_deref(), Some(CODE));
+    let r = staff.seal_authorization(&aid, &staff_key.key_id, PIN).await;
+    assert_eq!(refusal(r).0, "not_enterprise_admin");
+    let mine = staff.enterprises().await.unwrap();
+    assert_eq!(
+        (mine[0]["id"].as_str(), mine[0]["role"].as_str()),
+        (Some(eid.as_str()), Some("staff"))
+    );
+
+    // D2: the certificate serves platform X (authorized), not Y.
+    let catalogue = staff.catalogue().await.unwrap();
+    let y = catalogue["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] != info.platform_id.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at_x = Rp::register(server, "平台X", Some(&info.platform_id)).await;
+    let at_y = Rp::register(server, "平台Y", Some(&y)).await;
+    let login =
+        json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([7u8; 32])});
+    let created = at_x.create(login.clone()).await;
+    let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
+    let done = staff
+        .approve(&scanned, &staff_key.key_id, PIN)
+        .await
+        .unwrap();
+    assert_eq!(done.result.as_deref(), Some("ok"));
+    let view = at_x.view(&created).await;
+    let signer = hex::decode(view["completion"]["certificates"][0].as_str().unwrap()).unwrap();
+    let signer = Certificate::from_der(&signer).unwrap();
+    assert_eq!(
+        name::attribute(signer.subject(), oids::AT_SERIAL_NUMBER).as_deref(),
+        Some(CODE)
+    );
+    let created = at_y.create(login).await;
+    let scanned = staff.scan(&at_y.frame(&created)).await.unwrap();
+    let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
+    assert_eq!(refusal(refused).0, "not_authorized_for_platform");
+    assert_eq!(at_y.view(&created).await["result"], "not_authorized");
+
+    // D2: the admin deletes the authorization: refused at X too; the
+    // history keeps it.
+    assert_eq!(
+        refusal(staff.delete_authorization(&aid).await).0,
+        "not_enterprise_admin"
+    );
+    admin.delete_authorization(&aid).await.unwrap();
+    let created = at_x
+        .create(
+            json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([8u8; 32])}),
+        )
+        .await;
+    let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
+    let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
+    assert_eq!(refusal(refused).0, "not_authorized_for_platform");
+    let history = admin.enterprise_authorizations(&eid).await.unwrap();
+    let states: Vec<_> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        ["active", "deleted"],
+        "the admin's own, then the staff's"
+    );
+
+    // D1: the admin deletes the person: their enterprise certificate is
+    // revoked (OCSP says so) and they are no longer staff.
+    let members = admin.enterprise_members(&eid).await.unwrap();
+    let staff_id = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "staff")
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        refusal(staff.remove_member(&eid, &staff_id).await).0,
+        "not_enterprise_admin"
+    );
+    assert!(matches!(
+        ocsp_status(server, "zjca", &cert).await,
+        ocsp::CertStatus::Good(_)
+    ));
+    admin.remove_member(&eid, &staff_id).await.unwrap();
+    assert!(matches!(
+        ocsp_status(server, "zjca", &cert).await,
+        ocsp::CertStatus::Revoked(_)
+    ));
+    assert_eq!(staff.enterprises().await.unwrap(), json!([]));
 }
 
 #[tokio::test]

@@ -57,6 +57,18 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/app/v1/me/enterprise-claims"),
     ("post", "/api/app/v1/me/enterprise-claims/{id}/resubmission"),
     ("get", "/api/app/v1/me/enterprises"),
+    ("get", "/api/app/v1/me/enterprise-lookup"),
+    ("post", "/api/app/v1/me/enterprises/{id}/join-requests"),
+    ("get", "/api/app/v1/me/enterprises/{id}/join-requests"),
+    ("get", "/api/app/v1/me/authorizations/{id}/letter"),
+    ("post", "/api/app/v1/me/authorizations/{id}/seal"),
+    ("get", "/api/app/v1/me/enterprises/{id}/members"),
+    (
+        "delete",
+        "/api/app/v1/me/enterprises/{id}/members/{user_id}",
+    ),
+    ("get", "/api/app/v1/me/enterprises/{id}/authorizations"),
+    ("delete", "/api/app/v1/me/authorizations/{id}"),
     // Relying-party sessions on the phone (issue 6).
     ("post", "/api/app/v1/rp-sessions/scan"),
     ("post", "/api/app/v1/rp-sessions/{id}/refusal"),

@@ -7,7 +7,7 @@
 
 mod support;
 
-use mca_crypto::rp::{QrLink, auth_challenge, confirm_payload, request_mac};
+use mca_crypto::rp::{auth_challenge, confirm_payload};
 use mca_crypto::sm2::{Ciphertext, SecretKey, Signature};
 use mca_domain::Clock;
 use mca_phone::{CertificateInfo, Phone, PhoneError, StoredKey};
@@ -17,6 +17,7 @@ use mca_pki::seal::v4;
 use mca_store::scratch::{POSTGRES_URL_VAR, Scratch};
 use reqwest::Method;
 use serde_json::{Value, json};
+use support::rp::Rp;
 use support::{OPERATOR_TOKEN, TestServer};
 
 const NUMBER: &str = "13600136000";
@@ -43,97 +44,6 @@ fn png(w: u32, h: u32) -> Vec<u8> {
         writer.write_image_data(&data).unwrap();
     }
     out
-}
-
-/// A relying party's back end on the RP API.
-struct Rp {
-    base: String,
-    id: String,
-    key_id: String,
-    secret: Vec<u8>,
-    clock: mca_domain::ManualClock,
-}
-
-impl Rp {
-    async fn register(server: &TestServer) -> Rp {
-        let r = server
-            .http()
-            .post(format!("{}/api/operator/v1/relying-parties", server.base))
-            .bearer_auth(OPERATOR_TOKEN)
-            .json(&json!({
-                "display_name": RP_NAME,
-                "operations": ["auth", "sign", "cert", "decrypt", "confirm"],
-                "callback_urls": [],
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let v: Value = r.json().await.unwrap();
-        Rp {
-            base: server.base.clone(),
-            id: v["id"].as_str().unwrap().to_owned(),
-            key_id: v["key_id"].as_str().unwrap().to_owned(),
-            secret: hex::decode(v["secret"].as_str().unwrap()).unwrap(),
-            clock: server.clock.clone(),
-        }
-    }
-
-    async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
-        let path = format!("/api/rp/v1{path}");
-        let body = body
-            .map(|b| serde_json::to_vec(b).unwrap())
-            .unwrap_or_default();
-        let ts = self.clock.now().secs();
-        let nonce = mca_domain::UserId::new().to_string().replace('-', "");
-        let mac = request_mac(&self.secret, method.as_str(), &path, ts, &nonce, &body);
-        let mut req = reqwest::Client::new()
-            .request(method, format!("{}{path}", self.base))
-            .header("x-mca-rp-key", &self.key_id)
-            .header("x-mca-rp-timestamp", ts.to_string())
-            .header("x-mca-rp-nonce", nonce)
-            .header("x-mca-rp-signature", hex::encode(mac));
-        if !body.is_empty() {
-            req = req.header("content-type", "application/json").body(body);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Creates a session; the creation answer.
-    async fn create(&self, body: Value) -> Value {
-        let (status, created) = self.request(Method::POST, "/sessions", Some(&body)).await;
-        assert_eq!(status, 201, "{body}: {created}");
-        created
-    }
-
-    /// The session as the relying party collects it.
-    async fn view(&self, created: &Value) -> Value {
-        let id = created["session_id"].as_str().unwrap();
-        let (status, view) = self
-            .request(Method::GET, &format!("/sessions/{id}"), None)
-            .await;
-        assert_eq!(status, 200, "{view}");
-        view
-    }
-
-    /// The QR frame the back end would show now.
-    fn frame(&self, created: &Value) -> String {
-        let secret: [u8; 32] = hex::decode(created["qr_secret"].as_str().unwrap())
-            .unwrap()
-            .try_into()
-            .unwrap();
-        let expires_at = created["expires_at"].as_str().unwrap();
-        let created_at = mca_domain::Timestamp::parse_rfc3339(expires_at)
-            .unwrap()
-            .secs()
-            - mca_domain::relying_parties::sessions::SESSION_TTL_SECS;
-        let elapsed = (self.clock.now().secs() - created_at) as u64;
-        QrLink::new(&secret, created["public_token"].as_str().unwrap(), elapsed)
-            .unwrap()
-            .to_string()
-    }
 }
 
 /// ZJCA's 1-year option on the first platform of its province.
@@ -225,7 +135,7 @@ fn ended(view: &Value, result: &str) {
 
 async fn story(scratch: Scratch) {
     let server = TestServer::start_with_cas(&scratch.db).await;
-    let rp = Rp::register(&server).await;
+    let rp = Rp::register(&server, RP_NAME, None).await;
     let (phone, key) = certified_user(&server).await;
     let key_id = key.key_id.clone();
     let signing = cert(&key.signing_certificate);

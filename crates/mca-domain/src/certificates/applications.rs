@@ -329,8 +329,14 @@ impl Applications {
         match order.state {
             OrderState::Paid => {
                 let mut next = app.clone();
-                next.state = ApplicationState::Submitted;
-                next.submissions += 1;
+                // An agent's application goes to the enterprise's admin
+                // first (C3, E1), and to the CA once they sealed it.
+                if app.subject == ApplicationSubject::Agent {
+                    next.state = ApplicationState::AwaitingAdmin;
+                } else {
+                    next.state = ApplicationState::Submitted;
+                    next.submissions += 1;
+                }
                 next.updated_at = now;
                 self.replace(&next, app.state).await?;
                 self.audit
@@ -452,7 +458,7 @@ impl Applications {
         uploads: Uploads<'_>,
     ) -> Result<Application> {
         let app = self.get(user, id).await?;
-        if app.state != ApplicationState::Rejected {
+        if app.state != ApplicationState::Rejected || app.subject != ApplicationSubject::Person {
             return Err(DomainError::ApplicationState);
         }
         let (photo, signature) = self.store_uploads(uploads).await?;

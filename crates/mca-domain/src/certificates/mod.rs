@@ -40,7 +40,7 @@ pub use authorities::Authorities;
 pub use issuance::{DownloadStarted, Downloaded, Issuance, UNFINISHED_DOWNLOAD_SECS};
 pub use keys::{Keys, SignBegun, SignFinished};
 pub use reminders::Reminders;
-pub use review::{PendingApplication, Review, ReviewerView};
+pub use review::{PendingApplication, Review, ReviewerView, SealedAuthorization};
 pub use revocation::Revocation;
 pub use verification::{Verification, VerificationReport};
 
@@ -96,17 +96,19 @@ impl Certificates {
             clock.clone(),
             audit.clone(),
         );
+        let revocation = Revocation::new(store.clone(), clock.clone(), audit.clone(), cas.clone());
         Self {
             enterprises: crate::enterprises::Enterprises::new(
+                services,
                 store.clone(),
                 vault.clone(),
-                clock.clone(),
-                audit.clone(),
                 applications.clone(),
+                revocation.clone(),
             ),
             applications,
             review: Review::new(
                 store.clone(),
+                cas.clone(),
                 vault.clone(),
                 clock.clone(),
                 audit.clone(),
@@ -122,7 +124,7 @@ impl Certificates {
                 cas.clone(),
                 services.messages.clone(),
             ),
-            revocation: Revocation::new(store.clone(), clock.clone(), audit, cas.clone()),
+            revocation,
             verification: Verification::new(store.clone(), clock.clone(), cas),
             reminders: Reminders::new(store, clock, services.messages.clone()),
             keys,

@@ -38,6 +38,23 @@ pub struct PendingApplication {
     /// For an enterprise application: the enterprise (its legal
     /// representative's ID number masked) and its business licence.
     pub enterprise: Option<(crate::store::Enterprise, Blob)>,
+    /// For an agent's application (C, D2, E): its authorization letter and
+    /// the admin's seal over it, checked.
+    pub authorization: Option<SealedAuthorization>,
+}
+
+/// An authorization as the reviewer checks it (C3 → M1).
+#[derive(Clone, Debug)]
+pub struct SealedAuthorization {
+    /// The authorization.
+    pub authorization: crate::store::Authorization,
+    /// The letter (PDF).
+    pub letter: Blob,
+    /// The admin's GM/T 0010 SignedData over the letter, once sealed.
+    pub seal: Option<Blob>,
+    /// Whether the seal verifies over the letter, by a certificate of one
+    /// of our CAs that names this enterprise (subject serialNumber).
+    pub seal_verified: bool,
 }
 
 /// A reviewer as shown (no hash).
@@ -68,6 +85,7 @@ impl From<&Reviewer> for ReviewerView {
 #[derive(Clone)]
 pub struct Review {
     store: Arc<dyn Store>,
+    cas: Arc<super::Authorities>,
     vault: Arc<KeyVault>,
     clock: Arc<dyn Clock>,
     audit: Audit,
@@ -88,6 +106,7 @@ impl Review {
     /// The review service.
     pub fn new(
         store: Arc<dyn Store>,
+        cas: Arc<super::Authorities>,
         vault: Arc<KeyVault>,
         clock: Arc<dyn Clock>,
         audit: Audit,
@@ -95,6 +114,7 @@ impl Review {
     ) -> Self {
         Self {
             store,
+            cas,
             vault,
             clock,
             audit,
@@ -237,13 +257,64 @@ impl Review {
             }
             None => None,
         };
+        let authorization = match self.store.authorization_of_application(app.id).await? {
+            Some(a) if a.letter_hash.is_some() => Some(self.sealed(a, enterprise.as_ref()).await?),
+            _ => None,
+        };
         Ok(PendingApplication {
+            authorization,
             enterprise,
             form_photo: blob(app.form_photo_hash).await?,
             signature: blob(app.signature_hash).await?,
             applicant_name: identity.name.as_str().to_owned(),
             id_number_masked: identity.id_number_masked,
             application: app,
+        })
+    }
+
+    /// The letter and seal of `a`, the seal checked over the letter.
+    async fn sealed(
+        &self,
+        a: crate::store::Authorization,
+        enterprise: Option<&(crate::store::Enterprise, Blob)>,
+    ) -> Result<SealedAuthorization> {
+        let blob = |h: [u8; 32]| async move {
+            self.store
+                .blob(&h)
+                .await?
+                .ok_or(DomainError::NotFound("upload"))
+        };
+        let letter = blob(a.letter_hash.ok_or(DomainError::NotFound("letter"))?).await?;
+        let seal = match a.seal_hash {
+            Some(h) => Some(blob(h).await?),
+            None => None,
+        };
+        let issuers: Vec<_> = self
+            .cas
+            .iter()
+            .map(|(_, ca)| ca.issuing().clone())
+            .collect();
+        let seal_verified = match (&seal, enterprise) {
+            (Some(seal), Some((e, _))) => {
+                mca_pki::gmt0010::signed::verify(&seal.bytes, Some(&letter.bytes), &[], &issuers)
+                    .is_ok_and(|v| {
+                        v.signers.iter().all(|s| {
+                            mca_pki::name::attribute(
+                                s.certificate.subject(),
+                                mca_pki::oids::AT_SERIAL_NUMBER,
+                            )
+                            .as_deref()
+                                == Some(e.credit_code.as_str())
+                        })
+                    })
+            }
+            _ => false,
+        };
+        Ok(SealedAuthorization {
+            authorization: a,
+            letter,
+            seal,
+            seal_verified,
         })
     }
 
@@ -311,18 +382,22 @@ impl Review {
     }
 
     /// Approves: the applicant gets "请下载证书" ("认领企业，请下载证书" for
-    /// a claim, B6: the download makes them the enterprise's admin).
+    /// a claim, B6: the download makes them the enterprise's admin;
+    /// "加入成功，请下载证书" for an agent, C4).
     pub async fn approve(&self, reviewer: ReviewerId, id: ApplicationId) -> Result<Application> {
         let app = self
             .decide(reviewer, id, ApplicationState::Approved, None)
             .await?;
-        let (title, body) = if app.subject == ApplicationSubject::Enterprise {
-            (
+        let (title, body) = match app.subject {
+            ApplicationSubject::Enterprise => (
                 "认领企业，请下载证书",
                 "您的企业认领申请已通过审核，请下载企业证书；下载后您将成为该企业的管理员。",
-            )
-        } else {
-            ("请下载证书", "您的证书申请已通过审核，请下载证书。")
+            ),
+            ApplicationSubject::Agent => (
+                "加入成功，请下载证书",
+                "您的企业证书申请已通过审核，请下载证书；证书仅可在企业授权的交易平台使用。",
+            ),
+            _ => ("请下载证书", "您的证书申请已通过审核，请下载证书。"),
         };
         self.messages
             .send(

@@ -6,10 +6,10 @@
 use super::{EnterpriseDetails, Enterprises, legal_rep_aad};
 use crate::certificates::CertificateInfo;
 use crate::store::{
-    Application, ApplicationKind, ApplicationState, ApplicationSubject, Enterprise,
-    EnterpriseState, Order,
+    Application, ApplicationKind, ApplicationState, ApplicationSubject, Authorization,
+    AuthorizationState, Enterprise, EnterpriseState, Order, Permission,
 };
-use crate::{ApplicationId, DomainError, EnterpriseId, Result, UserId};
+use crate::{ApplicationId, AuthorizationId, DomainError, EnterpriseId, Result, UserId};
 
 /// The pictures of a claim.
 #[derive(Clone, Copy)]
@@ -238,7 +238,21 @@ pub(crate) async fn complete_claim(
     let (ApplicationSubject::Enterprise, Some(id)) = (app.subject, app.enterprise_id) else {
         return Ok(());
     };
-    if store.complete_claim(id, app.user_id, now).await? {
+    // The enterprise certificate serves the platform its claim chose (B2).
+    let admin = Authorization {
+        id: AuthorizationId::new(),
+        enterprise_id: id,
+        user_id: app.user_id,
+        platform_id: app.platform_id,
+        permissions: Permission::ALL.to_vec(),
+        application_id: app.id,
+        state: AuthorizationState::Active,
+        letter_hash: None,
+        seal_hash: None,
+        created_at: now,
+        updated_at: now,
+    };
+    if store.complete_claim(&admin).await? {
         audit
             .append(
                 &format!("user:{}", app.user_id),

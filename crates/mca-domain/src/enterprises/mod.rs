@@ -1,5 +1,6 @@
 //! Enterprises (issue 12): claiming one (B1–B6) makes the claimant its
-//! admin; joining, authorizations and staff (C–E) come next.
+//! admin; joining (C1–C4) makes a person its staff under an authorization
+//! (D2) its admin sealed.
 //!
 //! A claim is an application (`ApplicationSubject::Enterprise`) like a
 //! personal one: paid, reviewed by the CA, downloaded over the air; the
@@ -12,19 +13,30 @@
 //! # Layout
 //! - [`claims`]: the claim form, claiming, resubmitting after a rejection,
 //!   and the completion when the admin's certificate is downloaded.
+//! - [`joins`]: the query, the join request (admin details, counted
+//!   tries), the letter, the admin's seal, the activation at the download.
+//! - [`admin`]: the admin's people and authorizations (D1, D2): lists
+//!   with history, deleting an authorization, deleting a person.
+//! - [`authorizations`]: the D2 source relying-party sessions consult.
 
 use std::sync::Arc;
 
-use crate::certificates::Applications;
-use crate::store::{Enterprise, EnterpriseState, MemberRole, Store};
+use crate::certificates::{Applications, Revocation};
+use crate::store::{Application, Enterprise, EnterpriseState, MemberRole, Store};
 use crate::{
-    Audit, Clock, CreditCode, DomainError, EnterpriseId, IdNumber, KeyVault, PersonName, Result,
-    Timestamp, UserId,
+    Audit, Clock, CreditCode, DomainError, EnterpriseId, IdNumber, Identity, KeyVault, Messages,
+    PersonName, Result, Timestamp, UserId,
 };
 
+pub mod admin;
+pub mod authorizations;
 pub mod claims;
+pub mod joins;
 
+pub use admin::Member;
+pub use authorizations::StoreAuthorizations;
 pub use claims::ClaimUploads;
+pub use joins::{JOIN_TRIES, JoinAsk, JoinRequest};
 
 /// What B1 asks about the enterprise, validated.
 #[derive(Clone, PartialEq, Eq)]
@@ -109,6 +121,21 @@ pub struct Enterprises {
     clock: Arc<dyn Clock>,
     audit: Audit,
     applications: Applications,
+    identity: Identity,
+    messages: Messages,
+    revocation: Revocation,
+}
+
+/// What step 3 of a download does for an enterprise application: a claim
+/// completes (B6), a join's authorization becomes active (C4).
+pub(crate) async fn on_download(
+    store: &dyn Store,
+    audit: &Audit,
+    now: Timestamp,
+    app: &Application,
+) -> Result<()> {
+    claims::complete_claim(store, audit, now, app).await?;
+    joins::activate(store, audit, now, app).await
 }
 
 /// The vault AAD of an enterprise's legal representative's ID number.
@@ -117,22 +144,33 @@ fn legal_rep_aad(id: EnterpriseId) -> Vec<u8> {
 }
 
 impl Enterprises {
-    /// The enterprise service, on the application service its claims go
-    /// through.
+    /// The enterprise service next to `services` (same clock, audit log,
+    /// identity and inbox), on the application service its claims and
+    /// joins go through.
     pub fn new(
+        services: &crate::Services,
         store: Arc<dyn Store>,
         vault: Arc<KeyVault>,
-        clock: Arc<dyn Clock>,
-        audit: Audit,
         applications: Applications,
+        revocation: Revocation,
     ) -> Self {
         Self {
             store,
             vault,
-            clock,
-            audit,
+            clock: services.clock.clone(),
+            audit: services.audit.clone(),
             applications,
+            identity: services.identity.clone(),
+            messages: services.messages.clone(),
+            revocation,
         }
+    }
+
+    /// The same service revoking through `revocation` (e.g. with the
+    /// configured CRL schedule).
+    pub fn with_revocation(mut self, revocation: Revocation) -> Self {
+        self.revocation = revocation;
+        self
     }
 
     async fn log(&self, user: UserId, action: &str, id: EnterpriseId, detail: &str) -> Result<()> {

@@ -50,17 +50,24 @@ stored_enum!(
         /// The enterprise itself (B: a claim; its certificate is the
         /// enterprise certificate its admin holds).
         Enterprise => "enterprise",
+        /// A person acting for an enterprise (C, D2, E: staff; GM/T 0015
+        /// person-for-enterprise), under an authorization.
+        Agent => "agent",
     }
 );
 
 stored_enum!(
     /// Where an application stands. `Draft` → (paid) `Submitted` →
-    /// `Rejected` → (edited) `Submitted` … → `Approved` → `Issued`.
+    /// `Rejected` → (edited) `Submitted` … → `Approved` → `Issued`; an
+    /// agent's goes `Draft` → (paid) `AwaitingAdmin` → (sealed) `Submitted`.
     ApplicationState {
         /// Created with its order; the fee is not paid yet.
         Draft => "draft",
         /// Paid and waiting for the CA's review.
         Submitted => "submitted",
+        /// An agent's application, paid: waiting for the enterprise's
+        /// admin to agree and seal its authorization letter (C3, E1).
+        AwaitingAdmin => "awaiting_admin",
         /// The reviewer refused it with a reason; the applicant may edit
         /// and resubmit without paying again.
         Rejected => "rejected",

@@ -3,7 +3,10 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreResult;
 use super::applications::stored_enum;
-use crate::{CreditCode, EnterpriseId, PersonName, Timestamp, UserId};
+use crate::{
+    ApplicationId, AuthorizationId, CreditCode, EnterpriseId, PersonName, PlatformId, Timestamp,
+    UserId,
+};
 
 stored_enum!(
     /// Where an enterprise stands. `Claiming` while its claim (B1–B5) is
@@ -26,6 +29,89 @@ stored_enum!(
         Staff => "staff",
     }
 );
+
+stored_enum!(
+    /// Where an authorization (D2) stands.
+    AuthorizationState {
+        /// Asked for (a join, C2): waiting for the admin's seal, the CA's
+        /// review and the holder's download.
+        Pending => "pending",
+        /// In force: the holder's enterprise certificate serves its
+        /// platform.
+        Active => "active",
+        /// Deleted by the admin (or with the person): serves nothing.
+        Deleted => "deleted",
+    }
+);
+
+stored_enum!(
+    /// What an authorization lets its holder do on its platform.
+    Permission {
+        /// 登录.
+        Login => "login",
+        /// 签名.
+        Sign => "sign",
+        /// 签章.
+        Seal => "seal",
+        /// 加密.
+        Encrypt => "encrypt",
+        /// 解密 (开标).
+        Decrypt => "decrypt",
+    }
+);
+
+impl Permission {
+    /// Every permission, in the order they are shown.
+    pub const ALL: [Permission; 5] = [
+        Permission::Login,
+        Permission::Sign,
+        Permission::Seal,
+        Permission::Encrypt,
+        Permission::Decrypt,
+    ];
+
+    /// The Chinese label (授权事项 on the letter).
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::Login => "登录",
+            Permission::Sign => "签名",
+            Permission::Seal => "签章",
+            Permission::Encrypt => "加密",
+            Permission::Decrypt => "解密",
+        }
+    }
+}
+
+/// An authorization (D2): the enterprise lets `user` act for it on one
+/// trading platform. A join (C) or an admin's grant creates it pending
+/// with its letter; the admin seals the letter; it is active from the
+/// holder's download of the certificate it belongs to. The admin's own
+/// (the claim's platform) is active from the claim and has no letter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Authorization {
+    /// The authorization.
+    pub id: AuthorizationId,
+    /// The enterprise granting it.
+    pub enterprise_id: EnterpriseId,
+    /// Its holder.
+    pub user_id: UserId,
+    /// The trading platform it covers.
+    pub platform_id: PlatformId,
+    /// What it allows there.
+    pub permissions: Vec<Permission>,
+    /// The application of the holder's enterprise certificate.
+    pub application_id: ApplicationId,
+    /// Pending, active or deleted.
+    pub state: AuthorizationState,
+    /// SM3 of the letter (授权书 PDF), if it has one.
+    pub letter_hash: Option<[u8; 32]>,
+    /// SM3 of the admin's seal over the letter (GM/T 0010 SignedData).
+    pub seal_hash: Option<[u8; 32]>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
 
 /// An enterprise (B1) as claimed or being claimed. The legal
 /// representative's ID number is stored only sealed by the `KeyVault`
@@ -86,17 +172,63 @@ pub trait EnterpriseStore: Send + Sync {
     /// is still `Claiming` by the same claimant; `false` if it moved. A new
     /// credit code taken by another enterprise is a `Conflict`.
     async fn update_claim(&self, e: &Enterprise) -> StoreResult<bool>;
-    /// B6: the claim completes: `Claiming → Claimed` and the claimant's
-    /// admin membership, in one transaction; `false` (nothing written) if
-    /// it was not claiming by `admin` (done already, on any instance).
-    async fn complete_claim(
-        &self,
-        id: EnterpriseId,
-        admin: UserId,
-        now: Timestamp,
-    ) -> StoreResult<bool>;
+    /// B6: the claim completes: `Claiming → Claimed`, the claimant's admin
+    /// membership and their authorization (the claim's platform, active),
+    /// in one transaction; `false` (nothing written) if it was not
+    /// claiming by the authorization's user (done already, on any
+    /// instance).
+    async fn complete_claim(&self, admin: &Authorization) -> StoreResult<bool>;
     /// The user's memberships, oldest first.
     async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<Membership>>;
     /// The enterprise's members, oldest first.
     async fn members_of(&self, enterprise: EnterpriseId) -> StoreResult<Vec<Membership>>;
+    /// Removes a staff member (never the admin); `false` if they were
+    /// none.
+    async fn remove_staff(&self, enterprise: EnterpriseId, user: UserId) -> StoreResult<bool>;
+
+    /// Stores a new authorization.
+    async fn insert_authorization(&self, a: &Authorization) -> StoreResult<()>;
+    /// The authorization with this id.
+    async fn authorization(&self, id: AuthorizationId) -> StoreResult<Option<Authorization>>;
+    /// The authorization of an application, if it has one.
+    async fn authorization_of_application(
+        &self,
+        application: ApplicationId,
+    ) -> StoreResult<Option<Authorization>>;
+    /// The enterprise's authorizations (every state: the history), oldest
+    /// first.
+    async fn authorizations_of_enterprise(
+        &self,
+        enterprise: EnterpriseId,
+    ) -> StoreResult<Vec<Authorization>>;
+    /// The platforms `user`'s active authorizations of `enterprise` cover.
+    async fn authorized_platforms(
+        &self,
+        user: UserId,
+        enterprise: EnterpriseId,
+    ) -> StoreResult<Vec<PlatformId>>;
+    /// Records the admin's seal of a pending authorization's letter, once
+    /// (`false` if it is not pending or sealed already).
+    async fn seal_authorization(
+        &self,
+        id: AuthorizationId,
+        seal_hash: &[u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// The holder downloaded its certificate: `Pending → Active` and the
+    /// holder's staff membership (kept if they are a member already), in
+    /// one transaction; `false` if it was not pending.
+    async fn activate_authorization(
+        &self,
+        id: AuthorizationId,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Moves an authorization from `from` to `Deleted`; `false` if it was
+    /// not in `from`.
+    async fn delete_authorization(
+        &self,
+        id: AuthorizationId,
+        from: AuthorizationState,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
 }

@@ -42,7 +42,10 @@ pub use audit::{AuditEntry, AuditStore};
 pub use catalogue::{CaOrganization, CatalogueStore, Province, TradingPlatform, ValidityOption};
 pub use codes::{CodeRecord, CodeStore, QuotaState, SendQuota};
 pub use devices::{Device, DeviceStore, Session};
-pub use enterprises::{Enterprise, EnterpriseState, EnterpriseStore, MemberRole, Membership};
+pub use enterprises::{
+    Authorization, AuthorizationState, Enterprise, EnterpriseState, EnterpriseStore, MemberRole,
+    Membership, Permission,
+};
 pub use identity::{IdentityRecord, IdentityState, IdentityStore};
 pub use issuance::{
     CertUsage, CertificateRecord, IntentState, IssuanceIntent, IssuanceStore, PublishedCrl,

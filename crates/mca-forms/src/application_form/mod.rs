@@ -83,7 +83,7 @@ pub struct FormDate {
 }
 
 impl FormDate {
-    fn is_valid(self) -> bool {
+    pub(crate) fn is_valid(self) -> bool {
         let y = self.year;
         let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
         let days = match self.month {
@@ -96,7 +96,7 @@ impl FormDate {
         (2000..=2999).contains(&self.year) && (1..=days).contains(&self.day)
     }
 
-    fn chinese(self) -> String {
+    pub(crate) fn chinese(self) -> String {
         format!("{}年{}月{}日", self.year, self.month, self.day)
     }
 }
@@ -178,7 +178,7 @@ impl EnterpriseParty {
 
 /// A printed text field: not blank, no surrounding whitespace, at most
 /// `max` characters, every character printable by the PDF font.
-fn text(field: Field, value: &str, max: usize) -> Result<()> {
+pub(crate) fn text(field: Field, value: &str, max: usize) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::EmptyField(field));
     }
@@ -192,7 +192,7 @@ fn text(field: Field, value: &str, max: usize) -> Result<()> {
 }
 
 /// 17 digits and a check character (digit or `X`), GB 11643.
-fn id_number_shape(id: &str) -> bool {
+pub(crate) fn id_number_shape(id: &str) -> bool {
     let bytes = id.as_bytes();
     bytes.len() == 18
         && bytes[..17].iter().all(u8::is_ascii_digit)

@@ -1,5 +1,6 @@
-use super::layout::{self, BOTTOM, Sheet};
+use super::layout;
 use super::*;
+use crate::sheet::{BOTTOM, Sheet};
 
 pub(crate) fn sample() -> ApplicationForm {
     ApplicationForm {

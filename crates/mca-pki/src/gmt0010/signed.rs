@@ -140,44 +140,70 @@ impl ToBeSigned for PreparedSignedData {
 
     fn assemble(self, signature: &Signature) -> Result<Vec<u8>> {
         check(self.signer.public_key(), &self.signed_attrs, signature)?;
-        let m = malformed("SignedData");
-        let content = match &self.content {
-            Some(c) => Some(
-                Any::encode_from(&OctetString::new(c.clone()).map_err(malformed("content"))?)
-                    .map_err(m)?,
-            ),
-            None => None,
-        };
-        let signer_info = SignerInfo {
-            version: 1,
-            issuer_and_serial_number: IssuerAndSerialNumber::of(&self.signer),
-            digest_algorithm: bare(oids::SM3),
-            authenticated_attributes: Some(self.attrs),
-            digest_encryption_algorithm: bare(oids::SM2_SIGN),
-            encrypted_digest: OctetString::new(signature.to_der())
-                .map_err(malformed("signature"))?,
-            unauthenticated_attributes: None,
-        };
-        let sd = SignedData {
-            version: 1,
-            digest_algorithms: SetOf(vec![bare(oids::SM3)]),
-            content_info: ContentInfo {
-                content_type: oids::GM_DATA,
-                content,
-            },
-            certificates: Some(SetOf(vec![
-                Any::from_der(self.signer.to_der()).map_err(malformed("certificate"))?,
-            ])),
-            crls: None,
-            signer_infos: SetOf(vec![signer_info]),
-        };
-        ContentInfo {
-            content_type: oids::GM_SIGNED_DATA,
-            content: Some(Any::encode_from(&sd).map_err(malformed("SignedData"))?),
-        }
-        .to_der()
-        .map_err(malformed("ContentInfo"))
+        build(
+            &self.signer,
+            Some(self.attrs),
+            self.content.as_deref(),
+            signature,
+        )
     }
+}
+
+/// SignedData with `content` attached and no signed attributes: the
+/// signature (SM2 with Z_A) is over the content itself, so a signer that
+/// must see the bytes it signs (a phone signing a letter it shows) signs
+/// exactly those. Refused unless `signature` verifies under `signer`'s key.
+pub fn over_content(
+    content: &[u8],
+    signer: &Certificate,
+    signature: &Signature,
+) -> Result<Vec<u8>> {
+    check(signer.public_key(), content, signature)?;
+    build(signer, None, Some(content), signature)
+}
+
+fn build(
+    signer: &Certificate,
+    attrs: Option<SetOf<Attribute>>,
+    content: Option<&[u8]>,
+    signature: &Signature,
+) -> Result<Vec<u8>> {
+    let m = malformed("SignedData");
+    let content = match content {
+        Some(c) => Some(
+            Any::encode_from(&OctetString::new(c.to_vec()).map_err(malformed("content"))?)
+                .map_err(m)?,
+        ),
+        None => None,
+    };
+    let signer_info = SignerInfo {
+        version: 1,
+        issuer_and_serial_number: IssuerAndSerialNumber::of(signer),
+        digest_algorithm: bare(oids::SM3),
+        authenticated_attributes: attrs,
+        digest_encryption_algorithm: bare(oids::SM2_SIGN),
+        encrypted_digest: OctetString::new(signature.to_der()).map_err(malformed("signature"))?,
+        unauthenticated_attributes: None,
+    };
+    let sd = SignedData {
+        version: 1,
+        digest_algorithms: SetOf(vec![bare(oids::SM3)]),
+        content_info: ContentInfo {
+            content_type: oids::GM_DATA,
+            content,
+        },
+        certificates: Some(SetOf(vec![
+            Any::from_der(signer.to_der()).map_err(malformed("certificate"))?,
+        ])),
+        crls: None,
+        signer_infos: SetOf(vec![signer_info]),
+    };
+    ContentInfo {
+        content_type: oids::GM_SIGNED_DATA,
+        content: Some(Any::encode_from(&sd).map_err(malformed("SignedData"))?),
+    }
+    .to_der()
+    .map_err(malformed("ContentInfo"))
 }
 
 /// One verified signer.

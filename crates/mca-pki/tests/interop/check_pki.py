@@ -63,7 +63,8 @@ def bitstring(buf, vs, ve):
 
 def check_signed_data(der, key, content):
     """ContentInfo{oid, [0]{SignedData}}: verify the one SignerInfo over
-    the signed attributes re-tagged as SET, and messageDigest = SM3(content)."""
+    the signed attributes re-tagged as SET, and messageDigest = SM3(content);
+    without signed attributes, over the content itself."""
     _, s, e = tlv(der, 0)
     ci = children(der, s, e)
     _, _, vs, ve = ci[1]
@@ -72,9 +73,13 @@ def check_signed_data(der, key, content):
     signer_infos = sd[-1]
     sis = children(der, signer_infos[2], signer_infos[3])
     si = children(der, sis[0][2], sis[0][3])
-    attrs = [c for c in si if c[0] == 0xA0][0]
-    signed = b"\x31" + der[attrs[1] + 1:attrs[3]]
+    attrs = [c for c in si if c[0] == 0xA0]
     sig = [c for c in si if c[0] == 0x04][-1]
+    if not attrs:
+        if not gm_verify(key, der[sig[2]:sig[3]], content):
+            fail("SignedData signature over the content does not verify in gmssl")
+        return
+    signed = b"\x31" + der[attrs[0][1] + 1:attrs[0][3]]
     if not gm_verify(key, der[sig[2]:sig[3]], signed):
         fail("SignedData signature does not verify in gmssl")
     digest = bytes.fromhex(sm3.sm3_hash(func.bytes_to_list(content)))

@@ -219,7 +219,8 @@ pub async fn get(
 }
 
 /// Pays the application's order through the payment provider; paid, the
-/// application goes to CA review. A declined payment keeps it a draft.
+/// application goes to CA review (an agent's to the enterprise's admin
+/// first: `awaiting_admin`). A declined payment keeps it a draft.
 #[utoipa::path(post, path = "/api/app/v1/me/applications/{id}/payment", tag = "applications",
     params(("id" = String, Path)), security(("device" = [])),
     responses((status = 200, body = ApplicationView),
@@ -232,7 +233,9 @@ pub async fn pay(
 ) -> Result<Json<ApplicationView>, ApiError> {
     let user = req.caller.user;
     let id: ApplicationId = path_id(&id)?;
-    state.certs.applications.pay(user, id).await?;
+    let app = state.certs.applications.pay(user, id).await?;
+    // An agent's application goes to the enterprise's admin first (C3).
+    state.certs.enterprises.notify_admin(&app).await?;
     Ok(Json(view(&state, user, id).await?))
 }
 

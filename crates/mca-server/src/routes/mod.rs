@@ -7,6 +7,8 @@
 //!   in the app API (issue 5), with the shared shapes in [`views`].
 //! - [`enterprises`]: claiming an enterprise (B) in the app API; a claim
 //!   is an application, paid, reviewed and downloaded like the others.
+//! - [`joins`]: joining an enterprise (C) and its authorizations (D2):
+//!   query, request, the admin's requests, the letter and its seal.
 //! - [`pki`]: CRL, OCSP and CA chains at the URLs in the certificates.
 //! - [`review`]: the CA reviewers' API under `/api/review/v1`.
 //! - [`rp`]: the relying-party API under `/api/rp/v1`, with its own
@@ -26,6 +28,7 @@ pub mod devices;
 pub mod enterprises;
 pub mod health;
 pub mod identity;
+pub mod joins;
 pub mod keys;
 pub mod messages;
 pub mod operator;

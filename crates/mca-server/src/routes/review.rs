@@ -49,6 +49,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(form_photo))
         .routes(routes!(signature))
         .routes(routes!(licence))
+        .routes(routes!(authorization_letter))
+        .routes(routes!(authorization_seal))
         .routes(routes!(approve))
         .routes(routes!(reject))
 }
@@ -129,6 +131,25 @@ struct ReviewItem {
     signature: PictureLink,
     /// For an enterprise application: the enterprise and its licence.
     enterprise: Option<ReviewEnterprise>,
+    /// For an agent's application: the authorization, its letter and the
+    /// admin's seal over it.
+    authorization: Option<ReviewAuthorization>,
+}
+
+/// The authorization of an agent's application, as the reviewer checks it.
+#[derive(Serialize, ToSchema)]
+struct ReviewAuthorization {
+    /// The trading platform authorized.
+    platform_id: String,
+    /// `login`, `sign`, `seal`, `encrypt`, `decrypt`.
+    permissions: Vec<String>,
+    /// The letter (授权书, PDF).
+    letter: PictureLink,
+    /// The admin's GM/T 0010 SignedData over the letter, once sealed.
+    seal: Option<PictureLink>,
+    /// Whether the seal verifies over the letter with a certificate of our
+    /// CAs naming this enterprise (checked by the server).
+    seal_verified: bool,
 }
 
 /// The enterprise of an enterprise application, as the reviewer checks it
@@ -178,6 +199,18 @@ impl From<&PendingApplication> for ReviewItem {
                 legal_representative: e.legal_rep_name.as_str().to_owned(),
                 legal_representative_id_masked: e.legal_rep_id_masked.clone(),
                 licence: link(licence, "licence"),
+            }),
+            authorization: p.authorization.as_ref().map(|a| ReviewAuthorization {
+                platform_id: a.authorization.platform_id.to_string(),
+                permissions: a
+                    .authorization
+                    .permissions
+                    .iter()
+                    .map(|p| p.as_str().to_owned())
+                    .collect(),
+                letter: link(&a.letter, "authorization-letter"),
+                seal: a.seal.as_ref().map(|s| link(s, "authorization-seal")),
+                seal_verified: a.seal_verified,
             }),
         }
     }
@@ -267,6 +300,43 @@ async fn licence(
         .enterprise
         .ok_or(DomainError::NotFound("licence"))?;
     Ok(picture(licence))
+}
+
+/// The authorization letter of an agent's application (PDF).
+#[utoipa::path(get, path = "/api/review/v1/applications/{id}/authorization-letter", tag = "review",
+    params(("id" = String, Path, description = "Application id")), security(("reviewer" = [])),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn authorization_letter(
+    State(state): State<AppState>,
+    Reviewer(r): Reviewer,
+    AppPath(id): AppPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let a = load(&state, &r, &id)
+        .await?
+        .authorization
+        .ok_or(DomainError::NotFound("authorization"))?;
+    Ok(picture(a.letter))
+}
+
+/// The admin's seal over the letter: GM/T 0010 SignedData (DER).
+#[utoipa::path(get, path = "/api/review/v1/applications/{id}/authorization-seal", tag = "review",
+    params(("id" = String, Path, description = "Application id")), security(("reviewer" = [])),
+    responses((status = 200, content_type = "application/pkcs7-signature", body = Vec<u8>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn authorization_seal(
+    State(state): State<AppState>,
+    Reviewer(r): Reviewer,
+    AppPath(id): AppPath<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let seal = load(&state, &r, &id)
+        .await?
+        .authorization
+        .and_then(|a| a.seal)
+        .ok_or(DomainError::NotFound("seal"))?;
+    Ok(picture(seal))
 }
 
 /// Approves a pending application: the applicant is told "请下载证书"

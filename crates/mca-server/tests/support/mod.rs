@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod certified;
+pub mod rp;
 
 use std::sync::Arc;
 
@@ -284,4 +285,85 @@ pub async fn snapshot(store: &Arc<dyn Store>, number: &str) -> Snapshot {
         messages,
         catalogue,
     }
+}
+
+/// Whether OpenSSL 3 verifies `sig` (DER) on `msg` with the standard SM2
+/// ID under the public key of `cert_pem`.
+pub fn openssl_verifies(cert_pem: &str, msg: &[u8], sig: &[u8]) -> bool {
+    let dir = std::env::temp_dir().join(format!("mca-openssl-{}", mca_domain::UserId::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("c.pem"), cert_pem).unwrap();
+    std::fs::write(dir.join("m"), msg).unwrap();
+    std::fs::write(dir.join("s"), sig).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("openssl on PATH")
+    };
+    let out = run(&["x509", "-in", "c.pem", "-pubkey", "-noout", "-out", "p.pem"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "dgst",
+        "-sm3",
+        "-verify",
+        "p.pem",
+        "-sigopt",
+        "distid:1234567812345678",
+        "-signature",
+        "s",
+        "m",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verified OK")
+}
+
+/// The OCSP status of `cert`, a certificate of the CA `short` (`zjca`),
+/// asked over HTTP and checked against the issuing CA of its public chain.
+pub async fn ocsp_status(
+    server: &TestServer,
+    short: &str,
+    cert: &mca_pki::cert::Certificate,
+) -> mca_pki::ocsp::CertStatus {
+    use mca_pki::{cert::Certificate, ocsp};
+    let chain = server
+        .http()
+        .get(format!("{}/ca/{short}/chain.pem", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let end = "-----END CERTIFICATE-----";
+    let issuer = chain
+        .split_inclusive(end)
+        .filter(|pem| pem.contains(end))
+        .map(|pem| Certificate::from_pem(pem.trim()).unwrap())
+        .find(|c| cert.verify_issued_by(c).is_ok())
+        .expect("the issuing CA is in the chain");
+    let issuer_ref = mca_pki::issue::Issuer::from_certificate(&issuer, None, None);
+    let id = ocsp::cert_id(&issuer_ref, cert.serial()).unwrap();
+    let req = ocsp::request(vec![id.clone()], Some(b"test-nonce")).unwrap();
+    let r = server
+        .http()
+        .post(format!("{}/ocsp/{short}", server.base))
+        .header("content-type", "application/ocsp-request")
+        .body(req)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let der = r.bytes().await.unwrap();
+    let data = ocsp::verify_response(&der, issuer.public_key()).unwrap();
+    data.responses
+        .into_iter()
+        .find(|r| r.cert_id == id)
+        .unwrap()
+        .cert_status
 }

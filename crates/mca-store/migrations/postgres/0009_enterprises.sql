@@ -28,7 +28,28 @@ CREATE TABLE enterprise_members (
 );
 CREATE INDEX enterprise_members_user ON enterprise_members (user_id);
 
--- Whom an application's certificate names: the applicant (person) or an
--- enterprise (a claim, B).
+-- D2: an enterprise lets one person act for it on one trading platform.
+-- Pending (asked for, its letter waiting for the admin's seal and the CA),
+-- active from the holder's download, deleted by the admin. permissions is
+-- a comma-separated list (login,sign,seal,encrypt,decrypt).
+CREATE TABLE authorizations (
+    id TEXT PRIMARY KEY,
+    enterprise_id TEXT NOT NULL REFERENCES enterprises (id),
+    user_id TEXT NOT NULL REFERENCES users (id),
+    platform_id TEXT NOT NULL REFERENCES trading_platforms (id),
+    permissions TEXT NOT NULL,
+    application_id TEXT NOT NULL REFERENCES applications (id),
+    state TEXT NOT NULL,
+    letter_hash BYTEA REFERENCES blobs (hash),
+    seal_hash BYTEA REFERENCES blobs (hash),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX authorizations_enterprise ON authorizations (enterprise_id, created_at);
+CREATE INDEX authorizations_holder ON authorizations (user_id, enterprise_id, state);
+CREATE UNIQUE INDEX authorizations_application ON authorizations (application_id);
+
+-- Whom an application's certificate names: the applicant (person), an
+-- enterprise (a claim, B) or a person acting for one (agent, C/D2/E).
 ALTER TABLE applications ADD COLUMN subject TEXT NOT NULL DEFAULT 'person';
 ALTER TABLE applications ADD COLUMN enterprise_id TEXT REFERENCES enterprises (id);

@@ -30,6 +30,66 @@ macro_rules! impl_enterprise_store {
             })
         }
 
+        fn authorization_row(r: &DbRow) -> StoreResult<Authorization> {
+            let permissions: String = get(r, "permissions")?;
+            let hash = |col| -> StoreResult<Option<[u8; 32]>> {
+                get::<Option<Vec<u8>>>(r, col)?
+                    .as_deref()
+                    .map(convert::hash32)
+                    .transpose()
+            };
+            Ok(Authorization {
+                id: convert::id(&get::<String>(r, "id")?)?,
+                enterprise_id: convert::id(&get::<String>(r, "enterprise_id")?)?,
+                user_id: convert::id(&get::<String>(r, "user_id")?)?,
+                platform_id: convert::id(&get::<String>(r, "platform_id")?)?,
+                permissions: permissions
+                    .split(',')
+                    .map(|p| convert::stored(p, Permission::parse))
+                    .collect::<StoreResult<_>>()?,
+                application_id: convert::id(&get::<String>(r, "application_id")?)?,
+                state: convert::stored(&get::<String>(r, "state")?, AuthorizationState::parse)?,
+                letter_hash: hash("letter_hash")?,
+                seal_hash: hash("seal_hash")?,
+                created_at: Timestamp(get(r, "created_at")?),
+                updated_at: Timestamp(get(r, "updated_at")?),
+            })
+        }
+
+        fn permissions_text(a: &Authorization) -> String {
+            a.permissions
+                .iter()
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+
+        async fn insert_authorization_in<'e, E>(executor: E, a: &Authorization) -> StoreResult<()>
+        where
+            E: sqlx::Executor<'e, Database = <DbRow as sqlx::Row>::Database>,
+        {
+            sqlx::query(
+                "INSERT INTO authorizations (id, enterprise_id, user_id, platform_id, \
+                 permissions, application_id, state, letter_hash, seal_hash, created_at, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(a.id.to_string())
+            .bind(a.enterprise_id.to_string())
+            .bind(a.user_id.to_string())
+            .bind(a.platform_id.to_string())
+            .bind(permissions_text(a))
+            .bind(a.application_id.to_string())
+            .bind(a.state.as_str())
+            .bind(a.letter_hash.as_ref().map(|h| h.to_vec()))
+            .bind(a.seal_hash.as_ref().map(|h| h.to_vec()))
+            .bind(a.created_at.0)
+            .bind(a.updated_at.0)
+            .execute(executor)
+            .await
+            .map_err(db("insert authorization"))?;
+            Ok(())
+        }
+
         #[async_trait]
         impl EnterpriseStore for $store {
             async fn insert_enterprise(&self, e: &Enterprise) -> StoreResult<bool> {
@@ -104,12 +164,8 @@ macro_rules! impl_enterprise_store {
                 Ok(r.rows_affected() == 1)
             }
 
-            async fn complete_claim(
-                &self,
-                id: EnterpriseId,
-                admin: UserId,
-                now: Timestamp,
-            ) -> StoreResult<bool> {
+            async fn complete_claim(&self, a: &Authorization) -> StoreResult<bool> {
+                let (id, admin, now) = (a.enterprise_id, a.user_id, a.created_at);
                 let mut tx = self.pool.begin().await.map_err(db("begin"))?;
                 let r = sqlx::query(
                     "UPDATE enterprises SET state = 'claimed', updated_at = $1 \
@@ -135,6 +191,7 @@ macro_rules! impl_enterprise_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(db("insert enterprise admin"))?;
+                insert_authorization_in(&mut *tx, a).await?;
                 tx.commit().await.map_err(db("commit"))?;
                 Ok(true)
             }
@@ -165,6 +222,163 @@ macro_rules! impl_enterprise_store {
                 .iter()
                 .map(member_row)
                 .collect()
+            }
+
+            async fn remove_staff(
+                &self,
+                enterprise: EnterpriseId,
+                user: UserId,
+            ) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "DELETE FROM enterprise_members \
+                     WHERE enterprise_id = $1 AND user_id = $2 AND role = 'staff'",
+                )
+                .bind(enterprise.to_string())
+                .bind(user.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db("remove enterprise staff"))?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn insert_authorization(&self, a: &Authorization) -> StoreResult<()> {
+                insert_authorization_in(&self.pool, a).await
+            }
+
+            async fn authorization(
+                &self,
+                id: AuthorizationId,
+            ) -> StoreResult<Option<Authorization>> {
+                sqlx::query("SELECT * FROM authorizations WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db("select authorization"))?
+                    .as_ref()
+                    .map(authorization_row)
+                    .transpose()
+            }
+
+            async fn authorization_of_application(
+                &self,
+                application: ApplicationId,
+            ) -> StoreResult<Option<Authorization>> {
+                sqlx::query("SELECT * FROM authorizations WHERE application_id = $1")
+                    .bind(application.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db("select authorization of application"))?
+                    .as_ref()
+                    .map(authorization_row)
+                    .transpose()
+            }
+
+            async fn authorizations_of_enterprise(
+                &self,
+                enterprise: EnterpriseId,
+            ) -> StoreResult<Vec<Authorization>> {
+                sqlx::query(
+                    "SELECT * FROM authorizations WHERE enterprise_id = $1 \
+                     ORDER BY created_at, id",
+                )
+                .bind(enterprise.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("select authorizations"))?
+                .iter()
+                .map(authorization_row)
+                .collect()
+            }
+
+            async fn authorized_platforms(
+                &self,
+                user: UserId,
+                enterprise: EnterpriseId,
+            ) -> StoreResult<Vec<PlatformId>> {
+                let rows: Vec<String> = sqlx::query_scalar(
+                    "SELECT platform_id FROM authorizations \
+                     WHERE user_id = $1 AND enterprise_id = $2 AND state = 'active' \
+                     ORDER BY created_at, id",
+                )
+                .bind(user.to_string())
+                .bind(enterprise.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("select authorized platforms"))?;
+                rows.iter().map(|p| convert::id(p)).collect()
+            }
+
+            async fn seal_authorization(
+                &self,
+                id: AuthorizationId,
+                seal_hash: &[u8; 32],
+                now: Timestamp,
+            ) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "UPDATE authorizations SET seal_hash = $1, updated_at = $2 \
+                     WHERE id = $3 AND state = 'pending' AND seal_hash IS NULL",
+                )
+                .bind(&seal_hash[..])
+                .bind(now.0)
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db("seal authorization"))?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn activate_authorization(
+                &self,
+                id: AuthorizationId,
+                now: Timestamp,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(db("begin"))?;
+                let row = sqlx::query(
+                    "UPDATE authorizations SET state = 'active', updated_at = $1 \
+                     WHERE id = $2 AND state = 'pending' RETURNING enterprise_id, user_id",
+                )
+                .bind(now.0)
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db("activate authorization"))?;
+                let Some(row) = row else {
+                    return Ok(false);
+                };
+                let (enterprise, user): (String, String) =
+                    (get(&row, "enterprise_id")?, get(&row, "user_id")?);
+                sqlx::query(
+                    "INSERT INTO enterprise_members (enterprise_id, user_id, role, created_at) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (enterprise_id, user_id) DO NOTHING",
+                )
+                .bind(enterprise)
+                .bind(user)
+                .bind(MemberRole::Staff.as_str())
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("insert enterprise staff"))?;
+                tx.commit().await.map_err(db("commit"))?;
+                Ok(true)
+            }
+
+            async fn delete_authorization(
+                &self,
+                id: AuthorizationId,
+                from: AuthorizationState,
+                now: Timestamp,
+            ) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "UPDATE authorizations SET state = 'deleted', updated_at = $1 \
+                     WHERE id = $2 AND state = $3",
+                )
+                .bind(now.0)
+                .bind(id.to_string())
+                .bind(from.as_str())
+                .execute(&self.pool)
+                .await
+                .map_err(db("delete authorization"))?;
+                Ok(r.rows_affected() == 1)
             }
         }
     };

@@ -153,12 +153,12 @@ impl Issuance {
     /// The certificate holder: the applicant from the real-name record
     /// (A3), or for an enterprise application the enterprise.
     async fn holder(&self, app: &Application) -> Result<Holder> {
+        let enterprise = match app.enterprise_id {
+            Some(id) => self.store.enterprise(id).await?,
+            None => None,
+        };
         if app.subject == ApplicationSubject::Enterprise {
-            let e = match app.enterprise_id {
-                Some(id) => self.store.enterprise(id).await?,
-                None => None,
-            }
-            .ok_or(DomainError::NotFound("enterprise"))?;
+            let e = enterprise.ok_or(DomainError::NotFound("enterprise"))?;
             return Ok(Holder::Enterprise {
                 name: e.name,
                 credit_code: e.credit_code.as_str().to_owned(),
@@ -172,10 +172,18 @@ impl Issuance {
             .await?
             .ok_or(DomainError::IdentityNotVerified)?
             .name;
-        Ok(Holder::Person {
-            name: name.as_str().to_owned(),
-            resident_id: id_number.expose().to_owned(),
-        })
+        let name = name.as_str().to_owned();
+        let resident_id = id_number.expose().to_owned();
+        if app.subject == ApplicationSubject::Agent {
+            let e = enterprise.ok_or(DomainError::NotFound("enterprise"))?;
+            return Ok(Holder::Agent {
+                name,
+                resident_id,
+                enterprise: e.name,
+                credit_code: e.credit_code.as_str().to_owned(),
+            });
+        }
+        Ok(Holder::Person { name, resident_id })
     }
 
     /// Step 1 (§1.1): the server's share and P for an approved application
@@ -457,7 +465,7 @@ impl Issuance {
             }
         }
         self.retire_others(user, app.id, key_id).await?;
-        crate::enterprises::claims::complete_claim(&*self.store, &self.audit, now, &app).await?;
+        crate::enterprises::on_download(&*self.store, &self.audit, now, &app).await?;
         if app.state == ApplicationState::Approved {
             let mut issued = app.clone();
             issued.state = ApplicationState::Issued;

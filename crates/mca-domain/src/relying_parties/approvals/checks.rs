@@ -8,7 +8,7 @@ use mca_pki::{name, oids};
 
 use super::Approvals;
 use crate::relying_parties::authorization::ActingFor;
-use crate::store::{CertUsage, CertificateRecord, KeyState, RpEndResult};
+use crate::store::{ApplicationSubject, CertUsage, CertificateRecord, KeyState, RpEndResult};
 use crate::{Caller, DomainError, Result, RpSessionId, SigningKeyId};
 
 impl Approvals {
@@ -105,11 +105,29 @@ impl Approvals {
                 .end(caller, id, RpEndResult::PinLocked, DomainError::KeyLocked)
                 .await;
         }
-        // Only personal certificates exist so far; enterprise ones will
-        // say whom they act for.
+        let acting_for = self.acting_for(&cert).await?;
         self.sessions
-            .check_platform_authorization(caller, id, &ActingFor::Person)
+            .check_platform_authorization(caller, id, &acting_for)
             .await?;
         Ok(cert)
+    }
+
+    /// For whom a certificate acts, from the application it was issued for
+    /// (our record, not the certificate's text): an enterprise certificate
+    /// (the admin's or an agent's) for its enterprise.
+    pub(super) async fn acting_for(&self, cert: &CertificateRecord) -> Result<ActingFor> {
+        let app = self.store.application(cert.application_id).await?;
+        let Some(enterprise) = app
+            .filter(|a| a.subject != ApplicationSubject::Person)
+            .and_then(|a| a.enterprise_id)
+        else {
+            return Ok(ActingFor::Person);
+        };
+        let e = self
+            .store
+            .enterprise(enterprise)
+            .await?
+            .ok_or(DomainError::NotFound("enterprise"))?;
+        Ok(ActingFor::Enterprise(e.credit_code))
     }
 }

@@ -1,0 +1,133 @@
+//! What the admin does with people and authorizations (D1, D2): the
+//! members and the authorizations with their history, deleting an
+//! authorization (the certificate stops serving its platform at once),
+//! deleting a person (their authorizations end and their enterprise
+//! certificates are revoked).
+
+use super::Enterprises;
+use crate::store::{
+    ApplicationSubject, Authorization, AuthorizationState, MemberRole, Membership, RevocationReason,
+};
+use crate::{AuthorizationId, DomainError, EnterpriseId, Result, UserId};
+
+/// A member as the admin sees them.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// The membership.
+    pub membership: Membership,
+    /// Their verified name.
+    pub name: String,
+    /// Their phone, masked.
+    pub phone_masked: String,
+}
+
+impl Enterprises {
+    /// D1: the enterprise's people (admin only).
+    pub async fn members(&self, admin: UserId, enterprise: EnterpriseId) -> Result<Vec<Member>> {
+        self.require_admin(admin, enterprise).await?;
+        let mut out = Vec::new();
+        for m in self.store.members_of(enterprise).await? {
+            let name = self.store.identity(m.user_id).await?.map(|i| i.name);
+            let phone = self.store.user(m.user_id).await?.map(|u| u.phone);
+            out.push(Member {
+                name: name.map(|n| n.as_str().to_owned()).unwrap_or_default(),
+                phone_masked: phone.map(|p| p.masked()).unwrap_or_default(),
+                membership: m,
+            });
+        }
+        Ok(out)
+    }
+
+    /// D2: every authorization of the enterprise, deleted ones too (the
+    /// history), oldest first (admin only).
+    pub async fn authorizations(
+        &self,
+        admin: UserId,
+        enterprise: EnterpriseId,
+    ) -> Result<Vec<Authorization>> {
+        self.require_admin(admin, enterprise).await?;
+        Ok(self.store.authorizations_of_enterprise(enterprise).await?)
+    }
+
+    /// D2: deletes an authorization (pending or active): from now on the
+    /// holder's certificate does not serve its platform. The admin's own
+    /// cannot be deleted.
+    pub async fn delete_authorization(&self, admin: UserId, id: AuthorizationId) -> Result<()> {
+        let a = self
+            .store
+            .authorization(id)
+            .await?
+            .ok_or(DomainError::NotFound("authorization"))?;
+        self.require_admin(admin, a.enterprise_id).await?;
+        if a.user_id == admin {
+            return Err(DomainError::InvalidInput("authorization"));
+        }
+        self.end_authorization(admin, &a).await
+    }
+
+    async fn end_authorization(&self, admin: UserId, a: &Authorization) -> Result<()> {
+        let now = self.clock.now();
+        let mut ended = false;
+        for from in [AuthorizationState::Active, AuthorizationState::Pending] {
+            ended |= self.store.delete_authorization(a.id, from, now).await?;
+        }
+        if !ended {
+            return Err(DomainError::ApplicationState);
+        }
+        self.log(
+            admin,
+            "authorization_deleted",
+            a.enterprise_id,
+            &format!("authorization:{}", a.id),
+        )
+        .await
+    }
+
+    /// D1: deletes a person: their authorizations end, their enterprise
+    /// certificates are revoked (affiliationChanged) and they are no
+    /// longer staff. Their personal certificates are theirs and stay.
+    pub async fn remove_member(
+        &self,
+        admin: UserId,
+        enterprise: EnterpriseId,
+        user: UserId,
+    ) -> Result<()> {
+        self.require_admin(admin, enterprise).await?;
+        let member = self
+            .store
+            .members_of(enterprise)
+            .await?
+            .into_iter()
+            .find(|m| m.user_id == user)
+            .ok_or(DomainError::NotFound("member"))?;
+        if member.role == MemberRole::Admin {
+            return Err(DomainError::InvalidInput("user_id"));
+        }
+        for a in self.store.authorizations_of_enterprise(enterprise).await? {
+            if a.user_id == user && a.state != AuthorizationState::Deleted {
+                self.end_authorization(admin, &a).await?;
+            }
+        }
+        for cert in self.store.certificates_of(user).await? {
+            if cert.revoked_at.is_some() {
+                continue;
+            }
+            let app = self.store.application(cert.application_id).await?;
+            let agent = app.is_some_and(|a| {
+                a.subject == ApplicationSubject::Agent && a.enterprise_id == Some(enterprise)
+            });
+            if agent {
+                self.revocation
+                    .revoke(
+                        &format!("user:{admin}"),
+                        cert.id,
+                        RevocationReason::AffiliationChanged,
+                    )
+                    .await?;
+            }
+        }
+        self.store.remove_staff(enterprise, user).await?;
+        self.log(admin, "member_removed", enterprise, &format!("user:{user}"))
+            .await
+    }
+}
