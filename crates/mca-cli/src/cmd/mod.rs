@@ -7,6 +7,7 @@ pub mod lan;
 pub mod output;
 pub mod phone;
 pub mod phone_certs;
+pub mod phone_enterprise;
 pub mod review;
 pub mod rp;
 pub mod server;

@@ -1,7 +1,8 @@
 //! `mca phone …`: the command-line phone. Its state (device key, session,
 //! PIN-masked key shares) lives in `--dir` (default `./mca-phone`), files
 //! 0600; every request is signed by the device key exactly as the app
-//! signs it. The certificate commands are in `phone_certs`.
+//! signs it. The certificate commands are in `phone_certs`, the enterprise
+//! ones in `phone_enterprise`.
 //!
 //! Secrets (codes, passwords) may be given as options for scripting; when
 //! left out they are read from standard input, so they need not appear in
@@ -172,6 +173,10 @@ pub enum PhoneCommand {
     Refuse,
     #[command(flatten)]
     Certificate(super::phone_certs::CertCommand),
+    /// Enterprises (B): the claim form, claim, resubmit a rejected claim,
+    /// list.
+    #[command(subcommand)]
+    Enterprise(super::phone_enterprise::EnterpriseCommand),
 }
 
 /// Runs a `mca phone` command.
@@ -403,6 +408,9 @@ async fn run_async(args: PhoneArgs) -> anyhow::Result<()> {
         },
         PhoneCommand::Certificate(command) => {
             super::phone_certs::run(&phone, command, as_json).await?
+        }
+        PhoneCommand::Enterprise(command) => {
+            super::phone_enterprise::run(&phone, command, as_json).await?
         }
     }
     Ok(())

@@ -216,7 +216,7 @@ pub struct Reverify {
 }
 
 /// The catalogue ids of a choice.
-async fn resolve(phone: &Phone, choice: &Choice) -> anyhow::Result<CertificateInfo> {
+pub(super) async fn resolve(phone: &Phone, choice: &Choice) -> anyhow::Result<CertificateInfo> {
     let catalogue = phone.catalogue().await?;
     let list = |key: &str| catalogue[key].as_array().cloned().unwrap_or_default();
     let ca = list("ca_organizations")
@@ -298,7 +298,7 @@ fn print_key(key: &mca_phone::StoredKey) -> anyhow::Result<()> {
 }
 
 /// What an application costs: its order's amount, else the fee.
-fn amount_of(application: &Value) -> String {
+pub(super) fn amount_of(application: &Value) -> String {
     let fen = application["order"]["amount_fen"]
         .as_i64()
         .or_else(|| application["fee_fen"].as_i64())

@@ -64,7 +64,9 @@ pub enum ReviewCommand {
     },
     /// The applications of the reviewer's CA waiting for review.
     List,
-    /// One application; with --save, its form photo and signature are
+    /// One application (for an enterprise claim also the enterprise:
+    /// name, credit code, masked legal-representative ID); with --save, its
+    /// form photo and signature, and a claim's business licence, are
     /// written into that directory.
     Show {
         /// Application id.
@@ -260,10 +262,16 @@ async fn run_async(args: ReviewArgs) -> anyhow::Result<()> {
             .await?;
             if let Some(dir) = save {
                 std::fs::create_dir_all(&dir)?;
-                for (name, ext_of) in [
+                // An enterprise claim is checked against its business
+                // licence too; a personal application has none.
+                let mut pictures = vec![
                     ("form-photo", &item["form_photo"]),
                     ("signature", &item["signature"]),
-                ] {
+                ];
+                if !item["enterprise"].is_null() {
+                    pictures.push(("licence", &item["enterprise"]["licence"]));
+                }
+                for (name, ext_of) in pictures {
                     let ext = match ext_of["content_type"].as_str() {
                         Some("image/jpeg") => "jpg",
                         _ => "png",
