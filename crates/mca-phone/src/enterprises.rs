@@ -208,4 +208,34 @@ impl Phone {
         let path = format!("{APP}/me/authorizations/{authorization_id}");
         self.call(Method::DELETE, &path, None).await.map(|_| ())
     }
+
+    /// D2 新增授权 (admin): authorizes staff member `user_id` on the
+    /// platform of `info`; the application is theirs to pay.
+    pub async fn grant_authorization(
+        &self,
+        enterprise_id: &str,
+        user_id: &str,
+        info: &CertificateInfo,
+        permissions: &[&str],
+    ) -> Result<Value, PhoneError> {
+        let mut body = info.json();
+        body["user_id"] = json!(user_id);
+        body["permissions"] = json!(permissions);
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/authorizations");
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// E1 (staff): asks for another enterprise certificate for the
+    /// platform of `info`: the application, to pay.
+    pub async fn request_enterprise_certificate(
+        &self,
+        enterprise_id: &str,
+        info: &CertificateInfo,
+        permissions: &[&str],
+    ) -> Result<Value, PhoneError> {
+        let mut body = info.json();
+        body["permissions"] = json!(permissions);
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/certificate-requests");
+        self.call(Method::POST, &path, Some(body)).await
+    }
 }

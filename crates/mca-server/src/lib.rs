@@ -64,7 +64,7 @@ pub use state::AppState;
 
 use routes::{
     accounts, applications, catalogue, certificates, dev, devices, enterprises, health, identity,
-    joins, keys, messages, operator, pki, review, rp, rp_app,
+    joins, keys, messages, operator, people, pki, review, rp, rp_app,
 };
 
 /// The documented routes: the app API and the probes.
@@ -99,10 +99,11 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(joins::request_join, joins::join_requests))
         .routes(routes!(joins::letter))
         .routes(routes!(joins::seal))
-        .routes(routes!(joins::members))
-        .routes(routes!(joins::remove_member))
-        .routes(routes!(joins::authorizations))
-        .routes(routes!(joins::delete_authorization))
+        .routes(routes!(people::members))
+        .routes(routes!(people::remove_member))
+        .routes(routes!(people::authorizations, people::grant))
+        .routes(routes!(people::request_certificate))
+        .routes(routes!(people::delete_authorization))
         .routes(routes!(keys::list))
         .routes(routes!(keys::start_download))
         .routes(routes!(keys::prove_possession))

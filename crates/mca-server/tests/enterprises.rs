@@ -270,6 +270,17 @@ async fn story(scratch: Scratch) {
     server.finish(scratch).await;
 }
 
+/// The states of the enterprise's authorizations, oldest first.
+async fn states(admin: &Phone, enterprise: &str) -> Vec<String> {
+    let history = admin.enterprise_authorizations(enterprise).await.unwrap();
+    history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["state"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 fn base64_of(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -539,6 +550,55 @@ async fn join(
     assert_eq!(refusal(refused).0, "not_authorized_for_platform");
     assert_eq!(at_y.view(&created).await["result"], "not_authorized");
 
+    // D2 新增授权: the admin authorizes the staff member at Y too; paid,
+    // sealed and approved, the new certificate serves Y.
+    let at_y_info = mca_phone::CertificateInfo {
+        platform_id: y.clone(),
+        province_id: catalogue["platforms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == y.as_str())
+            .unwrap()["province_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        ..info.clone()
+    };
+    let members = admin.enterprise_members(&eid).await.unwrap();
+    let staff_id = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "staff")
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = staff.grant_authorization(&eid, &staff_id, &at_y_info, &["login"]).await;
+    assert_eq!(refusal(r).0, "not_enterprise_admin");
+    let granted = admin.grant_authorization(&eid, &staff_id, &at_y_info, &["login"]).await.unwrap();
+    let granted_id = granted["id"].as_str().unwrap().to_owned();
+    assert!(message_titles(staff).await.contains(&"企业新增授权".to_owned()));
+    assert_eq!(staff.pay(&granted_id).await.unwrap()["state"], "awaiting_admin");
+    let requests = admin.join_requests(&eid).await.unwrap();
+    let granted_aid = requests[0]["authorization"]["id"].as_str().unwrap().to_owned();
+    admin.seal_authorization(&granted_aid, admin_key, PIN).await.unwrap();
+    review(server, &token, Method::POST, &format!("/applications/{granted_id}/approval"), None).await;
+    let y_key = staff.download(&granted_id, PIN).await.unwrap();
+    let created = at_y.create(json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([9u8; 32])})).await;
+    let scanned = staff.scan(&at_y.frame(&created)).await.unwrap();
+    let done = staff.approve(&scanned, &y_key.key_id, PIN).await.unwrap();
+    assert_eq!(done.result.as_deref(), Some("ok"));
+
+    // E1: a staff member asks for another certificate; it waits for the
+    // admin. A stranger to the enterprise cannot ask.
+    let asked = staff.request_enterprise_certificate(&eid, info, &["sign"]).await.unwrap();
+    let asked_id = asked["id"].as_str().unwrap();
+    assert_eq!(staff.pay(asked_id).await.unwrap()["state"], "awaiting_admin");
+    let r = guesser.request_enterprise_certificate(&eid, info, &["sign"]).await;
+    assert_eq!(refusal(r).0, "not_found");
+
     // D2: the admin deletes the authorization: refused at X too; the
     // history keeps it.
     assert_eq!(
@@ -554,31 +614,15 @@ async fn join(
     let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
     let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
     assert_eq!(refusal(refused).0, "not_authorized_for_platform");
-    let history = admin.enterprise_authorizations(&eid).await.unwrap();
-    let states: Vec<_> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["state"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        states,
-        ["active", "deleted"],
-        "the admin's own, then the staff's"
+        states(admin, &eid).await,
+        ["active", "deleted", "active", "pending"],
+        "the admin's own, X deleted, Y, the E1 request"
     );
 
-    // D1: the admin deletes the person: their enterprise certificate is
-    // revoked (OCSP says so) and they are no longer staff.
-    let members = admin.enterprise_members(&eid).await.unwrap();
-    let staff_id = members
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["role"] == "staff")
-        .unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    // D1: the admin deletes the person: their enterprise certificates are
+    // revoked (OCSP says so), their authorizations end, they are no longer
+    // staff.
     assert_eq!(
         refusal(staff.remove_member(&eid, &staff_id).await).0,
         "not_enterprise_admin"
@@ -593,6 +637,15 @@ async fn join(
         ocsp::CertStatus::Revoked(_)
     ));
     assert_eq!(staff.enterprises().await.unwrap(), json!([]));
+    let y_cert = Certificate::from_pem(y_key.signing_certificate.as_deref().unwrap()).unwrap();
+    assert!(matches!(
+        ocsp_status(server, "zjca", &y_cert).await,
+        ocsp::CertStatus::Revoked(_)
+    ));
+    assert_eq!(
+        states(admin, &eid).await,
+        ["active", "deleted", "deleted", "deleted"]
+    );
 }
 
 #[tokio::test]

@@ -68,6 +68,11 @@ const EXPECTED: &[(&str, &str)] = &[
         "/api/app/v1/me/enterprises/{id}/members/{user_id}",
     ),
     ("get", "/api/app/v1/me/enterprises/{id}/authorizations"),
+    ("post", "/api/app/v1/me/enterprises/{id}/authorizations"),
+    (
+        "post",
+        "/api/app/v1/me/enterprises/{id}/certificate-requests",
+    ),
     ("delete", "/api/app/v1/me/authorizations/{id}"),
     // Relying-party sessions on the phone (issue 6).
     ("post", "/api/app/v1/rp-sessions/scan"),

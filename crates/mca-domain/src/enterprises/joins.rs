@@ -3,20 +3,14 @@
 //! oracle), the admin's 确认并盖章 over the authorization letter, and the
 //! activation when the staff member downloads the certificate.
 
-use mca_crypto::sm2::Signature;
-use mca_pki::cert::Certificate;
-use mca_pki::gmt0010::signed;
-
 use super::Enterprises;
 use crate::certificates::CertificateInfo;
 use crate::store::{
-    Application, ApplicationKind, ApplicationState, ApplicationSubject, Authorization,
-    AuthorizationState, Blob, CertUsage, Enterprise, EnterpriseState, MemberRole, MessageAction,
-    MessageKind, Order, Permission, SendQuota,
+    Application, ApplicationState, ApplicationSubject, Authorization, AuthorizationState,
+    Enterprise, EnterpriseState, MemberRole, MessageAction, MessageKind, Order, Permission,
+    SendQuota,
 };
-use crate::{
-    AuthorizationId, Caller, DomainError, EnterpriseId, Phone, Result, SigningKeyId, UserId,
-};
+use crate::{DomainError, EnterpriseId, Phone, Result, UserId};
 
 /// Join tries per user (right or wrong): naming an admin is the proof of
 /// knowing them, so guesses must be few.
@@ -70,7 +64,7 @@ impl Enterprises {
     }
 
     /// The enterprise's admin, if it has one.
-    async fn admin_of(&self, enterprise: EnterpriseId) -> Result<Option<UserId>> {
+    pub(crate) async fn admin_of(&self, enterprise: EnterpriseId) -> Result<Option<UserId>> {
         Ok(self
             .store
             .members_of(enterprise)
@@ -150,113 +144,17 @@ impl Enterprises {
                 .await?;
             return Err(DomainError::AdminMismatch);
         }
-        let letter = self.letter(user, &e, &ask).await?;
-        let letter = Blob {
-            hash: mca_crypto::sm3::sm3(&letter),
-            content_type: "application/pdf".into(),
-            bytes: letter,
-            created_at: now,
-        };
-        self.store.put_blob(&letter).await?;
-        let (app, order) = self
-            .applications
-            .create(
-                user,
-                ApplicationKind::New,
-                None,
-                (ApplicationSubject::Agent, Some(enterprise)),
-                ask.info,
-                (letter.hash, letter.hash),
-            )
+        let created = self
+            .ask_for_authorization(user, &e, ask.info, ask.permissions)
             .await?;
-        let authorization = Authorization {
-            id: AuthorizationId::new(),
-            enterprise_id: enterprise,
-            user_id: user,
-            platform_id: ask.info.platform_id,
-            permissions: ask.permissions,
-            application_id: app.id,
-            state: AuthorizationState::Pending,
-            letter_hash: Some(letter.hash),
-            seal_hash: None,
-            created_at: now,
-            updated_at: now,
-        };
-        self.store.insert_authorization(&authorization).await?;
         self.log(
             user,
             "join_requested",
             enterprise,
-            &format!("authorization:{}", authorization.id),
+            &format!("application:{}", created.0.id),
         )
         .await?;
-        Ok((app, order))
-    }
-
-    /// The authorization letter (授权书) for `holder` and what they ask.
-    async fn letter(&self, holder: UserId, e: &Enterprise, ask: &JoinAsk<'_>) -> Result<Vec<u8>> {
-        let identity = self
-            .store
-            .identity(holder)
-            .await?
-            .ok_or(DomainError::IdentityNotVerified)?;
-        let id_number = self.identity.id_number(holder).await?;
-        let phone = self
-            .store
-            .user(holder)
-            .await?
-            .ok_or(DomainError::NotFound("user"))?
-            .phone;
-        let (years, _) = self.applications.price(&ask.info).await?;
-        let catalogue_name = |found: Option<String>, what| found.ok_or(DomainError::NotFound(what));
-        let platform = catalogue_name(
-            self.store
-                .platforms()
-                .await?
-                .into_iter()
-                .find(|p| p.id == ask.info.platform_id)
-                .map(|p| p.name),
-            "platform",
-        )?;
-        let ca = catalogue_name(
-            self.store
-                .ca_organizations()
-                .await?
-                .into_iter()
-                .find(|c| c.id == ask.info.ca_id)
-                .map(|c| c.name),
-            "ca",
-        )?;
-        let (year, month, day) = self.clock.now().china_date();
-        let number: String = holder
-            .to_string()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(8)
-            .collect();
-        let letter = mca_forms::authorization_letter::AuthorizationLetter {
-            letter_number: format!("MCA-AUTH-{year:04}{month:02}{day:02}-{number}"),
-            date: mca_forms::application_form::FormDate {
-                year: year as u16,
-                month: month as u8,
-                day: day as u8,
-            },
-            enterprise_name: e.name.clone(),
-            credit_code: e.credit_code.as_str().to_owned(),
-            holder_name: identity.name.as_str().to_owned(),
-            holder_id_number: id_number.expose().to_owned(),
-            holder_phone: phone.as_str().to_owned(),
-            trading_platform: platform,
-            ca_organization: ca,
-            permissions: ask
-                .permissions
-                .iter()
-                .map(|p| p.label().to_owned())
-                .collect(),
-            validity_years: years,
-        };
-        mca_forms::authorization_letter::render(&letter)
-            .map_err(|_| DomainError::Internal("letter"))
+        Ok(created)
     }
 
     /// After an agent application is paid: its admin gets "加入企业申请"
@@ -326,131 +224,6 @@ impl Enterprises {
             });
         }
         Ok(out)
-    }
-
-    /// An authorization its enterprise's admin or its holder may see.
-    pub async fn authorization(&self, user: UserId, id: AuthorizationId) -> Result<Authorization> {
-        let a = self
-            .store
-            .authorization(id)
-            .await?
-            .ok_or(DomainError::NotFound("authorization"))?;
-        if a.user_id != user && self.admin_of(a.enterprise_id).await? != Some(user) {
-            return Err(DomainError::NotFound("authorization"));
-        }
-        Ok(a)
-    }
-
-    /// The letter of an authorization (PDF), for its admin or holder.
-    pub async fn letter_of(&self, user: UserId, id: AuthorizationId) -> Result<Vec<u8>> {
-        let a = self.authorization(user, id).await?;
-        let hash = a.letter_hash.ok_or(DomainError::NotFound("letter"))?;
-        Ok(self.applications.blob(&hash).await?.bytes)
-    }
-
-    /// C3 确认并盖章: the admin's two-party signature (DER) over the
-    /// letter's exact bytes with the enterprise certificate of `key`,
-    /// kept as GM/T 0010 SignedData; the application goes to CA review.
-    /// The signature must verify under the certificate, which must be this
-    /// enterprise's, valid and unrevoked.
-    pub async fn seal(
-        &self,
-        caller: Caller,
-        id: AuthorizationId,
-        key: SigningKeyId,
-        signature: &[u8],
-    ) -> Result<Authorization> {
-        let a = self
-            .store
-            .authorization(id)
-            .await?
-            .ok_or(DomainError::NotFound("authorization"))?;
-        self.require_admin(caller.user, a.enterprise_id).await?;
-        let app = self
-            .store
-            .application(a.application_id)
-            .await?
-            .ok_or(DomainError::NotFound("application"))?;
-        if a.state != AuthorizationState::Pending
-            || a.seal_hash.is_some()
-            || app.state != ApplicationState::AwaitingAdmin
-        {
-            return Err(DomainError::ApplicationState);
-        }
-        let cert = self
-            .enterprise_certificate(caller, a.enterprise_id, key)
-            .await?;
-        let letter = self.letter_of(caller.user, id).await?;
-        let signature =
-            Signature::from_der(signature).map_err(|_| DomainError::InvalidInput("signature"))?;
-        let sealed = signed::over_content(&letter, &cert, &signature)
-            .map_err(|_| DomainError::InvalidInput("signature"))?;
-        let now = self.clock.now();
-        let blob = Blob {
-            hash: mca_crypto::sm3::sm3(&sealed),
-            content_type: "application/pkcs7-signature".into(),
-            bytes: sealed,
-            created_at: now,
-        };
-        self.store.put_blob(&blob).await?;
-        if !self.store.seal_authorization(id, &blob.hash, now).await? {
-            return Err(DomainError::ApplicationState);
-        }
-        let mut next = app.clone();
-        next.state = ApplicationState::Submitted;
-        next.submissions += 1;
-        next.updated_at = now;
-        self.applications.replace(&next, app.state).await?;
-        self.log(
-            caller.user,
-            "authorization_sealed",
-            a.enterprise_id,
-            &format!("authorization:{id}"),
-        )
-        .await?;
-        Ok(Authorization {
-            seal_hash: Some(blob.hash),
-            ..a
-        })
-    }
-
-    /// The caller's valid, unrevoked signing certificate of `key` that
-    /// names `enterprise` (its own enterprise certificate, B6).
-    async fn enterprise_certificate(
-        &self,
-        caller: Caller,
-        enterprise: EnterpriseId,
-        key: SigningKeyId,
-    ) -> Result<Certificate> {
-        let key = key.to_string();
-        let now = self.clock.now();
-        for rec in self
-            .store
-            .certificates_of(caller.user)
-            .await?
-            .into_iter()
-            .rev()
-        {
-            if rec.usage != CertUsage::Signing || rec.key_id != key {
-                continue;
-            }
-            if rec.revoked_at.is_some() {
-                return Err(DomainError::CertificateRevoked);
-            }
-            if now > rec.not_after {
-                return Err(DomainError::CertificateExpired);
-            }
-            let app = self.store.application(rec.application_id).await?;
-            let ours = app.is_some_and(|a| {
-                a.subject == ApplicationSubject::Enterprise && a.enterprise_id == Some(enterprise)
-            });
-            if !ours {
-                return Err(DomainError::NotEnterpriseAdmin);
-            }
-            return Certificate::from_der(&rec.der)
-                .map_err(|_| DomainError::Internal("stored certificate"));
-        }
-        Err(DomainError::NotFound("certificate"))
     }
 }
 

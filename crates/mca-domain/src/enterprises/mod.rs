@@ -14,7 +14,10 @@
 //! - [`claims`]: the claim form, claiming, resubmitting after a rejection,
 //!   and the completion when the admin's certificate is downloaded.
 //! - [`joins`]: the query, the join request (admin details, counted
-//!   tries), the letter, the admin's seal, the activation at the download.
+//!   tries), the admin's inbox and list, the activation at the download.
+//! - [`requests`]: the letter and the pending authorization every request
+//!   makes (joins, E1 staff requests, D2 grants).
+//! - [`seals`]: the admin's seal over a letter; who may see it.
 //! - [`admin`]: the admin's people and authorizations (D1, D2): lists
 //!   with history, deleting an authorization, deleting a person.
 //! - [`authorizations`]: the D2 source relying-party sessions consult.
@@ -32,6 +35,8 @@ pub mod admin;
 pub mod authorizations;
 pub mod claims;
 pub mod joins;
+pub mod requests;
+pub mod seals;
 
 pub use admin::Member;
 pub use authorizations::StoreAuthorizations;

@@ -1,8 +1,9 @@
 //! The enterprise rule of D2: a certificate acting for an enterprise may
 //! serve only the trading platforms an authorization covers. Personal
-//! certificates serve any relying party. Enterprises and their
-//! authorizations are not built yet, so the one source of authorizations
-//! answers "none" and every enterprise use is refused until they are.
+//! certificates serve any relying party. The server's source is
+//! `enterprises::StoreAuthorizations` (the stored, active authorizations);
+//! [`NoAuthorizations`] refuses every enterprise use (tests of sessions
+//! that need no enterprises).
 
 use async_trait::async_trait;
 
@@ -25,7 +26,7 @@ pub trait PlatformAuthorizations: Send + Sync {
     async fn platforms(&self, user: UserId, enterprise: &CreditCode) -> Result<Vec<PlatformId>>;
 }
 
-/// No enterprise authorizations exist yet (enterprises, B–E, come later).
+/// No enterprise authorizations at all: every enterprise use is refused.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct NoAuthorizations;
 

@@ -54,8 +54,8 @@ pub struct RelyingParties {
 impl RelyingParties {
     /// The relying-party services next to `services` (same store, clock,
     /// audit log and identity gate), sealing with `vault`, with the source
-    /// of enterprise platform authorizations ([`NoAuthorizations`] until
-    /// enterprises exist).
+    /// of enterprise platform authorizations (the server's:
+    /// `enterprises::StoreAuthorizations`).
     pub fn new(
         services: &Services,
         store: Arc<dyn Store>,

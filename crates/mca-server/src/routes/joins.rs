@@ -1,8 +1,7 @@
-//! Joining an enterprise (C1–C4), its people (D1) and authorizations (D2)
-//! in the app API: the query, the join request, the admin's list of
-//! requests, the authorization letter, 确认并盖章 (the admin's seal over
-//! it), the members and authorizations with their history, deleting an
-//! authorization or a person.
+//! Joining an enterprise (C1–C4) in the app API: the query, the join
+//! request, the admin's list of requests, the authorization letter, and
+//! 确认并盖章 (the admin's seal over it). People and authorizations (D1,
+//! D2, E1) are in [`super::people`].
 
 use axum::Json;
 use axum::extract::State;
@@ -10,9 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use mca_domain::enterprises::JoinAsk;
 use mca_domain::store::{Authorization, Permission};
-use mca_domain::{
-    AuthorizationId, CreditCode, DomainError, EnterpriseId, Phone, SigningKeyId, UserId,
-};
+use mca_domain::{AuthorizationId, CreditCode, DomainError, EnterpriseId, Phone, SigningKeyId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -131,7 +128,7 @@ pub struct JoinRequestView {
     pub applicant_phone_masked: String,
 }
 
-fn permissions(names: &[String]) -> Result<Vec<Permission>, ApiError> {
+pub(crate) fn permissions(names: &[String]) -> Result<Vec<Permission>, ApiError> {
     let mut out = Vec::new();
     for n in names {
         let p = Permission::parse(n).ok_or(DomainError::InvalidInput("permissions"))?;
@@ -276,113 +273,4 @@ pub async fn seal(
         .seal(req.caller, id, key, &signature)
         .await?;
     Ok(Json((&a).into()))
-}
-
-/// A member of an enterprise, as its admin sees them.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberView {
-    /// The member's user id.
-    pub user_id: String,
-    /// Their verified name.
-    pub name: String,
-    /// Their phone, masked.
-    pub phone_masked: String,
-    /// `admin` or `staff`.
-    pub role: String,
-    /// Since, RFC 3339.
-    pub since: String,
-}
-
-/// D1: the enterprise's people (admin only).
-#[utoipa::path(get, path = "/api/app/v1/me/enterprises/{id}/members", tag = "enterprises",
-    params(("id" = String, Path, description = "The enterprise")), security(("device" = [])),
-    responses((status = 200, body = Vec<MemberView>),
-        (status = 403, description = "`not_enterprise_admin`", body = Problem, content_type = "application/problem+json")))]
-pub async fn members(
-    State(state): State<AppState>,
-    AppPath(id): AppPath<String>,
-    req: Signed<()>,
-) -> Result<Json<Vec<MemberView>>, ApiError> {
-    let enterprise: EnterpriseId = path_id(&id)?;
-    let list = state
-        .certs
-        .enterprises
-        .members(req.caller.user, enterprise)
-        .await?;
-    Ok(Json(
-        list.iter()
-            .map(|m| MemberView {
-                user_id: m.membership.user_id.to_string(),
-                name: m.name.clone(),
-                phone_masked: m.phone_masked.clone(),
-                role: m.membership.role.as_str().to_owned(),
-                since: time(m.membership.created_at),
-            })
-            .collect(),
-    ))
-}
-
-/// D1: deletes a person (not the admin): their authorizations end and
-/// their enterprise certificates are revoked (affiliationChanged).
-#[utoipa::path(delete, path = "/api/app/v1/me/enterprises/{id}/members/{user_id}", tag = "enterprises",
-    params(("id" = String, Path, description = "The enterprise"), ("user_id" = String, Path, description = "The member")),
-    security(("device" = [])),
-    responses((status = 204),
-        (status = 403, description = "`not_enterprise_admin`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn remove_member(
-    State(state): State<AppState>,
-    AppPath((id, user_id)): AppPath<(String, String)>,
-    req: Signed<()>,
-) -> Result<StatusCode, ApiError> {
-    let enterprise: EnterpriseId = path_id(&id)?;
-    let user: UserId = path_id(&user_id)?;
-    state
-        .certs
-        .enterprises
-        .remove_member(req.caller.user, enterprise, user)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// D2: every authorization of the enterprise, deleted ones too (its
-/// history), oldest first (admin only). List by platform or person on the
-/// client.
-#[utoipa::path(get, path = "/api/app/v1/me/enterprises/{id}/authorizations", tag = "enterprises",
-    params(("id" = String, Path, description = "The enterprise")), security(("device" = [])),
-    responses((status = 200, body = Vec<AuthorizationView>),
-        (status = 403, description = "`not_enterprise_admin`", body = Problem, content_type = "application/problem+json")))]
-pub async fn authorizations(
-    State(state): State<AppState>,
-    AppPath(id): AppPath<String>,
-    req: Signed<()>,
-) -> Result<Json<Vec<AuthorizationView>>, ApiError> {
-    let enterprise: EnterpriseId = path_id(&id)?;
-    let list = state
-        .certs
-        .enterprises
-        .authorizations(req.caller.user, enterprise)
-        .await?;
-    Ok(Json(list.iter().map(AuthorizationView::from).collect()))
-}
-
-/// D2: deletes an authorization: from now on the holder's certificate
-/// does not serve its platform (`not_authorized_for_platform`).
-#[utoipa::path(delete, path = "/api/app/v1/me/authorizations/{id}", tag = "enterprises",
-    params(("id" = String, Path, description = "The authorization")), security(("device" = [])),
-    responses((status = 204),
-        (status = 403, description = "`not_enterprise_admin`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Deleted already", body = Problem, content_type = "application/problem+json")))]
-pub async fn delete_authorization(
-    State(state): State<AppState>,
-    AppPath(id): AppPath<String>,
-    req: Signed<()>,
-) -> Result<StatusCode, ApiError> {
-    let id: AuthorizationId = path_id(&id)?;
-    state
-        .certs
-        .enterprises
-        .delete_authorization(req.caller.user, id)
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
 }

@@ -7,8 +7,9 @@
 //!   in the app API (issue 5), with the shared shapes in [`views`].
 //! - [`enterprises`]: claiming an enterprise (B) in the app API; a claim
 //!   is an application, paid, reviewed and downloaded like the others.
-//! - [`joins`]: joining an enterprise (C) and its authorizations (D2):
-//!   query, request, the admin's requests, the letter and its seal.
+//! - [`joins`]: joining an enterprise (C): query, request, the admin's
+//!   requests, the letter and its seal.
+//! - [`people`]: an enterprise's people (D1) and authorizations (D2, E1).
 //! - [`pki`]: CRL, OCSP and CA chains at the URLs in the certificates.
 //! - [`review`]: the CA reviewers' API under `/api/review/v1`.
 //! - [`rp`]: the relying-party API under `/api/rp/v1`, with its own
@@ -32,6 +33,7 @@ pub mod joins;
 pub mod keys;
 pub mod messages;
 pub mod operator;
+pub mod people;
 pub mod phone_app;
 pub mod pki;
 pub mod review;

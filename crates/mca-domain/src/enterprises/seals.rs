@@ -1,0 +1,141 @@
+//! 确认并盖章 (C3, E1, D2): the admin seals an authorization letter's exact
+//! bytes with the enterprise certificate's two-party key; the seal is kept
+//! as GM/T 0010 SignedData and the application goes to CA review. Also who
+//! may see an authorization and its letter.
+
+use mca_crypto::sm2::Signature;
+use mca_pki::cert::Certificate;
+use mca_pki::gmt0010::signed;
+
+use super::Enterprises;
+use crate::store::{
+    ApplicationState, ApplicationSubject, Authorization, AuthorizationState, Blob, CertUsage,
+};
+use crate::{AuthorizationId, Caller, DomainError, EnterpriseId, Result, SigningKeyId, UserId};
+
+impl Enterprises {
+    /// An authorization its enterprise's admin or its holder may see.
+    pub async fn authorization(&self, user: UserId, id: AuthorizationId) -> Result<Authorization> {
+        let a = self
+            .store
+            .authorization(id)
+            .await?
+            .ok_or(DomainError::NotFound("authorization"))?;
+        if a.user_id != user && self.admin_of(a.enterprise_id).await? != Some(user) {
+            return Err(DomainError::NotFound("authorization"));
+        }
+        Ok(a)
+    }
+
+    /// The letter of an authorization (PDF), for its admin or holder.
+    pub async fn letter_of(&self, user: UserId, id: AuthorizationId) -> Result<Vec<u8>> {
+        let a = self.authorization(user, id).await?;
+        let hash = a.letter_hash.ok_or(DomainError::NotFound("letter"))?;
+        Ok(self.applications.blob(&hash).await?.bytes)
+    }
+
+    /// C3 确认并盖章: the admin's two-party signature (DER) over the
+    /// letter's exact bytes with the enterprise certificate of `key`,
+    /// kept as GM/T 0010 SignedData; the application goes to CA review.
+    /// The signature must verify under the certificate, which must be this
+    /// enterprise's, valid and unrevoked.
+    pub async fn seal(
+        &self,
+        caller: Caller,
+        id: AuthorizationId,
+        key: SigningKeyId,
+        signature: &[u8],
+    ) -> Result<Authorization> {
+        let a = self
+            .store
+            .authorization(id)
+            .await?
+            .ok_or(DomainError::NotFound("authorization"))?;
+        self.require_admin(caller.user, a.enterprise_id).await?;
+        let app = self
+            .store
+            .application(a.application_id)
+            .await?
+            .ok_or(DomainError::NotFound("application"))?;
+        if a.state != AuthorizationState::Pending
+            || a.seal_hash.is_some()
+            || app.state != ApplicationState::AwaitingAdmin
+        {
+            return Err(DomainError::ApplicationState);
+        }
+        let cert = self
+            .enterprise_certificate(caller, a.enterprise_id, key)
+            .await?;
+        let letter = self.letter_of(caller.user, id).await?;
+        let signature =
+            Signature::from_der(signature).map_err(|_| DomainError::InvalidInput("signature"))?;
+        let sealed = signed::over_content(&letter, &cert, &signature)
+            .map_err(|_| DomainError::InvalidInput("signature"))?;
+        let now = self.clock.now();
+        let blob = Blob {
+            hash: mca_crypto::sm3::sm3(&sealed),
+            content_type: "application/pkcs7-signature".into(),
+            bytes: sealed,
+            created_at: now,
+        };
+        self.store.put_blob(&blob).await?;
+        if !self.store.seal_authorization(id, &blob.hash, now).await? {
+            return Err(DomainError::ApplicationState);
+        }
+        let mut next = app.clone();
+        next.state = ApplicationState::Submitted;
+        next.submissions += 1;
+        next.updated_at = now;
+        self.applications.replace(&next, app.state).await?;
+        self.log(
+            caller.user,
+            "authorization_sealed",
+            a.enterprise_id,
+            &format!("authorization:{id}"),
+        )
+        .await?;
+        Ok(Authorization {
+            seal_hash: Some(blob.hash),
+            ..a
+        })
+    }
+
+    /// The caller's valid, unrevoked signing certificate of `key` that
+    /// names `enterprise` (its own enterprise certificate, B6).
+    async fn enterprise_certificate(
+        &self,
+        caller: Caller,
+        enterprise: EnterpriseId,
+        key: SigningKeyId,
+    ) -> Result<Certificate> {
+        let key = key.to_string();
+        let now = self.clock.now();
+        for rec in self
+            .store
+            .certificates_of(caller.user)
+            .await?
+            .into_iter()
+            .rev()
+        {
+            if rec.usage != CertUsage::Signing || rec.key_id != key {
+                continue;
+            }
+            if rec.revoked_at.is_some() {
+                return Err(DomainError::CertificateRevoked);
+            }
+            if now > rec.not_after {
+                return Err(DomainError::CertificateExpired);
+            }
+            let app = self.store.application(rec.application_id).await?;
+            let ours = app.is_some_and(|a| {
+                a.subject == ApplicationSubject::Enterprise && a.enterprise_id == Some(enterprise)
+            });
+            if !ours {
+                return Err(DomainError::NotEnterpriseAdmin);
+            }
+            return Certificate::from_der(&rec.der)
+                .map_err(|_| DomainError::Internal("stored certificate"));
+        }
+        Err(DomainError::NotFound("certificate"))
+    }
+}
