@@ -100,6 +100,10 @@ typed_id!(
     AuthorizationId
 );
 typed_id!(
+    /// An enterprise's invitation of a person (D1).
+    InvitationId
+);
+typed_id!(
     /// A payment order for an application's fee.
     OrderId
 );

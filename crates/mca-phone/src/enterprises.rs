@@ -238,4 +238,40 @@ impl Phone {
         let path = format!("{APP}/me/enterprises/{enterprise_id}/certificate-requests");
         self.call(Method::POST, &path, Some(body)).await
     }
+
+    /// D1 (admin): invites `name` with `phone`.
+    pub async fn invite(
+        &self,
+        enterprise_id: &str,
+        name: &str,
+        phone: &str,
+    ) -> Result<Value, PhoneError> {
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/invitations");
+        self.call(
+            Method::POST,
+            &path,
+            Some(json!({"name": name, "phone": phone})),
+        )
+        .await
+    }
+
+    /// The open invitations of this phone's number.
+    pub async fn invitations(&self) -> Result<Value, PhoneError> {
+        self.call(Method::GET, &format!("{APP}/me/invitations"), None)
+            .await
+    }
+
+    /// Accepts an invitation asking for a certificate for the platform of
+    /// `info`: the application, to pay.
+    pub async fn accept_invitation(
+        &self,
+        invitation_id: &str,
+        info: &CertificateInfo,
+        permissions: &[&str],
+    ) -> Result<Value, PhoneError> {
+        let mut body = info.json();
+        body["permissions"] = json!(permissions);
+        let path = format!("{APP}/me/invitations/{invitation_id}/acceptance");
+        self.call(Method::POST, &path, Some(body)).await
+    }
 }

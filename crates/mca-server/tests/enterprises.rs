@@ -575,28 +575,97 @@ async fn join(
         .as_str()
         .unwrap()
         .to_owned();
-    let r = staff.grant_authorization(&eid, &staff_id, &at_y_info, &["login"]).await;
+    let r = staff
+        .grant_authorization(&eid, &staff_id, &at_y_info, &["login"])
+        .await;
     assert_eq!(refusal(r).0, "not_enterprise_admin");
-    let granted = admin.grant_authorization(&eid, &staff_id, &at_y_info, &["login"]).await.unwrap();
+    let granted = admin
+        .grant_authorization(&eid, &staff_id, &at_y_info, &["login"])
+        .await
+        .unwrap();
     let granted_id = granted["id"].as_str().unwrap().to_owned();
-    assert!(message_titles(staff).await.contains(&"企业新增授权".to_owned()));
-    assert_eq!(staff.pay(&granted_id).await.unwrap()["state"], "awaiting_admin");
+    assert!(
+        message_titles(staff)
+            .await
+            .contains(&"企业新增授权".to_owned())
+    );
+    assert_eq!(
+        staff.pay(&granted_id).await.unwrap()["state"],
+        "awaiting_admin"
+    );
     let requests = admin.join_requests(&eid).await.unwrap();
-    let granted_aid = requests[0]["authorization"]["id"].as_str().unwrap().to_owned();
-    admin.seal_authorization(&granted_aid, admin_key, PIN).await.unwrap();
-    review(server, &token, Method::POST, &format!("/applications/{granted_id}/approval"), None).await;
+    let granted_aid = requests[0]["authorization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    admin
+        .seal_authorization(&granted_aid, admin_key, PIN)
+        .await
+        .unwrap();
+    review(
+        server,
+        &token,
+        Method::POST,
+        &format!("/applications/{granted_id}/approval"),
+        None,
+    )
+    .await;
     let y_key = staff.download(&granted_id, PIN).await.unwrap();
-    let created = at_y.create(json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([9u8; 32])})).await;
+    let created = at_y
+        .create(
+            json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([9u8; 32])}),
+        )
+        .await;
     let scanned = staff.scan(&at_y.frame(&created)).await.unwrap();
     let done = staff.approve(&scanned, &y_key.key_id, PIN).await.unwrap();
     assert_eq!(done.result.as_deref(), Some("ok"));
 
+    // D1: the admin invites a person who has no account yet; the
+    // invitation waits for that phone's login, and with the invited name
+    // verified they ask for a certificate without the admin's details.
+    let r = staff.invite(&eid, "钱七", "13600136003").await;
+    assert_eq!(refusal(r).0, "not_enterprise_admin");
+    let invited = admin.invite(&eid, "钱七", "13600136003").await.unwrap();
+    assert_eq!(invited["phone_masked"], "136****6003");
+    let r = admin.invite(&eid, "钱七", "13600136003").await;
+    assert_eq!(
+        refusal(r).0,
+        "already_exists",
+        "one open invitation per phone"
+    );
+    let newcomer = verified(server, "13600136003", "钱七", "110101199003074477").await;
+    let open = newcomer.invitations().await.unwrap();
+    assert_eq!(open[0]["enterprise_name"], name);
+    let iid = open[0]["id"].as_str().unwrap();
+    assert_eq!(guesser.invitations().await.unwrap(), json!([]));
+    let r = guesser.accept_invitation(iid, info, &["login"]).await;
+    assert_eq!(refusal(r).0, "not_found", "another phone's invitation");
+    let accepted = newcomer
+        .accept_invitation(iid, info, &["login"])
+        .await
+        .unwrap();
+    assert_eq!(accepted["subject"], "agent");
+    let accepted_id = accepted["id"].as_str().unwrap();
+    assert_eq!(
+        newcomer.pay(accepted_id).await.unwrap()["state"],
+        "awaiting_admin"
+    );
+    assert_eq!(newcomer.invitations().await.unwrap(), json!([]));
+
     // E1: a staff member asks for another certificate; it waits for the
     // admin. A stranger to the enterprise cannot ask.
-    let asked = staff.request_enterprise_certificate(&eid, info, &["sign"]).await.unwrap();
+    let asked = staff
+        .request_enterprise_certificate(&eid, info, &["sign"])
+        .await
+        .unwrap();
     let asked_id = asked["id"].as_str().unwrap();
-    assert_eq!(staff.pay(asked_id).await.unwrap()["state"], "awaiting_admin");
-    let r = guesser.request_enterprise_certificate(&eid, info, &["sign"]).await;
+    assert_eq!(
+        staff.pay(asked_id).await.unwrap()["state"],
+        "awaiting_admin"
+    );
+    let r = guesser
+        .request_enterprise_certificate(&eid, info, &["sign"])
+        .await;
     assert_eq!(refusal(r).0, "not_found");
 
     // D2: the admin deletes the authorization: refused at X too; the
@@ -616,8 +685,8 @@ async fn join(
     assert_eq!(refusal(refused).0, "not_authorized_for_platform");
     assert_eq!(
         states(admin, &eid).await,
-        ["active", "deleted", "active", "pending"],
-        "the admin's own, X deleted, Y, the E1 request"
+        ["active", "deleted", "active", "pending", "pending"],
+        "the admin's own, X deleted, Y, the invitee's, the E1 request"
     );
 
     // D1: the admin deletes the person: their enterprise certificates are
@@ -644,7 +713,7 @@ async fn join(
     ));
     assert_eq!(
         states(admin, &eid).await,
-        ["active", "deleted", "deleted", "deleted"]
+        ["active", "deleted", "deleted", "pending", "deleted"]
     );
 }
 

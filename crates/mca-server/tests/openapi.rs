@@ -73,6 +73,9 @@ const EXPECTED: &[(&str, &str)] = &[
         "post",
         "/api/app/v1/me/enterprises/{id}/certificate-requests",
     ),
+    ("post", "/api/app/v1/me/enterprises/{id}/invitations"),
+    ("get", "/api/app/v1/me/invitations"),
+    ("post", "/api/app/v1/me/invitations/{id}/acceptance"),
     ("delete", "/api/app/v1/me/authorizations/{id}"),
     // Relying-party sessions on the phone (issue 6).
     ("post", "/api/app/v1/rp-sessions/scan"),

@@ -13,6 +13,8 @@
 //! # Layout
 //! - [`claims`]: the claim form, claiming, resubmitting after a rejection,
 //!   and the completion when the admin's certificate is downloaded.
+//! - [`invitations`]: the admin invites a person by name and phone (D1);
+//!   the invitee accepts it with the certificate they ask for.
 //! - [`joins`]: the query, the join request (admin details, counted
 //!   tries), the admin's inbox and list, the activation at the download.
 //! - [`requests`]: the letter and the pending authorization every request
@@ -34,6 +36,7 @@ use crate::{
 pub mod admin;
 pub mod authorizations;
 pub mod claims;
+pub mod invitations;
 pub mod joins;
 pub mod requests;
 pub mod seals;

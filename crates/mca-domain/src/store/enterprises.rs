@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use super::StoreResult;
 use super::applications::stored_enum;
 use crate::{
-    ApplicationId, AuthorizationId, CreditCode, EnterpriseId, PersonName, PlatformId, Timestamp,
-    UserId,
+    ApplicationId, AuthorizationId, CreditCode, EnterpriseId, InvitationId, PersonName, Phone,
+    PlatformId, Timestamp, UserId,
 };
 
 stored_enum!(
@@ -107,6 +107,39 @@ pub struct Authorization {
     pub letter_hash: Option<[u8; 32]>,
     /// SM3 of the admin's seal over the letter (GM/T 0010 SignedData).
     pub seal_hash: Option<[u8; 32]>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+stored_enum!(
+    /// Where an invitation (D1) stands.
+    InvitationState {
+        /// Waiting for the invitee.
+        Open => "open",
+        /// The invitee asked for their certificate with it.
+        Accepted => "accepted",
+    }
+);
+
+/// D1: the admin invites a person by name and phone; the invitation waits
+/// for that phone's login and lets its holder ask for an enterprise
+/// certificate without proving they know the admin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invitation {
+    /// The invitation.
+    pub id: InvitationId,
+    /// The enterprise inviting.
+    pub enterprise_id: EnterpriseId,
+    /// The invitee's name, as the admin gave it.
+    pub name: PersonName,
+    /// The invitee's phone.
+    pub phone: Phone,
+    /// The admin who invited.
+    pub invited_by: UserId,
+    /// Open or accepted.
+    pub state: InvitationState,
     /// Created.
     pub created_at: Timestamp,
     /// Last change.
@@ -231,4 +264,14 @@ pub trait EnterpriseStore: Send + Sync {
         from: AuthorizationState,
         now: Timestamp,
     ) -> StoreResult<bool>;
+
+    /// Stores an open invitation; `false` (nothing written) if the
+    /// enterprise has one open for this phone already.
+    async fn insert_invitation(&self, i: &Invitation) -> StoreResult<bool>;
+    /// The invitation with this id.
+    async fn invitation(&self, id: InvitationId) -> StoreResult<Option<Invitation>>;
+    /// The open invitations of a phone, oldest first.
+    async fn open_invitations_for(&self, phone: &Phone) -> StoreResult<Vec<Invitation>>;
+    /// `Open → Accepted`, once; `false` if it was not open.
+    async fn accept_invitation(&self, id: InvitationId, now: Timestamp) -> StoreResult<bool>;
 }

@@ -43,8 +43,8 @@ pub use catalogue::{CaOrganization, CatalogueStore, Province, TradingPlatform, V
 pub use codes::{CodeRecord, CodeStore, QuotaState, SendQuota};
 pub use devices::{Device, DeviceStore, Session};
 pub use enterprises::{
-    Authorization, AuthorizationState, Enterprise, EnterpriseState, EnterpriseStore, MemberRole,
-    Membership, Permission,
+    Authorization, AuthorizationState, Enterprise, EnterpriseState, EnterpriseStore, Invitation,
+    InvitationState, MemberRole, Membership, Permission,
 };
 pub use identity::{IdentityRecord, IdentityState, IdentityStore};
 pub use issuance::{

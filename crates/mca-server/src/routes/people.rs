@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use mca_domain::{AuthorizationId, EnterpriseId, UserId};
+use mca_domain::{AuthorizationId, EnterpriseId, InvitationId, PersonName, Phone, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -16,6 +16,49 @@ use super::views::{ApplicationView, body_id, path_id, time};
 use crate::error::{ApiError, Problem};
 use crate::extract::{AppPath, Signed};
 use crate::state::AppState;
+
+/// `POST /me/enterprises/{id}/invitations` (D1, admin).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    /// The person's name (their verified name must match to accept).
+    pub name: String,
+    /// Their mobile number: the invitation waits for its login.
+    pub phone: String,
+}
+
+/// An open invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationView {
+    /// The invitation.
+    pub id: String,
+    /// The enterprise inviting.
+    pub enterprise_id: String,
+    /// Its name.
+    pub enterprise_name: String,
+    /// The invited name.
+    pub name: String,
+    /// The invited phone, masked.
+    pub phone_masked: String,
+    /// `open` or `accepted`.
+    pub state: String,
+    /// Created, RFC 3339.
+    pub created_at: String,
+}
+
+impl InvitationView {
+    fn new(i: &mca_domain::store::Invitation, enterprise_name: &str) -> Self {
+        InvitationView {
+            id: i.id.to_string(),
+            enterprise_id: i.enterprise_id.to_string(),
+            enterprise_name: enterprise_name.to_owned(),
+            name: i.name.as_str().to_owned(),
+            phone_masked: i.phone.masked(),
+            state: i.state.as_str().to_owned(),
+            created_at: time(i.created_at),
+        }
+    }
+}
 
 /// `POST /me/enterprises/{id}/authorizations` (D2 新增授权, admin).
 #[derive(Debug, Deserialize, ToSchema)]
@@ -211,4 +254,78 @@ pub async fn delete_authorization(
         .delete_authorization(req.caller.user, id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// D1 新增人员: invites a person by name and phone (admin only). An
+/// existing account is told by message at once; otherwise the invitation
+/// waits for that phone's first login (`GET /me/invitations`).
+#[utoipa::path(post, path = "/api/app/v1/me/enterprises/{id}/invitations", tag = "enterprises",
+    params(("id" = String, Path, description = "The enterprise")), request_body = InviteRequest,
+    security(("device" = [])),
+    responses((status = 201, body = InvitationView),
+        (status = 403, description = "`not_enterprise_admin`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_member`, or `already_exists` (one open invitation per phone)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_name` or `invalid_phone`", body = Problem, content_type = "application/problem+json")))]
+pub async fn invite(
+    State(state): State<AppState>,
+    AppPath(id): AppPath<String>,
+    req: Signed<InviteRequest>,
+) -> Result<(StatusCode, Json<InvitationView>), ApiError> {
+    let enterprise: EnterpriseId = path_id(&id)?;
+    let name = PersonName::parse(&req.body.name)?;
+    let phone = Phone::parse(&req.body.phone)?;
+    let (invitation, enterprise_name) = state
+        .certs
+        .enterprises
+        .invite(req.caller.user, enterprise, &name, &phone)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationView::new(&invitation, &enterprise_name)),
+    ))
+}
+
+/// The open invitations of the caller's phone.
+#[utoipa::path(get, path = "/api/app/v1/me/invitations", tag = "enterprises",
+    security(("device" = [])), responses((status = 200, body = Vec<InvitationView>)))]
+pub async fn invitations(
+    State(state): State<AppState>,
+    req: Signed<()>,
+) -> Result<Json<Vec<InvitationView>>, ApiError> {
+    let list = state.certs.enterprises.invitations(req.caller.user).await?;
+    Ok(Json(
+        list.iter()
+            .map(|(i, name)| InvitationView::new(i, name))
+            .collect(),
+    ))
+}
+
+/// Accepts an invitation of the caller's phone (their verified name must
+/// be the invited one) with the certificate info and permissions asked
+/// for: an application (subject `agent`) to pay, then sealed by the admin.
+#[utoipa::path(post, path = "/api/app/v1/me/invitations/{id}/acceptance", tag = "enterprises",
+    params(("id" = String, Path, description = "The invitation")), request_body = CertificateRequestBody,
+    security(("device" = [])),
+    responses((status = 201, body = ApplicationView),
+        (status = 404, description = "No open invitation of this phone and name", body = Problem, content_type = "application/problem+json")))]
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    AppPath(id): AppPath<String>,
+    req: Signed<CertificateRequestBody>,
+) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
+    let id: InvitationId = path_id(&id)?;
+    let (app, order) = state
+        .certs
+        .enterprises
+        .accept_invitation(
+            req.caller.user,
+            id,
+            req.body.info.parse()?,
+            permissions(&req.body.permissions)?,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ApplicationView::new(&app, Some(&order))),
+    ))
 }

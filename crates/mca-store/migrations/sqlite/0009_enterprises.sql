@@ -49,6 +49,23 @@ CREATE INDEX authorizations_enterprise ON authorizations (enterprise_id, created
 CREATE INDEX authorizations_holder ON authorizations (user_id, enterprise_id, state);
 CREATE UNIQUE INDEX authorizations_application ON authorizations (application_id);
 
+-- D1: the admin invites a person by name and phone; the invitation waits
+-- for that phone's login. At most one open invitation per enterprise and
+-- phone.
+CREATE TABLE enterprise_invitations (
+    id TEXT PRIMARY KEY,
+    enterprise_id TEXT NOT NULL REFERENCES enterprises (id),
+    name TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    invited_by TEXT NOT NULL REFERENCES users (id),
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX enterprise_invitations_phone ON enterprise_invitations (phone, state);
+CREATE UNIQUE INDEX enterprise_invitations_open ON enterprise_invitations (enterprise_id, phone)
+    WHERE state = 'open';
+
 -- Whom an application's certificate names: the applicant (person), an
 -- enterprise (a claim, B) or a person acting for one (agent, C/D2/E).
 ALTER TABLE applications ADD COLUMN subject TEXT NOT NULL DEFAULT 'person';

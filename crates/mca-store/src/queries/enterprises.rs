@@ -90,6 +90,19 @@ macro_rules! impl_enterprise_store {
             Ok(())
         }
 
+        fn invitation_row(r: &DbRow) -> StoreResult<Invitation> {
+            Ok(Invitation {
+                id: convert::id(&get::<String>(r, "id")?)?,
+                enterprise_id: convert::id(&get::<String>(r, "enterprise_id")?)?,
+                name: convert::name(&get::<String>(r, "name")?)?,
+                phone: convert::phone(&get::<String>(r, "phone")?)?,
+                invited_by: convert::id(&get::<String>(r, "invited_by")?)?,
+                state: convert::stored(&get::<String>(r, "state")?, InvitationState::parse)?,
+                created_at: Timestamp(get(r, "created_at")?),
+                updated_at: Timestamp(get(r, "updated_at")?),
+            })
+        }
+
         #[async_trait]
         impl EnterpriseStore for $store {
             async fn insert_enterprise(&self, e: &Enterprise) -> StoreResult<bool> {
@@ -378,6 +391,64 @@ macro_rules! impl_enterprise_store {
                 .execute(&self.pool)
                 .await
                 .map_err(db("delete authorization"))?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn insert_invitation(&self, i: &Invitation) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "INSERT INTO enterprise_invitations (id, enterprise_id, name, phone, \
+                     invited_by, state, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                )
+                .bind(i.id.to_string())
+                .bind(i.enterprise_id.to_string())
+                .bind(i.name.as_str())
+                .bind(i.phone.as_str())
+                .bind(i.invited_by.to_string())
+                .bind(i.state.as_str())
+                .bind(i.created_at.0)
+                .bind(i.updated_at.0)
+                .execute(&self.pool)
+                .await
+                .map_err(db("insert invitation"))?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn invitation(&self, id: InvitationId) -> StoreResult<Option<Invitation>> {
+                sqlx::query("SELECT * FROM enterprise_invitations WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db("select invitation"))?
+                    .as_ref()
+                    .map(invitation_row)
+                    .transpose()
+            }
+
+            async fn open_invitations_for(&self, phone: &Phone) -> StoreResult<Vec<Invitation>> {
+                sqlx::query(
+                    "SELECT * FROM enterprise_invitations WHERE phone = $1 AND state = 'open' \
+                     ORDER BY created_at, id",
+                )
+                .bind(phone.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("select invitations"))?
+                .iter()
+                .map(invitation_row)
+                .collect()
+            }
+
+            async fn accept_invitation(&self, id: InvitationId, now: Timestamp) -> StoreResult<bool> {
+                let r = sqlx::query(
+                    "UPDATE enterprise_invitations SET state = 'accepted', updated_at = $1 \
+                     WHERE id = $2 AND state = 'open'",
+                )
+                .bind(now.0)
+                .bind(id.to_string())
+                .execute(&self.pool)
+                .await
+                .map_err(db("accept invitation"))?;
                 Ok(r.rows_affected() == 1)
             }
         }
