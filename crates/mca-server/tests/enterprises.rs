@@ -544,6 +544,30 @@ async fn join(
         name::attribute(signer.subject(), oids::AT_SERIAL_NUMBER).as_deref(),
         Some(CODE)
     );
+    // J1: binding the platform's enterprise account checks the person and
+    // the credit code it sends against the certificate.
+    for (holder, result) in [
+        (
+            json!({"name": "王五", "credit_code": "91330000123456789E"}),
+            "holder_mismatch",
+        ),
+        (
+            json!({"name": "赵六", "credit_code": CODE}),
+            "holder_mismatch",
+        ),
+        (json!({"name": "王五", "credit_code": CODE}), "ok"),
+    ] {
+        let created = at_x
+            .create(json!({"operation": "auth", "purpose": "bind",
+                "challenge": hex::encode([6u8; 16]), "expected_holder": holder}))
+            .await;
+        let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
+        let approved = staff.approve(&scanned, &staff_key.key_id, PIN).await;
+        assert_eq!(at_x.view(&created).await["result"], result, "{holder}");
+        if result != "ok" {
+            assert_eq!(refusal(approved).0, "holder_mismatch");
+        }
+    }
     let created = at_y.create(login).await;
     let scanned = staff.scan(&at_y.frame(&created)).await.unwrap();
     let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
