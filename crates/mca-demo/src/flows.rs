@@ -150,7 +150,7 @@ async fn home() -> Html<String> {
 <li><a href=\"/dashboard\">交易平台</a>：扫码绑定证书、招标公告签章</li>\
 <li><a href=\"/bidtool\">投标文件制作工具</a>：扫码认证、投标文件签章、生成加密投标文件、上传确认</li>\
 <li><a href=\"/hall\">开标大厅</a>：扫码登录、扫码解密投标文件</li></ul>\
-<p class=\"note\">演示账号：bidder1（张三）、bidder2（赵六），密码 Demo-2026</p>",
+<p class=\"note\">演示账号：bidder1（张三）、bidder2（赵六）、企业账号 ent1（杭州示例科技有限公司，经办人王五），密码 Demo-2026</p>",
     )
 }
 
@@ -241,9 +241,14 @@ async fn dashboard(State(demo): State<Demo>, headers: HeaderMap) -> Page {
         return Ok(Redirect::to("/login").into_response());
     };
     update(&demo, &id, |b| b.notice = None).await;
-    let binding = match &account.holder {
-        Some(h) => format!("已绑定证书持有人 {}", esc(&mca_rp_sdk::mask_id_number(h))),
-        None => "尚未绑定证书。<a href=\"/bind\">扫码绑定证书</a>".into(),
+    let binding = match (&account.holder, &account.enterprise) {
+        (Some(_), Some((name, code))) => format!(
+            "企业账号：{}（统一社会信用代码 {}），已绑定企业证书",
+            esc(name),
+            esc(code)
+        ),
+        (Some(h), None) => format!("已绑定证书持有人 {}", esc(&mca_rp_sdk::mask_id_number(h))),
+        (None, _) => "尚未绑定证书。<a href=\"/bind\">扫码绑定证书</a>".into(),
     };
     let body = format!(
         "{notice}<p id=\"welcome\">欢迎，{name}（{user}）。<a href=\"/logout\">退出</a></p><p>{binding}</p>\
@@ -262,21 +267,16 @@ async fn bind(State(demo): State<Demo>, headers: HeaderMap) -> Page {
     let Some(username) = browser(&demo, &id).await.account else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let name = demo
-        .memory
-        .lock()
-        .await
-        .accounts
-        .get(&username)
-        .map(|a| a.display_name.clone());
-    let Some(name) = name else {
+    let account = demo.memory.lock().await.accounts.get(&username).cloned();
+    let Some(account) = account else {
         return Ok(Redirect::to("/login").into_response());
     };
     // The account's holder goes with the request: Mobile CA refuses
-    // another person's certificate before anything is signed.
+    // another person's certificate (or another enterprise's) before
+    // anything is signed.
     let holder = ExpectedHolder {
-        name,
-        credit_code: None,
+        name: account.display_name,
+        credit_code: account.enterprise.map(|(_, code)| code),
     };
     let challenge = challenge()?;
     let created = demo.client.create_bind(&challenge, holder, None).await?;
@@ -540,9 +540,21 @@ async fn frame(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<St
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }
 
-/// The holder key of a certificate: the resident ID, else the CN.
+/// The holder key of a certificate and the name to show: an enterprise
+/// certificate (admin's or staff's) is the enterprise's (`ent:` + credit
+/// code), shown as the person and the enterprise; a personal one is the
+/// resident ID, else the CN.
 fn holder_of(cert: &UserCertificate) -> (String, String) {
     let name = cert.common_name().unwrap_or_else(|| "证书持有人".into());
+    if let Some(code) = cert.credit_code() {
+        let enterprise = cert.organization().unwrap_or_default();
+        let shown = if enterprise == name {
+            name
+        } else {
+            format!("{name}（{enterprise}）")
+        };
+        return (format!("ent:{code}"), shown);
+    }
     let key = cert.resident_id().unwrap_or_else(|| name.clone());
     (key, name)
 }
@@ -593,6 +605,7 @@ async fn done(State(demo): State<Demo>, headers: HeaderMap, Path(scan): Path<Str
                                 mca_crypto::rand::bytes::<16>().unwrap_or_default(),
                             ),
                             holder: Some(holder.clone()),
+                            enterprise: None,
                         },
                     );
                     username

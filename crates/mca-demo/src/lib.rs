@@ -67,8 +67,13 @@ pub struct Account {
     pub display_name: String,
     /// Password (demo accounts only; a real platform stores a hash).
     pub password: String,
-    /// The certificate holder bound to it (J1), by resident ID or CN.
+    /// The certificate holder bound to it (J1), by resident ID or CN; for
+    /// an enterprise account, the enterprise (`ent:` + credit code): any of
+    /// its authorized staff logs in to it.
     pub holder: Option<String>,
+    /// The enterprise (name, unified social credit code) of an enterprise
+    /// account.
+    pub enterprise: Option<(String, String)>,
 }
 
 /// A bid uploaded through the bid-file tool.
@@ -172,7 +177,8 @@ pub struct Demo {
 
 impl Demo {
     /// The demo platform for `config`, with one demo account
-    /// (`bidder1` (张三) and `bidder2` (赵六), password `Demo-2026`).
+    /// (`bidder1` (张三), `bidder2` (赵六) and the enterprise account
+    /// `ent1` (杭州示例科技有限公司, 王五), password `Demo-2026`).
     pub fn new(config: DemoConfig) -> anyhow::Result<Self> {
         let client = Client::new(SdkConfig {
             base_url: config.server.clone(),
@@ -192,9 +198,24 @@ impl Demo {
                     display_name: name.into(),
                     password: "Demo-2026".into(),
                     holder: None,
+                    enterprise: None,
                 },
             );
         }
+        // An enterprise's account, kept by its staff member 王五: binding
+        // checks the person and the credit code (J1), and only a
+        // certificate the enterprise authorized for this platform (D2) can
+        // bind or log in.
+        memory.accounts.insert(
+            "ent1".into(),
+            Account {
+                username: "ent1".into(),
+                display_name: "王五".into(),
+                password: "Demo-2026".into(),
+                holder: None,
+                enterprise: Some(("杭州示例科技有限公司".into(), "91330100799655058B".into())),
+            },
+        );
         Ok(Demo {
             client,
             config: Arc::new(config),

@@ -134,7 +134,7 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         let cas = local_cas(&args, &config, &catalogue.ca_organizations)?;
         // After the CAs exist, so the server loads them.
         let state = mca_server::wiring::state(&config, store).await?;
-        let demo = demo_platform(&args, &state, &catalogue.ca_organizations).await?;
+        let demo = demo_platform(&args, &state, &catalogue).await?;
         let demo_listener = tokio::net::TcpListener::bind(args.demo_listen)
             .await
             .with_context(|| format!("listening on {}", args.demo_listen))?;
@@ -200,8 +200,9 @@ async fn serve_lan(args: &UpArgs, state: &mca_server::AppState) -> anyhow::Resul
 async fn demo_platform(
     args: &UpArgs,
     state: &mca_server::AppState,
-    organizations: &[mca_domain::store::CaOrganization],
+    catalogue: &mca_domain::catalogue::CatalogueView,
 ) -> anyhow::Result<mca_demo::Demo> {
+    let organizations = &catalogue.ca_organizations;
     use mca_domain::relying_parties::NewRelyingParty;
     use mca_domain::store::RpOperation;
     let path = args.data_dir.join("demo-rp.json");
@@ -219,7 +220,13 @@ async fn demo_platform(
         Err(_) => {
             let new = NewRelyingParty {
                 display_name: "浙江省公共资源交易平台（演示）".into(),
-                platform_id: None,
+                // The trading platform it stands for, so enterprise
+                // certificates authorized for it (D2) serve here.
+                platform_id: catalogue
+                    .platforms
+                    .iter()
+                    .find(|p| p.name == "浙江省公共资源交易中心")
+                    .map(|p| p.id),
                 allowed_operations: vec![
                     RpOperation::Auth,
                     RpOperation::Sign,
