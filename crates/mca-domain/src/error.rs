@@ -260,6 +260,10 @@ pub enum DomainError {
     /// The user is a member of the enterprise already.
     #[error("already a member")]
     AlreadyMember,
+    /// The enterprise deleted the authorization (or the person) this
+    /// application or certificate is for.
+    #[error("authorization ended")]
+    AuthorizationEnded,
     /// An external provider (SMS, face verification) failed.
     #[error("provider failed: {0}")]
     Provider(#[from] ProviderError),
@@ -344,6 +348,7 @@ impl DomainError {
             AdminMismatch => "admin_mismatch",
             NotEnterpriseAdmin => "not_enterprise_admin",
             AlreadyMember => "already_member",
+            AuthorizationEnded => "authorization_ended",
             Provider(_) => "provider_unavailable",
             Vault(_) | Store(_) | Internal(_) => "internal",
         }
@@ -417,6 +422,7 @@ impl DomainError {
             AdminMismatch => "企业管理员信息不正确",
             NotEnterpriseAdmin => "您不是该企业的管理员",
             AlreadyMember => "您已是该企业的成员",
+            AuthorizationEnded => "企业已删除该授权，此申请或证书不再有效",
             Provider(_) => "服务暂时不可用，请稍后再试",
             Vault(_) | Store(_) | Internal(_) => "服务内部错误",
         }
@@ -474,7 +480,8 @@ impl DomainError {
             | AlreadyExists
             | EnterpriseClaimed { .. }
             | EnterpriseClaimOpen
-            | AlreadyMember => ErrorKind::Conflict,
+            | AlreadyMember
+            | AuthorizationEnded => ErrorKind::Conflict,
             AdminMismatch => ErrorKind::BadInput,
             NotEnterpriseAdmin => ErrorKind::Forbidden,
             RateLimited { .. } => ErrorKind::RateLimited,

@@ -160,12 +160,36 @@ impl Client {
     /// A signed GET whose answer is not JSON (a PDF): the bytes on
     /// success, the server's problem otherwise.
     pub async fn signed_get_bytes(&self, path: &str) -> Result<Vec<u8>, PhoneError> {
+        self.signed_bytes(Method::GET, path, None::<&()>).await
+    }
+
+    /// A signed request (a JSON body, if any) whose answer is not JSON (a
+    /// PDF): the bytes on success, the problem as an error.
+    pub async fn signed_bytes<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<Vec<u8>, PhoneError> {
         let session = self.session.as_ref().ok_or(PhoneError::NotLoggedIn)?;
-        let request = self
+        let body = encode(body)?.unwrap_or_default();
+        let mut request = self
             .http
-            .get(format!("{}{path}", self.base))
+            .request(method.clone(), format!("{}{path}", self.base))
             .header("authorization", format!("Bearer {}", session.token));
-        let request = self.sign_headers(request, session, "GET", path, &[], Tamper::default())?;
+        if !body.is_empty() {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.clone());
+        }
+        let request = self.sign_headers(
+            request,
+            session,
+            method.as_str(),
+            path,
+            &body,
+            Tamper::default(),
+        )?;
         let (status, bytes) = send_raw(request).await?;
         if (200..300).contains(&status) {
             return Ok(bytes);

@@ -59,12 +59,18 @@ impl Phone {
         info: &CertificateInfo,
         enterprise: &EnterpriseInfo,
     ) -> Result<Vec<u8>, PhoneError> {
-        let mut pairs = info.pairs().to_vec();
-        pairs.extend(enterprise.fields());
-        let query = serde_urlencoded::to_string(pairs)
-            .map_err(|e| PhoneError::State(format!("查询参数无法编码: {e}")))?;
+        // A POST: the legal representative's ID number stays out of URLs
+        // (and the logs that keep them).
+        let mut body = info.json();
+        for (name, value) in enterprise.fields() {
+            body[name] = json!(value);
+        }
         self.client()
-            .signed_get_bytes(&format!("{APP}/me/enterprise-claim-form?{query}"))
+            .signed_bytes(
+                Method::POST,
+                &format!("{APP}/me/enterprise-claim-form"),
+                Some(&body),
+            )
             .await
     }
 

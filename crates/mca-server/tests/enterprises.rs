@@ -544,6 +544,15 @@ async fn join(
         name::attribute(signer.subject(), oids::AT_SERIAL_NUMBER).as_deref(),
         Some(CODE)
     );
+    // D2 permissions: authorized for login, sign and seal at X, not for
+    // handing over the encryption certificate (encrypt).
+    let created = at_x
+        .create(json!({"operation": "cert", "challenge": hex::encode([5u8; 32])}))
+        .await;
+    let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
+    let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
+    assert_eq!(refusal(refused).0, "not_authorized_for_platform");
+
     // J1: binding the platform's enterprise account checks the person and
     // the credit code it sends against the certificate.
     for (holder, result) in [
@@ -692,13 +701,22 @@ async fn join(
         .await;
     assert_eq!(refusal(r).0, "not_found");
 
-    // D2: the admin deletes the authorization: refused at X too; the
-    // history keeps it.
+    // D2: the admin deletes the authorization: its certificate is revoked
+    // at once (OCSP), so X refuses it too, and so does the app's own
+    // signing route; the history keeps the authorization.
     assert_eq!(
         refusal(staff.delete_authorization(&aid).await).0,
         "not_enterprise_admin"
     );
+    assert!(matches!(
+        ocsp_status(server, "zjca", &cert).await,
+        ocsp::CertStatus::Good(_)
+    ));
     admin.delete_authorization(&aid).await.unwrap();
+    assert!(matches!(
+        ocsp_status(server, "zjca", &cert).await,
+        ocsp::CertStatus::Revoked(_)
+    ));
     let created = at_x
         .create(
             json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([8u8; 32])}),
@@ -706,39 +724,66 @@ async fn join(
         .await;
     let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
     let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
-    assert_eq!(refusal(refused).0, "not_authorized_for_platform");
+    assert_eq!(refusal(refused).0, "certificate_revoked");
+    assert_eq!(at_x.view(&created).await["result"], "certificate_revoked");
+    assert!(staff.sign(&staff_key.key_id, PIN, b"bid").await.is_err());
     assert_eq!(
         states(admin, &eid).await,
         ["active", "deleted", "active", "pending", "pending"],
         "the admin's own, X deleted, Y, the invitee's, the E1 request"
     );
 
-    // D1: the admin deletes the person: their enterprise certificates are
-    // revoked (OCSP says so), their authorizations end, they are no longer
-    // staff.
+    // D1: the admin deletes the person: every authorization of theirs ends
+    // (the certificate for Y revoked), they are no longer staff.
     assert_eq!(
         refusal(staff.remove_member(&eid, &staff_id).await).0,
         "not_enterprise_admin"
     );
+    let y_cert = Certificate::from_pem(y_key.signing_certificate.as_deref().unwrap()).unwrap();
     assert!(matches!(
-        ocsp_status(server, "zjca", &cert).await,
+        ocsp_status(server, "zjca", &y_cert).await,
         ocsp::CertStatus::Good(_)
     ));
     admin.remove_member(&eid, &staff_id).await.unwrap();
     assert!(matches!(
-        ocsp_status(server, "zjca", &cert).await,
-        ocsp::CertStatus::Revoked(_)
-    ));
-    assert_eq!(staff.enterprises().await.unwrap(), json!([]));
-    let y_cert = Certificate::from_pem(y_key.signing_certificate.as_deref().unwrap()).unwrap();
-    assert!(matches!(
         ocsp_status(server, "zjca", &y_cert).await,
         ocsp::CertStatus::Revoked(_)
     ));
+    assert_eq!(staff.enterprises().await.unwrap(), json!([]));
     assert_eq!(
         states(admin, &eid).await,
         ["active", "deleted", "deleted", "pending", "deleted"]
     );
+    // A sealed request whose authorization the admin then deletes is
+    // never approved.
+    let requests = admin.join_requests(&eid).await.unwrap();
+    let invitee_aid = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["applicant_name"] == "钱七")
+        .unwrap()["authorization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    admin
+        .seal_authorization(&invitee_aid, admin_key, PIN)
+        .await
+        .unwrap();
+    admin.delete_authorization(&invitee_aid).await.unwrap();
+    let r = server
+        .http()
+        .post(format!(
+            "{}/api/review/v1/applications/{accepted_id}/approval",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(problem["code"], "authorization_ended");
 }
 
 #[tokio::test]

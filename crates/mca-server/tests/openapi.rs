@@ -53,7 +53,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/app/v1/me/certificates/{id}/revocation"),
     ("post", "/api/app/v1/me/certificates/{id}/renewal"),
     // Enterprises (issue 12).
-    ("get", "/api/app/v1/me/enterprise-claim-form"),
+    ("post", "/api/app/v1/me/enterprise-claim-form"),
     ("post", "/api/app/v1/me/enterprise-claims"),
     ("post", "/api/app/v1/me/enterprise-claims/{id}/resubmission"),
     ("get", "/api/app/v1/me/enterprises"),

@@ -1011,7 +1011,7 @@ async fn enterprise_certificates_need_an_authorization_for_the_platform() {
             .check_platform_authorization(phone, id, &ActingFor::Person)
             .await
             .unwrap();
-        let enterprise = ActingFor::Enterprise(CreditCode::parse("91330100799655058B").unwrap());
+        let enterprise = ActingFor::Enterprise(mca_domain::ApplicationId::new());
         assert_eq!(
             code(
                 sessions

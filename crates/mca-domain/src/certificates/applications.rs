@@ -264,6 +264,11 @@ impl Applications {
             .application(cert.application_id)
             .await?
             .ok_or(DomainError::NotFound("application"))?;
+        // An enterprise certificate is renewed through its enterprise
+        // (sealed by the admin, D5/E3), which does not exist yet.
+        if original.subject != ApplicationSubject::Person {
+            return Err(DomainError::ApplicationState);
+        }
         let now = self.clock.now();
         let kind = if now >= cert.not_after {
             ApplicationKind::Reapplication

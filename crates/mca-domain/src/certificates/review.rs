@@ -294,18 +294,21 @@ impl Review {
             .iter()
             .map(|(_, ca)| ca.issuing().clone())
             .collect();
+        // One signer, and it is the enterprise's own certificate (CN = O =
+        // its name, serialNumber = its credit code), not a staff member's.
         let seal_verified = match (&seal, enterprise) {
             (Some(seal), Some((e, _))) => {
                 mca_pki::gmt0010::signed::verify(&seal.bytes, Some(&letter.bytes), &[], &issuers)
-                    .is_ok_and(|v| {
-                        v.signers.iter().all(|s| {
-                            mca_pki::name::attribute(
-                                s.certificate.subject(),
-                                mca_pki::oids::AT_SERIAL_NUMBER,
-                            )
-                            .as_deref()
+                    .is_ok_and(|v| match v.signers.as_slice() {
+                        [one] => {
+                            let subject = one.certificate.subject();
+                            let attr = |oid| mca_pki::name::attribute(subject, oid);
+                            attr(mca_pki::oids::AT_SERIAL_NUMBER).as_deref()
                                 == Some(e.credit_code.as_str())
-                        })
+                                && attr(mca_pki::oids::AT_COMMON_NAME).as_deref()
+                                    == Some(e.name.as_str())
+                        }
+                        _ => false,
                     })
             }
             _ => false,
@@ -357,6 +360,9 @@ impl Review {
             .ok_or(DomainError::NotFound("application"))?;
         if app.state != ApplicationState::Submitted {
             return Err(DomainError::ApplicationState);
+        }
+        if to == ApplicationState::Approved {
+            crate::enterprises::require_authorization(&*self.store, &app).await?;
         }
         let mut next = app.clone();
         next.state = to;

@@ -1,12 +1,12 @@
 //! What the admin does with people and authorizations (D1, D2): the
 //! members and the authorizations with their history, deleting an
-//! authorization (the certificate stops serving its platform at once),
-//! deleting a person (their authorizations end and their enterprise
-//! certificates are revoked).
+//! authorization (its certificate is revoked and its keys retired at
+//! once), deleting a person (all their authorizations end so).
 
 use super::Enterprises;
 use crate::store::{
-    ApplicationSubject, Authorization, AuthorizationState, MemberRole, Membership, RevocationReason,
+    ApplicationSubject, Authorization, AuthorizationState, KeyState, MemberRole, Membership,
+    RevocationReason,
 };
 use crate::{AuthorizationId, DomainError, EnterpriseId, Result, UserId};
 
@@ -49,9 +49,10 @@ impl Enterprises {
         Ok(self.store.authorizations_of_enterprise(enterprise).await?)
     }
 
-    /// D2: deletes an authorization (pending or active): from now on the
-    /// holder's certificate does not serve its platform. The admin's own
-    /// cannot be deleted.
+    /// D2: deletes an authorization (pending or active): its certificate
+    /// is revoked and its keys retired (see `end_authorization`), and a
+    /// pending one is never approved or downloaded. The admin's own cannot
+    /// be deleted.
     pub async fn delete_authorization(&self, admin: UserId, id: AuthorizationId) -> Result<()> {
         let a = self
             .store
@@ -65,6 +66,10 @@ impl Enterprises {
         self.end_authorization(admin, &a).await
     }
 
+    /// Ends an authorization and everything issued under it: the
+    /// certificates of its application are revoked (affiliationChanged) and
+    /// its keys retired, so nothing signs or decrypts for the enterprise
+    /// under it any more, through a relying party or the app's own routes.
     async fn end_authorization(&self, admin: UserId, a: &Authorization) -> Result<()> {
         let now = self.clock.now();
         let mut ended = false;
@@ -73,6 +78,32 @@ impl Enterprises {
         }
         if !ended {
             return Err(DomainError::ApplicationState);
+        }
+        for cert in self
+            .store
+            .certificates_of_application(a.application_id)
+            .await?
+        {
+            if cert.revoked_at.is_none() {
+                self.revocation
+                    .revoke(
+                        &format!("user:{admin}"),
+                        cert.id,
+                        RevocationReason::AffiliationChanged,
+                    )
+                    .await?;
+            }
+        }
+        for k in self.store.signing_keys_of(a.user_id).await? {
+            if k.application_id != a.application_id {
+                continue;
+            }
+            for from in [KeyState::Pending, KeyState::Active, KeyState::Locked] {
+                self.store
+                    .set_key_state(k.id, from, KeyState::Retired, now)
+                    .await?;
+            }
+            self.store.mark_shares_lost(k.id).await?;
         }
         self.log(
             admin,

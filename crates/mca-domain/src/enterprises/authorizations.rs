@@ -1,12 +1,13 @@
-//! The D2 source: the platforms a user's active authorizations of an
-//! enterprise cover, read from the store at the time of each session.
+//! The D2 source: the stored authorization of an enterprise certificate's
+//! application, read at the time of each session.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::relying_parties::PlatformAuthorizations;
-use crate::{CreditCode, PlatformId, Result, Store, UserId};
+use crate::store::{AuthorizationState, Permission};
+use crate::{ApplicationId, PlatformId, Result, Store};
 
 /// [`PlatformAuthorizations`] from the stored authorizations.
 #[derive(Clone)]
@@ -23,10 +24,20 @@ impl StoreAuthorizations {
 
 #[async_trait]
 impl PlatformAuthorizations for StoreAuthorizations {
-    async fn platforms(&self, user: UserId, enterprise: &CreditCode) -> Result<Vec<PlatformId>> {
-        let Some(e) = self.store.enterprise_by_credit_code(enterprise).await? else {
-            return Ok(Vec::new());
-        };
-        Ok(self.store.authorized_platforms(user, e.id).await?)
+    async fn covers(
+        &self,
+        application: ApplicationId,
+        platform: PlatformId,
+        needs: &[Permission],
+    ) -> Result<bool> {
+        Ok(self
+            .store
+            .authorization_of_application(application)
+            .await?
+            .is_some_and(|a| {
+                a.state == AuthorizationState::Active
+                    && a.platform_id == platform
+                    && needs.iter().all(|n| a.permissions.contains(n))
+            }))
     }
 }

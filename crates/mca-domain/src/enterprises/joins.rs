@@ -122,6 +122,17 @@ impl Enterprises {
         if ask.permissions.is_empty() {
             return Err(DomainError::InvalidInput("permissions"));
         }
+        // One join at a time: a second would only add letters for the
+        // admin (and tries to the quota).
+        if self
+            .store
+            .authorizations_of_enterprise(enterprise)
+            .await?
+            .iter()
+            .any(|a| a.user_id == user && a.state == AuthorizationState::Pending)
+        {
+            return Err(DomainError::ApplicationState);
+        }
         let now = self.clock.now();
         let key = format!("join:{user}");
         if !self.store.take_send_quota(&key, now, &JOIN_TRIES).await? {

@@ -146,6 +146,19 @@ pub(crate) async fn on_download(
     joins::activate(store, audit, now, app).await
 }
 
+/// Refuses to go on with an agent's application whose authorization the
+/// enterprise deleted (CA approval, download, re-key): a removed person or
+/// a deleted authorization gets no certificate.
+pub(crate) async fn require_authorization(store: &dyn Store, app: &Application) -> Result<()> {
+    if app.subject != crate::store::ApplicationSubject::Agent {
+        return Ok(());
+    }
+    match store.authorization_of_application(app.id).await? {
+        Some(a) if a.state != crate::store::AuthorizationState::Deleted => Ok(()),
+        _ => Err(DomainError::AuthorizationEnded),
+    }
+}
+
 /// The vault AAD of an enterprise's legal representative's ID number.
 fn legal_rep_aad(id: EnterpriseId) -> Vec<u8> {
     format!("enterprise-legal-rep:{id}").into_bytes()

@@ -31,7 +31,7 @@ pub mod results;
 pub mod sessions;
 
 pub use approvals::{Approvals, SignStepFinished, Step, StepKind};
-pub use authorization::{ActingFor, NoAuthorizations, PlatformAuthorizations};
+pub use authorization::{ActingFor, NoAuthorizations, PlatformAuthorizations, needed};
 pub use content::{
     AuthPurpose, Envelope, EnvelopeKind, ExpectedHolder, SessionContent, SignItem, SignItemKind,
 };

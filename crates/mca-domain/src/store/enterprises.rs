@@ -234,12 +234,6 @@ pub trait EnterpriseStore: Send + Sync {
         &self,
         enterprise: EnterpriseId,
     ) -> StoreResult<Vec<Authorization>>;
-    /// The platforms `user`'s active authorizations of `enterprise` cover.
-    async fn authorized_platforms(
-        &self,
-        user: UserId,
-        enterprise: EnterpriseId,
-    ) -> StoreResult<Vec<PlatformId>>;
     /// Records the admin's seal of a pending authorization's letter, once
     /// (`false` if it is not pending or sealed already).
     async fn seal_authorization(

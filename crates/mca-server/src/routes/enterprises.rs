@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use mca_domain::enterprises::{ClaimUploads, EnterpriseDetails, EnterpriseView};
 use mca_domain::{ApplicationId, UserId};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::applications::CertificateInfoRequest;
 use super::views::{ApplicationView, base64_field, path_id, time};
@@ -19,7 +19,7 @@ use crate::extract::{AppPath, Signed, SignedUpload};
 use crate::state::AppState;
 
 /// B1: the enterprise's details.
-#[derive(Debug, Deserialize, ToSchema, IntoParams)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseRequest {
     /// 企业名称, 2–60 characters.
@@ -45,27 +45,18 @@ impl EnterpriseRequest {
     }
 }
 
-/// `GET /me/enterprise-claim-form`: the certificate info and the
-/// enterprise.
-#[derive(Debug, Deserialize, IntoParams)]
+/// `POST /me/enterprise-claim-form`: the certificate info and the
+/// enterprise (a body, not a query: the legal representative's ID number
+/// stays out of URLs and the logs that keep them).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ClaimFormQuery {
-    /// 省份.
-    pub province_id: String,
-    /// 交易平台.
-    pub platform_id: String,
-    /// 发证机构.
-    pub ca_id: String,
-    /// 有效期 option.
-    pub validity_option_id: String,
-    /// 企业名称.
-    pub enterprise_name: String,
-    /// 统一社会信用代码.
-    pub credit_code: String,
-    /// 法定代表人.
-    pub legal_representative: String,
-    /// The legal representative's ID number.
-    pub legal_representative_id_number: String,
+pub struct ClaimFormRequest {
+    /// The certificate info (B2).
+    #[serde(flatten)]
+    pub info: CertificateInfoRequest,
+    /// The enterprise (B1).
+    #[serde(flatten)]
+    pub enterprise: EnterpriseRequest,
 }
 
 /// The pictures of a claim (limits as for the form photo; a refusal is a
@@ -169,29 +160,17 @@ async fn view(
 /// B3: the enterprise application form (数字证书申请表（企业）) filled
 /// with the enterprise, the claimant as 经办人 and the certificate info: a
 /// PDF to print, sign, stamp with the enterprise's seal and photograph.
-#[utoipa::path(get, path = "/api/app/v1/me/enterprise-claim-form", tag = "enterprises",
-    params(ClaimFormQuery), security(("device" = [])),
+#[utoipa::path(post, path = "/api/app/v1/me/enterprise-claim-form", tag = "enterprises",
+    request_body = ClaimFormRequest, security(("device" = [])),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
         (status = 403, description = "尚未实名认证，无法操作", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A bad field (`invalid_credit_code`, …) or info not in the catalogue", body = Problem, content_type = "application/problem+json")))]
 pub async fn form(
     State(state): State<AppState>,
-    req: Signed<()>,
+    req: Signed<ClaimFormRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let q: ClaimFormQuery = req.query()?;
-    let info = CertificateInfoRequest {
-        province_id: q.province_id,
-        platform_id: q.platform_id,
-        ca_id: q.ca_id,
-        validity_option_id: q.validity_option_id,
-    };
-    let enterprise = EnterpriseRequest {
-        enterprise_name: q.enterprise_name,
-        credit_code: q.credit_code,
-        legal_representative: q.legal_representative,
-        legal_representative_id_number: q.legal_representative_id_number,
-    };
-    let details = enterprise.parse(&state)?;
+    let info = &req.body.info;
+    let details = req.body.enterprise.parse(&state)?;
     let pdf = state
         .certs
         .enterprises

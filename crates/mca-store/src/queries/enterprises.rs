@@ -303,24 +303,6 @@ macro_rules! impl_enterprise_store {
                 .collect()
             }
 
-            async fn authorized_platforms(
-                &self,
-                user: UserId,
-                enterprise: EnterpriseId,
-            ) -> StoreResult<Vec<PlatformId>> {
-                let rows: Vec<String> = sqlx::query_scalar(
-                    "SELECT platform_id FROM authorizations \
-                     WHERE user_id = $1 AND enterprise_id = $2 AND state = 'active' \
-                     ORDER BY created_at, id",
-                )
-                .bind(user.to_string())
-                .bind(enterprise.to_string())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db("select authorized platforms"))?;
-                rows.iter().map(|p| convert::id(p)).collect()
-            }
-
             async fn seal_authorization(
                 &self,
                 id: AuthorizationId,

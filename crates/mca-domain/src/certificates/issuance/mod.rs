@@ -199,6 +199,7 @@ impl Issuance {
         if app.state != ApplicationState::Approved {
             return Err(DomainError::ApplicationState);
         }
+        crate::enterprises::require_authorization(&*self.store, &app).await?;
         self.keygen(user, device, &app, request).await
     }
 
@@ -252,6 +253,7 @@ impl Issuance {
         if app.state != ApplicationState::Issued {
             return Err(DomainError::ApplicationState);
         }
+        crate::enterprises::require_authorization(&*self.store, &app).await?;
         self.log(
             user,
             if old.device_id == Some(device) {
@@ -426,6 +428,7 @@ impl Issuance {
         let user = caller.user;
         let app = self.application(user, application).await?;
         self.require_downloading_device(caller, &app).await?;
+        crate::enterprises::require_authorization(&*self.store, &app).await?;
         self.issue_intents(user, application).await?;
         let certs = self.store.certificates_of_application(app.id).await?;
         // An approved application whose certificates are all revoked had

@@ -114,20 +114,17 @@ impl Approvals {
 
     /// For whom a certificate acts, from the application it was issued for
     /// (our record, not the certificate's text): an enterprise certificate
-    /// (the admin's or an agent's) for its enterprise.
+    /// (the admin's or an agent's) under that application's authorization.
     pub(super) async fn acting_for(&self, cert: &CertificateRecord) -> Result<ActingFor> {
-        let app = self.store.application(cert.application_id).await?;
-        let Some(enterprise) = app
-            .filter(|a| a.subject != ApplicationSubject::Person)
-            .and_then(|a| a.enterprise_id)
-        else {
-            return Ok(ActingFor::Person);
-        };
-        let e = self
+        let app = self
             .store
-            .enterprise(enterprise)
+            .application(cert.application_id)
             .await?
-            .ok_or(DomainError::NotFound("enterprise"))?;
-        Ok(ActingFor::Enterprise(e.credit_code))
+            .ok_or(DomainError::NotFound("application"))?;
+        Ok(if app.subject == ApplicationSubject::Person {
+            ActingFor::Person
+        } else {
+            ActingFor::Enterprise(app.id)
+        })
     }
 }

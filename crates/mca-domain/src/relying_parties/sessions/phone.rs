@@ -5,7 +5,7 @@
 use mca_crypto::rp::QrLink;
 
 use super::{FRAME_MAX_AGE_SECS, FRAME_MAX_AHEAD_SECS, RpSession, Scanned, Sessions};
-use crate::relying_parties::authorization::{ActingFor, is_authorized};
+use crate::relying_parties::authorization::{ActingFor, is_authorized, needed};
 use crate::relying_parties::results::Completion;
 use crate::store::{RpEndResult, RpFinish, RpSessionState};
 use crate::{Caller, DomainError, Result, RpSessionId};
@@ -220,8 +220,9 @@ impl Sessions {
     }
 
     /// The D2 rule before any key operation: a personal certificate may
-    /// serve any relying party; one acting for an enterprise only a
-    /// trading platform its authorizations cover. A refusal completes the
+    /// serve any relying party; one acting for an enterprise only the
+    /// trading platform its active authorization covers, with the
+    /// permissions the session needs. A refusal completes the
     /// session `NotAuthorized` and is returned as an error.
     pub async fn check_platform_authorization(
         &self,
@@ -231,11 +232,12 @@ impl Sessions {
     ) -> Result<()> {
         let s = self.claimed(caller, id).await?;
         let rp = self.registry.get(s.rp_id).await?;
+        let needs = needed(&s.content);
         if is_authorized(
             self.authorizations.as_ref(),
-            caller.user,
             acting_for,
             rp.platform_id,
+            &needs,
         )
         .await?
         {
