@@ -8,6 +8,7 @@ pub mod output;
 pub mod phone;
 pub mod phone_certs;
 pub mod phone_enterprise;
+pub mod phone_join;
 pub mod review;
 pub mod rp;
 pub mod server;

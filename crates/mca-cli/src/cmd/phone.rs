@@ -173,8 +173,9 @@ pub enum PhoneCommand {
     Refuse,
     #[command(flatten)]
     Certificate(super::phone_certs::CertCommand),
-    /// Enterprises (B): the claim form, claim, resubmit a rejected claim,
-    /// list.
+    /// Enterprises (B–D): the claim form, claim, resubmit a rejected
+    /// claim, list; look up and join one; the admin's join requests,
+    /// authorization letters and seal, people and authorizations.
     #[command(subcommand)]
     Enterprise(super::phone_enterprise::EnterpriseCommand),
 }

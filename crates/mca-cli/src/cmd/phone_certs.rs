@@ -319,6 +319,8 @@ async fn pay(phone: &Phone, id: &str, as_json: bool) -> anyhow::Result<()> {
     let paid = phone.pay(id).await?;
     match str_of(&paid, "state") {
         "submitted" => println!("已支付 {amount}，申请已提交 CA 审核"),
+        // A join waits for the enterprise admin's seal before the CA.
+        "awaiting_admin" => println!("已支付 {amount}，等待企业管理员确认并盖章"),
         state => println!(
             "支付结果: {}（申请状态 {state}）",
             str_of(&paid["order"], "state")

@@ -1,6 +1,7 @@
 //! `mca phone enterprise …`: claiming an enterprise (B1–B6) from the
 //! command-line phone — the enterprise form, the claim, 重新申请 after a
-//! rejection, and the user's enterprises.
+//! rejection, and the user's enterprises. Joining one and the admin's
+//! commands (C1–C4, D1, D2) are `phone_join`'s, in the same group.
 //!
 //! A claim is an application (subject `enterprise`), so it is paid
 //! (`mca phone pay`) and downloaded (`mca phone download`) with the
@@ -54,6 +55,8 @@ pub enum EnterpriseCommand {
     },
     /// The enterprises you administer, work for, or are claiming.
     List,
+    #[command(flatten)]
+    Join(super::phone_join::JoinCommand),
 }
 
 /// What B1 asks about the enterprise.
@@ -133,16 +136,23 @@ fn print_enterprises(list: &Value) {
                 str_of(e, "credit_code").to_owned(),
                 state_label(str_of(e, "state")).to_owned(),
                 role_label(&e["role"]).to_owned(),
+                // What the join and admin commands take as --enterprise.
+                str_of(e, "id").to_owned(),
             ]
         })
         .collect();
     if rows.is_empty() {
-        println!("没有企业：认领企业用 `mca phone enterprise claim`");
+        println!(
+            "没有企业：认领企业用 `mca phone enterprise claim`，加入企业用 `mca phone enterprise lookup` 和 `join`"
+        );
         return;
     }
     print!(
         "{}",
-        table(&["企业名称", "统一社会信用代码", "状态", "角色"], &rows)
+        table(
+            &["企业名称", "统一社会信用代码", "状态", "角色", "企业编号"],
+            &rows
+        )
     );
 }
 
@@ -210,6 +220,9 @@ pub async fn run(phone: &Phone, command: EnterpriseCommand, as_json: bool) -> an
             } else {
                 print_enterprises(&list);
             }
+        }
+        EnterpriseCommand::Join(command) => {
+            return super::phone_join::run(phone, command, as_json).await;
         }
     }
     Ok(())

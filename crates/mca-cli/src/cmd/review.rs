@@ -65,9 +65,11 @@ pub enum ReviewCommand {
     /// The applications of the reviewer's CA waiting for review.
     List,
     /// One application (for an enterprise claim also the enterprise:
-    /// name, credit code, masked legal-representative ID); with --save, its
-    /// form photo and signature, and a claim's business licence, are
-    /// written into that directory.
+    /// name, credit code, masked legal-representative ID; for a join the
+    /// authorization: permissions, whether the admin's seal verified);
+    /// with --save, its form photo and signature, a claim's business
+    /// licence, and a join's authorization letter and seal, are written
+    /// into that directory.
     Show {
         /// Application id.
         id: String,
@@ -156,6 +158,26 @@ async fn request(
 
 async fn json_of(response: reqwest::Response) -> anyhow::Result<Value> {
     response.json().await.context("服务器的回答不是 JSON")
+}
+
+/// One Chinese line about an agent's authorization: the permissions asked
+/// for and whether the admin's seal verified; `None` for other
+/// applications.
+fn authorization_summary(authorization: &Value) -> Option<String> {
+    if authorization.is_null() {
+        return None;
+    }
+    let seal = if authorization["seal"].is_null() {
+        "未盖章"
+    } else if authorization["seal_verified"] == true {
+        "已验证"
+    } else {
+        "未通过"
+    };
+    Some(format!(
+        "企业授权: 权限 {}，管理员盖章 {seal}",
+        super::phone_join::permissions_label(&authorization["permissions"])
+    ))
 }
 
 /// Runs a `mca review` command.
@@ -271,20 +293,40 @@ async fn run_async(args: ReviewArgs) -> anyhow::Result<()> {
                 if !item["enterprise"].is_null() {
                     pictures.push(("licence", &item["enterprise"]["licence"]));
                 }
-                for (name, ext_of) in pictures {
-                    let ext = match ext_of["content_type"].as_str() {
-                        Some("image/jpeg") => "jpg",
-                        _ => "png",
-                    };
-                    let href = ext_of["href"].as_str().context("服务器未返回图片链接")?;
+                let mut files: Vec<(String, &Value)> = pictures
+                    .into_iter()
+                    .map(|(name, link)| {
+                        let ext = match link["content_type"].as_str() {
+                            Some("image/jpeg") => "jpg",
+                            _ => "png",
+                        };
+                        (format!("{name}.{ext}"), link)
+                    })
+                    .collect();
+                // A join is checked against the letter and the admin's
+                // seal over it; the seal is absent until the admin sealed.
+                let authorization = &item["authorization"];
+                if !authorization.is_null() {
+                    files.push(("authorization-letter.pdf".into(), &authorization["letter"]));
+                    if !authorization["seal"].is_null() {
+                        files.push(("authorization-seal.p7s".into(), &authorization["seal"]));
+                    }
+                }
+                for (file, link) in files {
+                    let href = link["href"].as_str().context("服务器未返回图片链接")?;
                     let bytes = request(Method::GET, &format!("{server}{href}"), Some(&t), None)
                         .await?
                         .bytes()
                         .await?;
-                    let path = dir.join(format!("{name}.{ext}"));
+                    let path = dir.join(file);
                     super::output::write_file(&path, &bytes)?;
                     eprintln!("已保存 {}", path.display());
                 }
+            }
+            // On standard error, like the saved files: standard output
+            // stays one JSON document for scripts.
+            if let Some(line) = authorization_summary(&item["authorization"]) {
+                eprintln!("{line}");
             }
             print(&item)?;
         }
@@ -301,4 +343,27 @@ async fn run_async(args: ReviewArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seal_is_shown_verified_failed_or_missing() {
+        let summary = |seal: Value, verified: bool| {
+            authorization_summary(&json!({
+                "permissions": ["login", "sign"], "seal": seal, "seal_verified": verified,
+            }))
+            .unwrap()
+        };
+        let href = json!({"href": "/seal"});
+        assert_eq!(
+            summary(href.clone(), true),
+            "企业授权: 权限 登录、签名，管理员盖章 已验证"
+        );
+        assert!(summary(href, false).ends_with("未通过"));
+        assert!(summary(Value::Null, false).ends_with("未盖章"));
+        assert_eq!(authorization_summary(&Value::Null), None);
+    }
 }
