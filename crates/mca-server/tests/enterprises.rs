@@ -16,8 +16,8 @@ use mca_pki::{name, ocsp, oids};
 use mca_store::scratch::{POSTGRES_URL_VAR, Scratch};
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::certified::{png, review, reviewer_token, zjca};
-use support::rp::Rp;
+use support::certified::{approve_as, png, review, review_item, reviewer_token, zjca};
+use support::rp::{Rp, login};
 use support::{TestServer, ocsp_status, openssl_verifies};
 
 const ADMIN: &str = "13600136000";
@@ -147,14 +147,7 @@ async fn story(scratch: Scratch) {
     // Paid, the reviewer sees the enterprise and its licence.
     admin.pay(&app_id).await.unwrap();
     let token = reviewer_token(&server, &info.ca_id).await;
-    let item = review(
-        &server,
-        &token,
-        Method::GET,
-        &format!("/applications/{app_id}"),
-        None,
-    )
-    .await;
+    let item = review_item(&server, &token, &app_id).await;
     assert_eq!(item["subject"], "enterprise");
     assert_eq!(item["enterprise"]["credit_code"], CODE);
     assert_eq!(item["enterprise"]["name"], "杭州示例科技有限公司");
@@ -198,27 +191,13 @@ async fn story(scratch: Scratch) {
         .unwrap();
     assert_eq!(again["state"], "submitted");
     assert_eq!(again["submissions"], 2);
-    let item = review(
-        &server,
-        &token,
-        Method::GET,
-        &format!("/applications/{app_id}"),
-        None,
-    )
-    .await;
+    let item = review_item(&server, &token, &app_id).await;
     assert_eq!(item["enterprise"]["name"], "杭州示例科技股份有限公司");
     assert_eq!(item["enterprise"]["licence"]["bytes"], licence2.len());
 
     // B6: approved, downloaded: the certificate names the enterprise and
     // the claimant is its admin.
-    review(
-        &server,
-        &token,
-        Method::POST,
-        &format!("/applications/{app_id}/approval"),
-        None,
-    )
-    .await;
+    approve_as(&server, &token, &app_id).await;
     assert!(
         message_titles(&admin)
             .await
@@ -303,14 +282,7 @@ async fn claimed(
     let app_id = app["id"].as_str().unwrap().to_owned();
     phone.pay(&app_id).await.unwrap();
     let token = reviewer_token(server, &info.ca_id).await;
-    review(
-        server,
-        &token,
-        Method::POST,
-        &format!("/applications/{app_id}/approval"),
-        None,
-    )
-    .await;
+    approve_as(server, &token, &app_id).await;
     let key = phone.download(&app_id, PIN).await.unwrap();
     let id = app["enterprise_id"].as_str().unwrap().to_owned();
     (id, key.key_id)
@@ -452,14 +424,7 @@ async fn join(
         .unwrap();
     assert_eq!(sealed["sealed"], true);
     let token = reviewer_token(server, &info.ca_id).await;
-    let item = review(
-        server,
-        &token,
-        Method::GET,
-        &format!("/applications/{app_id}"),
-        None,
-    )
-    .await;
+    let item = review_item(&server, &token, &app_id).await;
     assert_eq!(item["authorization"]["seal_verified"], true, "{item}");
     assert_eq!(item["authorization"]["permissions"], json!(perms));
     let fetch = |name: &str| {
@@ -488,14 +453,7 @@ async fn join(
 
     // C4: approved, downloaded: the certificate names the person and the
     // enterprise; the staff member is staff.
-    review(
-        server,
-        &token,
-        Method::POST,
-        &format!("/applications/{app_id}/approval"),
-        None,
-    )
-    .await;
+    approve_as(server, &token, &app_id).await;
     assert!(
         message_titles(staff)
             .await
@@ -528,15 +486,8 @@ async fn join(
         .to_owned();
     let at_x = Rp::register(server, "平台X", Some(&info.platform_id)).await;
     let at_y = Rp::register(server, "平台Y", Some(&y)).await;
-    let login =
-        json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([7u8; 32])});
-    let created = at_x.create(login.clone()).await;
-    let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
-    let done = staff
-        .approve(&scanned, &staff_key.key_id, PIN)
-        .await
-        .unwrap();
-    assert_eq!(done.result.as_deref(), Some("ok"));
+    let (created, done) = at_x.run(staff, &staff_key.key_id, PIN, login(7)).await;
+    assert_eq!(done.unwrap().result.as_deref(), Some("ok"));
     let view = at_x.view(&created).await;
     let signer = hex::decode(view["completion"]["certificates"][0].as_str().unwrap()).unwrap();
     let signer = Certificate::from_der(&signer).unwrap();
@@ -546,11 +497,8 @@ async fn join(
     );
     // D2 permissions: authorized for login, sign and seal at X, not for
     // handing over the encryption certificate (encrypt).
-    let created = at_x
-        .create(json!({"operation": "cert", "challenge": hex::encode([5u8; 32])}))
-        .await;
-    let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
-    let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
+    let cert_session = json!({"operation": "cert", "challenge": hex::encode([5u8; 32])});
+    let (_, refused) = at_x.run(staff, &staff_key.key_id, PIN, cert_session).await;
     assert_eq!(refusal(refused).0, "not_authorized_for_platform");
 
     // J1: binding the platform's enterprise account checks the person and
@@ -566,20 +514,15 @@ async fn join(
         ),
         (json!({"name": "王五", "credit_code": CODE}), "ok"),
     ] {
-        let created = at_x
-            .create(json!({"operation": "auth", "purpose": "bind",
-                "challenge": hex::encode([6u8; 16]), "expected_holder": holder}))
-            .await;
-        let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
-        let approved = staff.approve(&scanned, &staff_key.key_id, PIN).await;
+        let bind = json!({"operation": "auth", "purpose": "bind",
+            "challenge": hex::encode([6u8; 16]), "expected_holder": holder});
+        let (created, approved) = at_x.run(staff, &staff_key.key_id, PIN, bind).await;
         assert_eq!(at_x.view(&created).await["result"], result, "{holder}");
         if result != "ok" {
             assert_eq!(refusal(approved).0, "holder_mismatch");
         }
     }
-    let created = at_y.create(login).await;
-    let scanned = staff.scan(&at_y.frame(&created)).await.unwrap();
-    let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
+    let (created, refused) = at_y.run(staff, &staff_key.key_id, PIN, login(7)).await;
     assert_eq!(refusal(refused).0, "not_authorized_for_platform");
     assert_eq!(at_y.view(&created).await["result"], "not_authorized");
 
@@ -635,23 +578,10 @@ async fn join(
         .seal_authorization(&granted_aid, admin_key, PIN)
         .await
         .unwrap();
-    review(
-        server,
-        &token,
-        Method::POST,
-        &format!("/applications/{granted_id}/approval"),
-        None,
-    )
-    .await;
+    approve_as(server, &token, &granted_id).await;
     let y_key = staff.download(&granted_id, PIN).await.unwrap();
-    let created = at_y
-        .create(
-            json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([9u8; 32])}),
-        )
-        .await;
-    let scanned = staff.scan(&at_y.frame(&created)).await.unwrap();
-    let done = staff.approve(&scanned, &y_key.key_id, PIN).await.unwrap();
-    assert_eq!(done.result.as_deref(), Some("ok"));
+    let (_, done) = at_y.run(staff, &y_key.key_id, PIN, login(9)).await;
+    assert_eq!(done.unwrap().result.as_deref(), Some("ok"));
 
     // D1: the admin invites a person who has no account yet; the
     // invitation waits for that phone's login, and with the invited name
@@ -717,13 +647,7 @@ async fn join(
         ocsp_status(server, "zjca", &cert).await,
         ocsp::CertStatus::Revoked(_)
     ));
-    let created = at_x
-        .create(
-            json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([8u8; 32])}),
-        )
-        .await;
-    let scanned = staff.scan(&at_x.frame(&created)).await.unwrap();
-    let refused = staff.approve(&scanned, &staff_key.key_id, PIN).await;
+    let (created, refused) = at_x.run(staff, &staff_key.key_id, PIN, login(8)).await;
     assert_eq!(refusal(refused).0, "certificate_revoked");
     assert_eq!(at_x.view(&created).await["result"], "certificate_revoked");
     assert!(staff.sign(&staff_key.key_id, PIN, b"bid").await.is_err());

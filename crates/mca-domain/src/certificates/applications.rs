@@ -55,6 +55,24 @@ pub struct CertificateInfo {
     pub validity_option_id: ValidityOptionId,
 }
 
+/// What a printed document says of its applicant and certificate info
+/// (see [`Applications::printed`]). The ID number is the full one: these
+/// are the papers the applicant signs and the reviewer checks.
+pub(crate) struct Printed {
+    pub(crate) name: String,
+    pub(crate) id_number: String,
+    pub(crate) phone: String,
+    pub(crate) province: String,
+    pub(crate) platform: String,
+    pub(crate) ca: String,
+    pub(crate) years: u32,
+    pub(crate) fee_fen: i64,
+    pub(crate) date: mca_forms::application_form::FormDate,
+    /// The day and the user (`20261204-0193a1b2`): the number printed on
+    /// the document, so the one photographed can be matched to its user.
+    pub(crate) number: String,
+}
+
 /// The application service.
 #[derive(Clone)]
 pub struct Applications {
@@ -486,24 +504,11 @@ impl Applications {
         Ok(next)
     }
 
-    /// The application form (D4) filled with the applicant's data for the
-    /// chosen certificate info, as a one-page PDF to print, sign and
-    /// photograph. Its number is the user's and the day's, so the form the
-    /// reviewer sees in the photo can be matched to the applicant.
-    pub async fn form_pdf(&self, user: UserId, info: CertificateInfo) -> Result<Vec<u8>> {
-        self.form_pdf_for(user, info, None).await
-    }
-
-    /// [`Applications::form_pdf`] for a personal form, or with `enterprise`
-    /// the enterprise's form (B3) its 经办人 signs and the enterprise stamps.
-    pub(crate) async fn form_pdf_for(
-        &self,
-        user: UserId,
-        info: CertificateInfo,
-        enterprise: Option<mca_forms::application_form::EnterpriseParty>,
-    ) -> Result<Vec<u8>> {
+    /// What a printed document (the application form, an authorization
+    /// letter) says of a verified user and the certificate info they chose.
+    pub(crate) async fn printed(&self, user: UserId, info: &CertificateInfo) -> Result<Printed> {
         self.identity.require_verified(user).await?;
-        let (years, fee_fen) = self.price(&info).await?;
+        let (years, fee_fen) = self.price(info).await?;
         let id_number = self.identity.id_number(user).await?;
         let record = self
             .store
@@ -551,21 +556,52 @@ impl Applications {
             .filter(char::is_ascii_alphanumeric)
             .take(8)
             .collect();
-        let form = mca_forms::application_form::ApplicationForm {
-            application_number: format!("MCA-{year:04}{month:02}{day:02}-{user_ref}"),
-            application_date: mca_forms::application_form::FormDate {
-                year: year as u16,
-                month: month as u8,
-                day: day as u8,
-            },
+        Ok(Printed {
             name: record.name.as_str().to_owned(),
             id_number: id_number.expose().to_owned(),
             phone: phone.as_str().to_owned(),
             province,
-            trading_platform: platform,
-            ca_organization: ca,
-            validity_years: years,
+            platform,
+            ca,
+            years,
             fee_fen,
+            date: mca_forms::application_form::FormDate {
+                year: year as u16,
+                month: month as u8,
+                day: day as u8,
+            },
+            number: format!("{year:04}{month:02}{day:02}-{user_ref}"),
+        })
+    }
+
+    /// The application form (D4) filled with the applicant's data for the
+    /// chosen certificate info, as a one-page PDF to print, sign and
+    /// photograph. Its number is the user's and the day's, so the form the
+    /// reviewer sees in the photo can be matched to the applicant.
+    pub async fn form_pdf(&self, user: UserId, info: CertificateInfo) -> Result<Vec<u8>> {
+        self.form_pdf_for(user, info, None).await
+    }
+
+    /// [`Applications::form_pdf`] for a personal form, or with `enterprise`
+    /// the enterprise's form (B3) its 经办人 signs and the enterprise stamps.
+    pub(crate) async fn form_pdf_for(
+        &self,
+        user: UserId,
+        info: CertificateInfo,
+        enterprise: Option<mca_forms::application_form::EnterpriseParty>,
+    ) -> Result<Vec<u8>> {
+        let p = self.printed(user, &info).await?;
+        let form = mca_forms::application_form::ApplicationForm {
+            application_number: format!("MCA-{}", p.number),
+            application_date: p.date,
+            name: p.name,
+            id_number: p.id_number,
+            phone: p.phone,
+            province: p.province,
+            trading_platform: p.platform,
+            ca_organization: p.ca,
+            validity_years: p.years,
+            fee_fen: p.fee_fen,
             enterprise,
         };
         mca_forms::application_form::render(&form).map_err(|e| match e {

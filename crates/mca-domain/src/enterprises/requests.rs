@@ -157,61 +157,19 @@ impl Enterprises {
         info: &CertificateInfo,
         permissions: &[Permission],
     ) -> Result<Vec<u8>> {
-        let identity = self
-            .store
-            .identity(holder)
-            .await?
-            .ok_or(DomainError::IdentityNotVerified)?;
-        let id_number = self.identity.id_number(holder).await?;
-        let phone = self
-            .store
-            .user(holder)
-            .await?
-            .ok_or(DomainError::NotFound("user"))?
-            .phone;
-        let (years, _) = self.applications.price(info).await?;
-        let catalogue_name = |found: Option<String>, what| found.ok_or(DomainError::NotFound(what));
-        let platform = catalogue_name(
-            self.store
-                .platforms()
-                .await?
-                .into_iter()
-                .find(|p| p.id == info.platform_id)
-                .map(|p| p.name),
-            "platform",
-        )?;
-        let ca = catalogue_name(
-            self.store
-                .ca_organizations()
-                .await?
-                .into_iter()
-                .find(|c| c.id == info.ca_id)
-                .map(|c| c.name),
-            "ca",
-        )?;
-        let (year, month, day) = self.clock.now().china_date();
-        let number: String = holder
-            .to_string()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(8)
-            .collect();
+        let p = self.applications.printed(holder, info).await?;
         let letter = mca_forms::authorization_letter::AuthorizationLetter {
-            letter_number: format!("MCA-AUTH-{year:04}{month:02}{day:02}-{number}"),
-            date: mca_forms::application_form::FormDate {
-                year: year as u16,
-                month: month as u8,
-                day: day as u8,
-            },
+            letter_number: format!("MCA-AUTH-{}", p.number),
+            date: p.date,
             enterprise_name: e.name.clone(),
             credit_code: e.credit_code.as_str().to_owned(),
-            holder_name: identity.name.as_str().to_owned(),
-            holder_id_number: id_number.expose().to_owned(),
-            holder_phone: phone.as_str().to_owned(),
-            trading_platform: platform,
-            ca_organization: ca,
+            holder_name: p.name,
+            holder_id_number: p.id_number,
+            holder_phone: p.phone,
+            trading_platform: p.platform,
+            ca_organization: p.ca,
             permissions: permissions.iter().map(|p| p.label().to_owned()).collect(),
-            validity_years: years,
+            validity_years: p.years,
         };
         mca_forms::authorization_letter::render(&letter)
             .map_err(|_| DomainError::Internal("letter"))

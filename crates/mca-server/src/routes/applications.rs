@@ -4,14 +4,14 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use mca_domain::certificates::{CertificateInfo, Uploads};
 use mca_domain::{ApplicationId, CertificateId, UserId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{ApplicationView, base64_field, body_id, path_id};
+use super::views::{ApplicationView, base64_field, body_id, path_id, pdf_attachment};
 use crate::error::{ApiError, Problem};
 use crate::extract::{AppPath, Signed, SignedUpload};
 use crate::state::AppState;
@@ -152,16 +152,7 @@ pub async fn form(
         .applications
         .form_pdf(req.caller.user, info.parse()?)
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"application-form.pdf\"",
-            ),
-        ],
-        pdf,
-    ))
+    Ok(pdf_attachment("application-form.pdf", pdf))
 }
 
 /// Applies (D4): the certificate info and the pictures; creates the order

@@ -5,7 +5,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use mca_domain::enterprises::{ClaimUploads, EnterpriseDetails, EnterpriseView};
 use mca_domain::{ApplicationId, UserId};
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::applications::CertificateInfoRequest;
-use super::views::{ApplicationView, base64_field, path_id, time};
+use super::views::{ApplicationView, base64_field, path_id, pdf_attachment, time};
 use crate::error::{ApiError, Problem};
 use crate::extract::{AppPath, Signed, SignedUpload};
 use crate::state::AppState;
@@ -176,16 +176,7 @@ pub async fn form(
         .enterprises
         .claim_form(req.caller.user, info.parse()?, &details)
         .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"enterprise-application-form.pdf\"",
-            ),
-        ],
-        pdf,
-    ))
+    Ok(pdf_attachment("enterprise-application-form.pdf", pdf))
 }
 
 /// B1–B4: claims an enterprise: an application (subject `enterprise`)

@@ -228,3 +228,18 @@ impl KeyView {
         }
     }
 }
+
+/// A PDF to save as `file_name` (an application form).
+pub fn pdf_attachment(file_name: &'static str, pdf: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        pdf,
+    )
+        .into_response()
+}

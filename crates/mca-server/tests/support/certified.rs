@@ -149,3 +149,15 @@ pub async fn issued(server: &TestServer, phone: &Phone, pin: &str) -> (String, C
     let cert = Certificate::from_pem(key.signing_certificate.as_deref().unwrap()).unwrap();
     (key.key_id, cert)
 }
+
+/// The reviewer's view of application `app`.
+pub async fn review_item(server: &TestServer, token: &str, app: &str) -> Value {
+    let path = format!("/applications/{app}");
+    review(server, token, reqwest::Method::GET, &path, None).await
+}
+
+/// The reviewer approves application `app`.
+pub async fn approve_as(server: &TestServer, token: &str, app: &str) {
+    let path = format!("/applications/{app}/approval");
+    review(server, token, reqwest::Method::POST, &path, None).await;
+}

@@ -102,4 +102,25 @@ impl Rp {
             .unwrap()
             .to_string()
     }
+
+    /// Creates a session with `body`, has `phone` scan its frame and
+    /// approve it with `key_id` and `pin`: the creation answer and the
+    /// phone's outcome.
+    pub async fn run(
+        &self,
+        phone: &mca_phone::Phone,
+        key_id: &str,
+        pin: &str,
+        body: Value,
+    ) -> (Value, Result<mca_phone::Approved, mca_phone::PhoneError>) {
+        let created = self.create(body).await;
+        let scanned = phone.scan(&self.frame(&created)).await.unwrap();
+        let outcome = phone.approve(&scanned, key_id, pin).await;
+        (created, outcome)
+    }
+}
+
+/// A login session's body with `challenge` bytes.
+pub fn login(challenge: u8) -> Value {
+    json!({"operation": "auth", "purpose": "login", "challenge": hex::encode([challenge; 32])})
 }
