@@ -92,6 +92,12 @@ impl Phone {
         .await
     }
 
+    /// Withdraws an unpaid or rejected claim.
+    pub async fn withdraw_claim(&self, application_id: &str) -> Result<(), PhoneError> {
+        let path = format!("{APP}/me/enterprise-claims/{application_id}");
+        self.call(Method::DELETE, &path, None).await.map(|_| ())
+    }
+
     /// B5 重新申请: a rejected claim with everything edited.
     pub async fn resubmit_claim(
         &self,

@@ -9,6 +9,7 @@
 
 mod support;
 
+use mca_domain::enterprises::claims::UNPAID_CLAIM_SECS;
 use mca_phone::{EnterpriseInfo, Phone, PhoneError};
 use mca_pki::cert::Certificate;
 use mca_pki::gmt0010::signed;
@@ -101,7 +102,7 @@ fn openssl_subject(pem: &str) -> String {
 async fn story(scratch: Scratch) {
     let server = TestServer::start_with_cas(&scratch.db).await;
     let admin = verified(&server, ADMIN, "张三", "11010519491231002X").await;
-    let other = verified(&server, OTHER, "王五", "330102199003154562").await;
+    let mut other = verified(&server, OTHER, "王五", "330102199003154562").await;
     let info = zjca(&admin).await;
     let ent = enterprise("杭州示例科技有限公司", CODE);
     let (licence, form) = (
@@ -243,10 +244,52 @@ async fn story(scratch: Scratch) {
     assert_eq!(stored(&server, OTHER, CODE).await, before);
 
     join(&server, &admin, &key.key_id, &other, &info).await;
+    squatting(&server, &admin, &mut other, &info).await;
 
     let verify = server.operator_get("/audit/verify").await;
     assert_eq!(verify["status"], "intact", "{verify}");
     server.finish(scratch).await;
+}
+
+/// A claim cannot hold an enterprise for ever: the claimant withdraws an
+/// unpaid one, and one left unpaid for a day is released when someone
+/// else claims.
+async fn squatting(
+    server: &TestServer,
+    admin: &Phone,
+    other: &mut Phone,
+    info: &mca_phone::CertificateInfo,
+) {
+    let code = "91330106MA2H0X1Y2P";
+    let ent = enterprise("温州示例有限公司", code);
+    let picture = png(600, 800, [250, 250, 245, 255]);
+    let first = other
+        .claim_enterprise(info, &ent, &picture, &picture)
+        .await
+        .unwrap();
+    let r = admin.claim_enterprise(info, &ent, &picture, &picture).await;
+    assert_eq!(refusal(r).0, "enterprise_claim_open");
+    let r = admin.withdraw_claim(first["id"].as_str().unwrap()).await;
+    assert_eq!(refusal(r).0, "not_found", "only the claimant withdraws");
+    other
+        .withdraw_claim(first["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    let held = admin
+        .claim_enterprise(info, &ent, &picture, &picture)
+        .await
+        .unwrap();
+    // Unpaid for a day, it no longer blocks the enterprise.
+    let r = other.claim_enterprise(info, &ent, &picture, &picture).await;
+    assert_eq!(refusal(r).0, "enterprise_claim_open");
+    server.clock.advance(UNPAID_CLAIM_SECS + 60);
+    other.set_clock_offset(UNPAID_CLAIM_SECS + 60);
+    let taken = other.claim_enterprise(info, &ent, &picture, &picture).await;
+    assert_eq!(taken.unwrap()["state"], "draft");
+    let held = held["id"].as_str().unwrap();
+    let app: mca_domain::ApplicationId = held.parse().unwrap();
+    let stored = server.store.application(app).await.unwrap().unwrap();
+    assert_eq!(stored.state.as_str(), "withdrawn");
 }
 
 /// The states of the enterprise's authorizations, oldest first.
@@ -424,7 +467,7 @@ async fn join(
         .unwrap();
     assert_eq!(sealed["sealed"], true);
     let token = reviewer_token(server, &info.ca_id).await;
-    let item = review_item(&server, &token, &app_id).await;
+    let item = review_item(server, &token, &app_id).await;
     assert_eq!(item["authorization"]["seal_verified"], true, "{item}");
     assert_eq!(item["authorization"]["permissions"], json!(perms));
     let fetch = |name: &str| {

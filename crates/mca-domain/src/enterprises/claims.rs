@@ -11,6 +11,12 @@ use crate::store::{
 };
 use crate::{ApplicationId, AuthorizationId, DomainError, EnterpriseId, Result, UserId};
 
+/// How long an unpaid claim holds its enterprise: a day.
+pub const UNPAID_CLAIM_SECS: i64 = 86_400;
+
+/// How long a rejected claim not resubmitted holds its enterprise: 30 days.
+pub const REJECTED_CLAIM_SECS: i64 = 30 * 86_400;
+
 /// The pictures of a claim.
 #[derive(Clone, Copy)]
 pub struct ClaimUploads<'a> {
@@ -63,6 +69,11 @@ impl Enterprises {
             return Ok(());
         };
         if e.state == EnterpriseState::Claiming {
+            // A claim left unpaid, or rejected and not resubmitted, does
+            // not hold the enterprise for ever against its real owner.
+            if self.release_if_stale(&e).await? {
+                return Ok(());
+            }
             return Err(DomainError::EnterpriseClaimOpen);
         }
         let ca_id = self
@@ -146,6 +157,67 @@ impl Enterprises {
         )
         .await?;
         Ok(created)
+    }
+
+    /// The claim application of a claiming enterprise.
+    async fn claim_of(&self, e: &Enterprise) -> Result<Option<Application>> {
+        Ok(self
+            .store
+            .applications_of(e.claimant_id)
+            .await?
+            .into_iter()
+            .find(|a| a.enterprise_id == Some(e.id) && a.subject == ApplicationSubject::Enterprise))
+    }
+
+    /// Releases `e`'s claim if it is stale: unpaid for
+    /// [`UNPAID_CLAIM_SECS`], or rejected and not resubmitted for
+    /// [`REJECTED_CLAIM_SECS`]. Whether it was released.
+    async fn release_if_stale(&self, e: &Enterprise) -> Result<bool> {
+        let Some(app) = self.claim_of(e).await? else {
+            return Ok(false);
+        };
+        let now = self.clock.now();
+        let stale = match app.state {
+            ApplicationState::Draft => now.0 - app.created_at.0 >= UNPAID_CLAIM_SECS,
+            ApplicationState::Rejected => now.0 - app.updated_at.0 >= REJECTED_CLAIM_SECS,
+            _ => false,
+        };
+        if !stale
+            || !self
+                .store
+                .release_claim(e.id, app.id, app.state, now)
+                .await?
+        {
+            return Ok(false);
+        }
+        self.log(
+            e.claimant_id,
+            "enterprise_claim_released",
+            e.id,
+            app.state.as_str(),
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// The claimant withdraws their claim while it is unpaid or rejected:
+    /// the enterprise may be claimed again (by anyone).
+    pub async fn withdraw_claim(&self, user: UserId, id: ApplicationId) -> Result<()> {
+        let (app, enterprise) = self.own_claim(user, id).await?;
+        let open = matches!(
+            app.state,
+            ApplicationState::Draft | ApplicationState::Rejected
+        );
+        if !open
+            || !self
+                .store
+                .release_claim(enterprise.id, app.id, app.state, self.clock.now())
+                .await?
+        {
+            return Err(DomainError::ApplicationState);
+        }
+        self.log(user, "enterprise_claim_withdrawn", enterprise.id, "")
+            .await
     }
 
     /// The user's claim application `id` and its enterprise.

@@ -79,14 +79,11 @@ impl Enterprises {
             created_at: now,
         };
         self.store.put_blob(&blob).await?;
+        // The seal and the move to review are one transaction: a crash
+        // between them cannot strand a sealed letter.
         if !self.store.seal_authorization(id, &blob.hash, now).await? {
             return Err(DomainError::ApplicationState);
         }
-        let mut next = app.clone();
-        next.state = ApplicationState::Submitted;
-        next.submissions += 1;
-        next.updated_at = now;
-        self.applications.replace(&next, app.state).await?;
         self.log(
             caller.user,
             "authorization_sealed",

@@ -75,6 +75,9 @@ stored_enum!(
         Approved => "approved",
         /// The certificates were issued.
         Issued => "issued",
+        /// Given up before review ended: an enterprise claim withdrawn by
+        /// its claimant, or released unpaid or rejected too long (B).
+        Withdrawn => "withdrawn",
     }
 );
 

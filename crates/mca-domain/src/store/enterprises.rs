@@ -205,6 +205,18 @@ pub trait EnterpriseStore: Send + Sync {
     /// is still `Claiming` by the same claimant; `false` if it moved. A new
     /// credit code taken by another enterprise is a `Conflict`.
     async fn update_claim(&self, e: &Enterprise) -> StoreResult<bool>;
+    /// Releases a claim that is given up: its application (still in
+    /// `expected`) becomes `Withdrawn` without its enterprise and the
+    /// enterprise row (still claiming) is deleted, in one transaction, so
+    /// the credit code may be claimed again; `false` (nothing written) if
+    /// either moved meanwhile.
+    async fn release_claim(
+        &self,
+        enterprise: EnterpriseId,
+        application: ApplicationId,
+        expected: super::ApplicationState,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     /// B6: the claim completes: `Claiming → Claimed`, the claimant's admin
     /// membership and their authorization (the claim's platform, active),
     /// in one transaction; `false` (nothing written) if it was not
@@ -234,8 +246,11 @@ pub trait EnterpriseStore: Send + Sync {
         &self,
         enterprise: EnterpriseId,
     ) -> StoreResult<Vec<Authorization>>;
-    /// Records the admin's seal of a pending authorization's letter, once
-    /// (`false` if it is not pending or sealed already).
+    /// Records the admin's seal of a pending authorization's letter, once,
+    /// and sends its application on to review (`AwaitingAdmin →
+    /// Submitted`, one more submission), in one transaction; `false`
+    /// (nothing written) if the authorization is not pending or is sealed
+    /// already, or the application is not awaiting the admin.
     async fn seal_authorization(
         &self,
         id: AuthorizationId,

@@ -251,3 +251,26 @@ pub async fn list(
     let mine = state.certs.enterprises.mine(req.caller.user).await?;
     Ok(Json(mine.iter().map(EnterpriseItem::from).collect()))
 }
+
+/// Withdraws the caller's claim while it is unpaid (`draft`) or rejected:
+/// the enterprise may be claimed again. An unpaid claim is also released
+/// after a day, a rejected one after 30 days, when someone else claims.
+#[utoipa::path(delete, path = "/api/app/v1/me/enterprise-claims/{id}", tag = "enterprises",
+    params(("id" = String, Path, description = "The claim's application id")),
+    security(("device" = [])),
+    responses((status = 204),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Paid and in review, or approved", body = Problem, content_type = "application/problem+json")))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    AppPath(id): AppPath<String>,
+    req: Signed<()>,
+) -> Result<StatusCode, ApiError> {
+    let id: ApplicationId = path_id(&id)?;
+    state
+        .certs
+        .enterprises
+        .withdraw_claim(req.caller.user, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

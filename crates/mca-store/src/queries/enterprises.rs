@@ -177,6 +177,40 @@ macro_rules! impl_enterprise_store {
                 Ok(r.rows_affected() == 1)
             }
 
+            async fn release_claim(
+                &self,
+                enterprise: EnterpriseId,
+                application: ApplicationId,
+                expected: ApplicationState,
+                now: Timestamp,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(db("begin"))?;
+                let r = sqlx::query(
+                    "UPDATE applications SET state = 'withdrawn', enterprise_id = NULL, \
+                     updated_at = $1 WHERE id = $2 AND state = $3 AND enterprise_id = $4",
+                )
+                .bind(now.0)
+                .bind(application.to_string())
+                .bind(expected.as_str())
+                .bind(enterprise.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db("withdraw claim application"))?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                let r = sqlx::query("DELETE FROM enterprises WHERE id = $1 AND state = 'claiming'")
+                    .bind(enterprise.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db("release enterprise claim"))?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                tx.commit().await.map_err(db("commit"))?;
+                Ok(true)
+            }
+
             async fn complete_claim(&self, a: &Authorization) -> StoreResult<bool> {
                 let (id, admin, now) = (a.enterprise_id, a.user_id, a.created_at);
                 let mut tx = self.pool.begin().await.map_err(db("begin"))?;
@@ -309,17 +343,37 @@ macro_rules! impl_enterprise_store {
                 seal_hash: &[u8; 32],
                 now: Timestamp,
             ) -> StoreResult<bool> {
-                let r = sqlx::query(
+                let mut tx = self.pool.begin().await.map_err(db("begin"))?;
+                let row = sqlx::query(
                     "UPDATE authorizations SET seal_hash = $1, updated_at = $2 \
-                     WHERE id = $3 AND state = 'pending' AND seal_hash IS NULL",
+                     WHERE id = $3 AND state = 'pending' AND seal_hash IS NULL \
+                     RETURNING application_id",
                 )
                 .bind(&seal_hash[..])
                 .bind(now.0)
                 .bind(id.to_string())
-                .execute(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await
                 .map_err(db("seal authorization"))?;
-                Ok(r.rows_affected() == 1)
+                let Some(row) = row else {
+                    return Ok(false);
+                };
+                let application: String = get(&row, "application_id")?;
+                let r = sqlx::query(
+                    "UPDATE applications SET state = 'submitted', \
+                     submissions = submissions + 1, updated_at = $1 \
+                     WHERE id = $2 AND state = 'awaiting_admin'",
+                )
+                .bind(now.0)
+                .bind(application)
+                .execute(&mut *tx)
+                .await
+                .map_err(db("submit sealed application"))?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                tx.commit().await.map_err(db("commit"))?;
+                Ok(true)
             }
 
             async fn activate_authorization(
