@@ -265,4 +265,35 @@ fn claim_review_download_then_join_seal_review_download() {
         authorizations.contains("王五") && authorizations.contains("生效中"),
         "{authorizations}"
     );
+
+    // D1 and E1 from the command line: the admin invites a person; the
+    // staff member asks for another enterprise certificate.
+    let invited = text(
+        &ok(phone(&[
+            "enterprise",
+            "invite",
+            "--enterprise",
+            &eid,
+            "--name",
+            "钱七",
+            "--phone",
+            "13600136009",
+        ]))
+        .stdout,
+    );
+    assert!(invited.contains("已邀请 钱七（136****6009）"), "{invited}");
+    let asked = text(
+        &ok(staff(&[
+            "enterprise",
+            "request-certificate",
+            "--enterprise",
+            &eid,
+            "--permissions",
+            "sign",
+            "--ca",
+            "ZJCA",
+        ]))
+        .stdout,
+    );
+    assert!(asked.contains("企业证书申请已创建"), "{asked}");
 }

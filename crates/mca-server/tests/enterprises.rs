@@ -766,3 +766,37 @@ async fn enterprise_claim_story_on_postgres() {
     };
     story(scratch).await;
 }
+
+/// Two instances on one PostgreSQL database: two people claim the same
+/// enterprise at the same moment, one on each; exactly one claim is
+/// written (the unique credit code), the other is told a claim is open.
+#[tokio::test]
+async fn racing_claims_on_two_instances_write_one() {
+    let Some(scratch) = Scratch::postgres_from_env().await.unwrap() else {
+        eprintln!(
+            "SKIPPED racing_claims_on_two_instances_write_one: {POSTGRES_URL_VAR} is not set"
+        );
+        return;
+    };
+    let second_db = scratch.second_instance().await.unwrap();
+    let config = support::certificate_config(&scratch.db).await;
+    let a = TestServer::start_with(&scratch.db, config.clone()).await;
+    let b = TestServer::start_with(&second_db, config).await;
+    let on_a = verified(&a, ADMIN, "张三", "11010519491231002X").await;
+    let on_b = verified(&b, OTHER, "王五", "330102199003154562").await;
+    let info = zjca(&on_a).await;
+    let ent = enterprise("杭州示例科技有限公司", CODE);
+    let picture = png(600, 800, [250, 250, 245, 255]);
+    let (first, second) = tokio::join!(
+        on_a.claim_enterprise(&info, &ent, &picture, &picture),
+        on_b.claim_enterprise(&info, &ent, &picture, &picture),
+    );
+    let outcomes = [first, second];
+    let won = outcomes.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "{outcomes:?}");
+    for lost in outcomes.into_iter().filter_map(Result::err) {
+        assert_eq!(lost.code(), Some("enterprise_claim_open"), "{lost}");
+    }
+    b.stop().await;
+    a.finish(scratch).await;
+}

@@ -9,6 +9,7 @@ pub mod phone;
 pub mod phone_certs;
 pub mod phone_enterprise;
 pub mod phone_join;
+pub mod phone_people;
 pub mod review;
 pub mod rp;
 pub mod server;

@@ -1,7 +1,8 @@
 //! `mca phone enterprise …`: claiming an enterprise (B1–B6) from the
 //! command-line phone — the enterprise form, the claim, 重新申请 after a
 //! rejection, and the user's enterprises. Joining one and the admin's
-//! commands (C1–C4, D1, D2) are `phone_join`'s, in the same group.
+//! commands (C1–C4, D1, D2) are `phone_join`'s and the grants, staff
+//! requests and invitations `phone_people`'s, in the same group.
 //!
 //! A claim is an application (subject `enterprise`), so it is paid
 //! (`mca phone pay`) and downloaded (`mca phone download`) with the
@@ -57,6 +58,8 @@ pub enum EnterpriseCommand {
     List,
     #[command(flatten)]
     Join(super::phone_join::JoinCommand),
+    #[command(flatten)]
+    People(super::phone_people::PeopleCommand),
 }
 
 /// What B1 asks about the enterprise.
@@ -223,6 +226,9 @@ pub async fn run(phone: &Phone, command: EnterpriseCommand, as_json: bool) -> an
         }
         EnterpriseCommand::Join(command) => {
             return super::phone_join::run(phone, command, as_json).await;
+        }
+        EnterpriseCommand::People(command) => {
+            return super::phone_people::run(phone, command, as_json).await;
         }
     }
     Ok(())

@@ -108,8 +108,8 @@ pub enum JoinCommand {
         #[arg(long)]
         enterprise: String,
     },
-    /// D2 (admin): delete an authorization; the certificate stops serving
-    /// that platform at once.
+    /// D2 (admin): delete an authorization; the certificates issued under
+    /// it are revoked at once.
     DeleteAuthorization {
         /// The authorization's id (see `authorizations`).
         #[arg(long)]
@@ -332,7 +332,7 @@ pub async fn run(phone: &Phone, command: JoinCommand, as_json: bool) -> anyhow::
             if as_json {
                 return print(&json!({ "deleted": authorization }));
             }
-            println!("授权已删除，该证书即刻起不能在该交易平台使用");
+            println!("授权已删除，依该授权签发的企业证书已吊销");
         }
     }
     Ok(())
