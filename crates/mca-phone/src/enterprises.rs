@@ -189,6 +189,12 @@ impl Phone {
         self.call(Method::POST, &path, Some(body)).await
     }
 
+    /// After "证书申请失败" on an agent application: back to the admin.
+    pub async fn resubmit_to_admin(&self, application_id: &str) -> Result<Value, PhoneError> {
+        let path = format!("{APP}/me/applications/{application_id}/admin-resubmission");
+        self.call(Method::POST, &path, None).await
+    }
+
     /// D1: the enterprise's people (admin).
     pub async fn enterprise_members(&self, enterprise_id: &str) -> Result<Value, PhoneError> {
         let path = format!("{APP}/me/enterprises/{enterprise_id}/members");

@@ -100,6 +100,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(joins::request_join, joins::join_requests))
         .routes(routes!(joins::letter))
         .routes(routes!(joins::seal))
+        .routes(routes!(joins::resubmit_to_admin))
         .routes(routes!(people::members))
         .routes(routes!(people::remove_member))
         .routes(routes!(people::authorizations, people::grant))

@@ -674,6 +674,39 @@ async fn join(
         .await;
     assert_eq!(refusal(r).0, "not_found");
 
+    // Sealed, then rejected by the CA: its holder sends it back to the
+    // admin, who sees it again (and may seal again).
+    let r = staff.resubmit_to_admin(asked_id).await;
+    assert_eq!(refusal(r).0, "application_state", "not rejected yet");
+    let requests = admin.join_requests(&eid).await.unwrap();
+    let asked_aid = requests
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["authorization"]["application_id"] == asked_id)
+        .unwrap()["authorization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    admin
+        .seal_authorization(&asked_aid, admin_key, PIN)
+        .await
+        .unwrap();
+    let reason = json!({"reason": "授权事项与岗位不符"});
+    let path = format!("/applications/{asked_id}/rejection");
+    review(server, &token, Method::POST, &path, Some(reason)).await;
+    let back = staff.resubmit_to_admin(asked_id).await.unwrap();
+    assert_eq!(back["state"], "awaiting_admin");
+    let requests = admin.join_requests(&eid).await.unwrap();
+    assert!(
+        requests
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["authorization"]["id"] == asked_aid.as_str()),
+        "{requests}"
+    );
+
     // D2: the admin deletes the authorization: its certificate is revoked
     // at once (OCSP), so X refuses it too, and so does the app's own
     // signing route; the history keeps the authorization.

@@ -63,6 +63,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/app/v1/me/enterprises/{id}/join-requests"),
     ("get", "/api/app/v1/me/authorizations/{id}/letter"),
     ("post", "/api/app/v1/me/authorizations/{id}/seal"),
+    (
+        "post",
+        "/api/app/v1/me/applications/{id}/admin-resubmission",
+    ),
     ("get", "/api/app/v1/me/enterprises/{id}/members"),
     (
         "delete",

@@ -8,10 +8,13 @@ use mca_pki::cert::Certificate;
 use mca_pki::gmt0010::signed;
 
 use super::Enterprises;
+use crate::store::Application;
 use crate::store::{
     ApplicationState, ApplicationSubject, Authorization, AuthorizationState, Blob, CertUsage,
 };
-use crate::{AuthorizationId, Caller, DomainError, EnterpriseId, Result, SigningKeyId, UserId};
+use crate::{
+    ApplicationId, AuthorizationId, Caller, DomainError, EnterpriseId, Result, SigningKeyId, UserId,
+};
 
 impl Enterprises {
     /// An authorization its enterprise's admin or its holder may see.
@@ -134,5 +137,40 @@ impl Enterprises {
                 .map_err(|_| DomainError::Internal("stored certificate"));
         }
         Err(DomainError::NotFound("certificate"))
+    }
+
+    /// After "证书申请失败" on an agent's application (a join, a grant, an
+    /// E1 request): its holder sends it back to the admin, who reads the
+    /// reason with the request and seals again (or deletes it).
+    pub async fn resubmit_to_admin(&self, user: UserId, id: ApplicationId) -> Result<Application> {
+        let app = self.applications.get(user, id).await?;
+        if app.subject != ApplicationSubject::Agent || app.state != ApplicationState::Rejected {
+            return Err(DomainError::ApplicationState);
+        }
+        let a = self
+            .store
+            .authorization_of_application(app.id)
+            .await?
+            .filter(|a| a.state == AuthorizationState::Pending)
+            .ok_or(DomainError::AuthorizationEnded)?;
+        let now = self.clock.now();
+        if !self.store.reopen_authorization(a.id, app.id, now).await? {
+            return Err(DomainError::ApplicationState);
+        }
+        let reopened = Application {
+            state: ApplicationState::AwaitingAdmin,
+            reject_reason: None,
+            updated_at: now,
+            ..app
+        };
+        self.notify_admin(&reopened).await?;
+        self.log(
+            user,
+            "request_resubmitted",
+            a.enterprise_id,
+            &format!("authorization:{}", a.id),
+        )
+        .await?;
+        Ok(reopened)
     }
 }

@@ -257,6 +257,16 @@ pub trait EnterpriseStore: Send + Sync {
         seal_hash: &[u8; 32],
         now: Timestamp,
     ) -> StoreResult<bool>;
+    /// A rejected agent application goes back to its admin: the
+    /// authorization (pending) loses its seal and the application moves
+    /// `Rejected → AwaitingAdmin` without its reason, in one transaction;
+    /// `false` (nothing written) if either moved meanwhile.
+    async fn reopen_authorization(
+        &self,
+        id: AuthorizationId,
+        application: ApplicationId,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     /// The holder downloaded its certificate: `Pending → Active` and the
     /// holder's staff membership (kept if they are a member already), in
     /// one transaction; `false` if it was not pending.

@@ -274,3 +274,26 @@ pub async fn seal(
         .await?;
     Ok(Json((&a).into()))
 }
+
+/// After "证书申请失败" on an agent's application (a join, a grant, an E1
+/// request), its holder sends it back to the admin (`awaiting_admin`): the
+/// admin gets 加入企业申请 again, reads the reviewer's reason with the
+/// request and seals again, or deletes the authorization.
+#[utoipa::path(post, path = "/api/app/v1/me/applications/{id}/admin-resubmission", tag = "enterprises",
+    params(("id" = String, Path, description = "The agent application")), security(("device" = [])),
+    responses((status = 200, body = ApplicationView),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a rejected agent application (`application_state`), or its authorization ended (`authorization_ended`)", body = Problem, content_type = "application/problem+json")))]
+pub async fn resubmit_to_admin(
+    State(state): State<AppState>,
+    AppPath(id): AppPath<String>,
+    req: Signed<()>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let id: mca_domain::ApplicationId = path_id(&id)?;
+    let app = state
+        .certs
+        .enterprises
+        .resubmit_to_admin(req.caller.user, id)
+        .await?;
+    Ok(Json(ApplicationView::new(&app, None)))
+}

@@ -376,6 +376,42 @@ macro_rules! impl_enterprise_store {
                 Ok(true)
             }
 
+            async fn reopen_authorization(
+                &self,
+                id: AuthorizationId,
+                application: ApplicationId,
+                now: Timestamp,
+            ) -> StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(db("begin"))?;
+                let r = sqlx::query(
+                    "UPDATE authorizations SET seal_hash = NULL, updated_at = $1 \
+                     WHERE id = $2 AND application_id = $3 AND state = 'pending'",
+                )
+                .bind(now.0)
+                .bind(id.to_string())
+                .bind(application.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db("reopen authorization"))?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                let r = sqlx::query(
+                    "UPDATE applications SET state = 'awaiting_admin', reject_reason = NULL, \
+                     updated_at = $1 WHERE id = $2 AND state = 'rejected'",
+                )
+                .bind(now.0)
+                .bind(application.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(db("reopen agent application"))?;
+                if r.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                tx.commit().await.map_err(db("commit"))?;
+                Ok(true)
+            }
+
             async fn activate_authorization(
                 &self,
                 id: AuthorizationId,
