@@ -115,21 +115,7 @@ impl Enterprises {
             .filter(|i| Some(&i.phone) == phone.as_ref() && Some(&i.name) == name.as_ref())
             .filter(|i| i.state == InvitationState::Open)
             .ok_or(DomainError::NotFound("invitation"))?;
-        let e = self
-            .store
-            .enterprise(invitation.enterprise_id)
-            .await?
-            .filter(|e| e.state == EnterpriseState::Claimed)
-            .ok_or(DomainError::NotFound("enterprise"))?;
-        if self
-            .store
-            .memberships_of(user)
-            .await?
-            .iter()
-            .any(|m| m.enterprise_id == e.id)
-        {
-            return Err(DomainError::AlreadyMember);
-        }
+        let e = self.joinable(user, invitation.enterprise_id).await?;
         if !self.store.accept_invitation(id, self.clock.now()).await? {
             return Err(DomainError::NotFound("invitation"));
         }

@@ -63,6 +63,31 @@ impl Enterprises {
             .ok_or(DomainError::NotFound("enterprise"))
     }
 
+    /// A claimed enterprise `user` is not a member of yet (to join or
+    /// accept an invitation to).
+    pub(crate) async fn joinable(
+        &self,
+        user: UserId,
+        enterprise: EnterpriseId,
+    ) -> Result<Enterprise> {
+        let e = self
+            .store
+            .enterprise(enterprise)
+            .await?
+            .filter(|e| e.state == EnterpriseState::Claimed)
+            .ok_or(DomainError::NotFound("enterprise"))?;
+        if self
+            .store
+            .memberships_of(user)
+            .await?
+            .iter()
+            .any(|m| m.enterprise_id == enterprise)
+        {
+            return Err(DomainError::AlreadyMember);
+        }
+        Ok(e)
+    }
+
     /// The enterprise's admin, if it has one.
     pub(crate) async fn admin_of(&self, enterprise: EnterpriseId) -> Result<Option<UserId>> {
         Ok(self
@@ -104,21 +129,7 @@ impl Enterprises {
         ask: JoinAsk<'_>,
     ) -> Result<(Application, Order)> {
         self.applications.check_can_apply(user, &ask.info).await?;
-        let e = self
-            .store
-            .enterprise(enterprise)
-            .await?
-            .filter(|e| e.state == EnterpriseState::Claimed)
-            .ok_or(DomainError::NotFound("enterprise"))?;
-        if self
-            .store
-            .memberships_of(user)
-            .await?
-            .iter()
-            .any(|m| m.enterprise_id == enterprise)
-        {
-            return Err(DomainError::AlreadyMember);
-        }
+        let e = self.joinable(user, enterprise).await?;
         if ask.permissions.is_empty() {
             return Err(DomainError::InvalidInput("permissions"));
         }
