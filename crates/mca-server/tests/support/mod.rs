@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod certified;
+pub mod enterprises;
 pub mod rp;
 
 use std::sync::Arc;
