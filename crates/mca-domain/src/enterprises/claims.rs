@@ -76,13 +76,7 @@ impl Enterprises {
             }
             return Err(DomainError::EnterpriseClaimOpen);
         }
-        let ca_id = self
-            .store
-            .applications_of(e.claimant_id)
-            .await?
-            .into_iter()
-            .find(|a| a.enterprise_id == Some(e.id) && a.subject == ApplicationSubject::Enterprise)
-            .map(|a| a.ca_id);
+        let ca_id = self.claim_of(&e).await?.map(|a| a.ca_id);
         let ca = self
             .store
             .ca_organizations()
