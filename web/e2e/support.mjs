@@ -14,14 +14,18 @@ import { PNG } from 'pngjs';
 export const MCA = process.env.MCA_BIN;
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-export function freePort() {
-  return new Promise((resolve) => {
+/// `n` distinct free ports: every server stays open until all are chosen,
+/// since the kernel hands a just-released port out again.
+export async function freePorts(n) {
+  const servers = [];
+  for (let i = 0; i < n; i++) {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+    await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+    servers.push(s);
+  }
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
 
 export async function waitListening(port) {
@@ -43,7 +47,7 @@ export async function waitListening(port) {
 export async function startMca(t, extraArgs = []) {
   if (!MCA) throw new Error('MCA_BIN names the built mca binary');
   const dir = mkdtempSync(join(tmpdir(), 'mca-e2e-'));
-  const [port, demoPort] = [await freePort(), await freePort()];
+  const [port, demoPort] = await freePorts(2);
   // The server's own MCA_ variables of this shell must not leak in.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MCA_')));
   const server = spawn(MCA, ['up', '--listen', `127.0.0.1:${port}`, '--demo-listen', `127.0.0.1:${demoPort}`, ...extraArgs],
@@ -58,7 +62,8 @@ export async function startMca(t, extraArgs = []) {
 let reviewers = 0;
 
 /// Approves application `id` as a fresh reviewer of CA `ca` (the CLI
-/// `mca review`, with the operator token `mca up` wrote).
+/// `mca review`, with the operator token `mca up` wrote). Returns what the
+/// reviewer saw of it (`mca review show`).
 export function approveAsReviewer(server, id, ca = 'ZJCA') {
   const name = `e2e-reviewer-${++reviewers}`;
   const review = (...args) =>
@@ -66,7 +71,9 @@ export function approveAsReviewer(server, id, ca = 'ZJCA') {
   review('add-reviewer', '--ca', ca, '--username', name, '--display-name', '审核员',
     '--password', 'Review-2026', '--operator-token-file', 'mca-data/operator-token');
   review('login', '--username', name, '--password', 'Review-2026');
+  const shown = review('show', id);
   review('approve', id);
+  return shown;
 }
 
 /// A PNG of one colour, w × h (a form photo the server accepts at 600×800).

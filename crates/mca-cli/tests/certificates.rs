@@ -19,9 +19,9 @@ const PIN: &str = "112233";
 #[test]
 fn apply_review_crash_in_issuance_restart_sign_decrypt() {
     let dir = temp_dir("certificates");
-    let port = free_port();
+    let [port, demo_port] = free_ports();
     let url = format!("http://127.0.0.1:{port}");
-    let mut server = up(&dir, port, free_port());
+    let mut server = up(&dir, port, demo_port);
     let phone = |args: &[&str]| {
         mca(&dir)
             .args(["phone", "--dir", "phone", "--server", &url])
@@ -135,7 +135,7 @@ fn apply_review_crash_in_issuance_restart_sign_decrypt() {
         .unwrap();
     server.0.wait().unwrap();
     drop(server);
-    let _server = up(&dir, port, free_port());
+    let _server = up(&dir, port, demo_port);
 
     // The restart signed nothing without the phone…
     let certs = json(phone(&["certificates"]));

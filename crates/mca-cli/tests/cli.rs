@@ -198,10 +198,10 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
     use std::os::unix::fs::PermissionsExt;
 
     let dir = temp_dir("up");
-    let port = free_port();
+    let [port, demo_port] = free_ports();
     let mut cmd = mca(&dir);
     cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--demo-listen", &format!("127.0.0.1:{}", free_port())])
+        .args(["--demo-listen", &format!("127.0.0.1:{demo_port}")])
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut server = start(cmd, port);
@@ -250,10 +250,10 @@ fn up_serves_the_seeded_catalogue_and_says_how_to_try_it() {
     // A second `mca up` on the same data keeps the keys, the CAs and the
     // catalogue.
     let kek = std::fs::read(dir.join("mca-data/kek.hex")).unwrap();
-    let port = free_port();
+    let [port, demo_port] = free_ports();
     let mut cmd = mca(&dir);
     cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
-        .args(["--demo-listen", &format!("127.0.0.1:{}", free_port())])
+        .args(["--demo-listen", &format!("127.0.0.1:{demo_port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let _again = start(cmd, port);

@@ -54,7 +54,7 @@ fn data_url(page: &str, id: &str, attr: &str) -> Vec<u8> {
 #[test]
 fn every_demo_flow_with_the_command_line_phone() {
     let dir = temp_dir("demo");
-    let (port, demo_port) = (free_port(), free_port());
+    let [port, demo_port] = free_ports();
     let url = format!("http://127.0.0.1:{port}");
     let _server = up(&dir, port, demo_port);
     let phone = |args: &[&str]| {

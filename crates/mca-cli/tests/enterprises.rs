@@ -22,9 +22,9 @@ const PIN: &str = "246810";
 #[test]
 fn claim_review_download_then_join_seal_review_download() {
     let dir = temp_dir("enterprises");
-    let port = free_port();
+    let [port, demo_port] = free_ports();
     let url = format!("http://127.0.0.1:{port}");
-    let _server = up(&dir, port, free_port());
+    let _server = up(&dir, port, demo_port);
     let phone = |args: &[&str]| {
         mca(&dir)
             .args(["phone", "--dir", "phone", "--server", &url])

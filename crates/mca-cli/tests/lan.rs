@@ -12,7 +12,7 @@ use support::*;
 #[test]
 fn mca_up_lan_serves_the_app_over_https_under_the_root_it_hands_out() {
     let dir = temp_dir("lan");
-    let ports = [free_port(), free_port(), free_port(), free_port()];
+    let ports: [u16; 4] = free_ports();
     let [port, demo_port, https_port, cert_port] = ports;
     let mut cmd = mca(&dir);
     cmd.args(["up", "--lan", "--lan-address", "127.0.0.1"])

@@ -82,7 +82,7 @@ fn after<'a>(text: &'a str, label: &str) -> Option<&'a str> {
 #[test]
 fn every_command_mca_up_prints_works_as_printed_on_other_ports() {
     let dir = temp_dir("walkthrough");
-    let (port, demo_port) = (free_port(), free_port());
+    let [port, demo_port] = free_ports();
     let mut cmd = mca(&dir);
     cmd.args(["up", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--demo-listen", &format!("127.0.0.1:{demo_port}")])

@@ -116,7 +116,15 @@ pub async fn open_migrated_url(url: &str) -> anyhow::Result<mca_store::Database>
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config, db: mca_store::Database) -> anyhow::Result<()> {
     let state = mca_server::wiring::state(&config, db.store()).await?;
-    serve_state(&config, state, db).await
+    let listener = bind(config.listen).await?;
+    serve_state(&config, state, db, listener).await
+}
+
+/// Listens on `address`.
+pub async fn bind(address: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on {address}"))
 }
 
 /// Serves a built state until Ctrl-C or SIGTERM, then closes the database.
@@ -124,13 +132,12 @@ pub async fn serve_state(
     config: &Config,
     state: mca_server::AppState,
     db: mca_store::Database,
+    listener: tokio::net::TcpListener,
 ) -> anyhow::Result<()> {
-    // Interrupted issuances are settled before the first request is taken.
+    // Interrupted issuances are settled before the first request is taken
+    // (connections wait in the listener's backlog until then).
     let reminders = std::time::Duration::from_secs(config.reminder_interval_seconds);
     let background = mca_server::background::start(&state, reminders).await;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!(address = %config.listen, backend = db.backend(), dev_mode = config.dev_mode, "serving");
     mca_server::run(
         listener,

@@ -20,7 +20,7 @@ use mca_pki::keystore;
 use mca_server::Config;
 use mca_server::config::Secret;
 
-use super::server::{init_logging, open_migrated, runtime, serve_state};
+use super::server::{bind, init_logging, open_migrated, runtime, serve_state};
 
 /// Options of `mca up`.
 #[derive(Args)]
@@ -135,9 +135,10 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
         // After the CAs exist, so the server loads them.
         let state = mca_server::wiring::state(&config, store).await?;
         let demo = demo_platform(&args, &state, &catalogue).await?;
-        let demo_listener = tokio::net::TcpListener::bind(args.demo_listen)
-            .await
-            .with_context(|| format!("listening on {}", args.demo_listen))?;
+        // Every listener is bound before the welcome names its address: a
+        // port already taken fails here, not after the URLs were printed.
+        let listener = bind(config.listen).await?;
+        let demo_listener = bind(args.demo_listen).await?;
         tokio::spawn(mca_demo::run(
             demo,
             demo_listener,
@@ -148,7 +149,7 @@ pub fn run(args: UpArgs) -> anyhow::Result<()> {
             false => None,
         };
         print_welcome(&args, &cas, lan.as_ref());
-        serve_state(&config, state, db).await
+        serve_state(&config, state, db, listener).await
     })
 }
 
@@ -174,18 +175,14 @@ async fn serve_lan(args: &UpArgs, state: &mca_server::AppState) -> anyhow::Resul
         app: format!("https://{https}/app/"),
         root: format!("http://{plain}/"),
     };
-    let listener = tokio::net::TcpListener::bind(args.lan_listen)
-        .await
-        .with_context(|| format!("listening on {}", args.lan_listen))?;
+    let listener = bind(args.lan_listen).await?;
     tokio::spawn(mca_server::tls::run_tls(
         listener,
         tls.config,
         mca_server::app(state.clone()),
         mca_server::shutdown_signal(),
     ));
-    let listener = tokio::net::TcpListener::bind(args.lan_cert_listen)
-        .await
-        .with_context(|| format!("listening on {}", args.lan_cert_listen))?;
+    let listener = bind(args.lan_cert_listen).await?;
     let download = lan::root_download(tls.root_der, urls.app.clone());
     tokio::spawn(async move {
         axum::serve(listener, download)
