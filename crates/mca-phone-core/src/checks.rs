@@ -101,6 +101,35 @@ pub fn check_sms_code(text: &str) -> Option<String> {
     None
 }
 
+/// 统一社会信用代码 (GB 32100): 18 characters of its alphabet, the last the
+/// MOD 31 check character; lower case is accepted (the server keeps it
+/// upper case).
+pub fn check_credit_code(text: &str) -> Option<String> {
+    let t = text.trim().to_ascii_uppercase();
+    if t.is_empty() {
+        return Some("请输入统一社会信用代码".into());
+    }
+    if t.len() != 18 {
+        return Some("统一社会信用代码应为18位".into());
+    }
+    if mca_pki::identity::check_credit_code(&t).is_err() {
+        return Some("统一社会信用代码不正确，请核对营业执照".into());
+    }
+    None
+}
+
+/// 企业名称: 2–60 characters after trimming, the server's rule.
+pub fn check_enterprise_name(text: &str) -> Option<String> {
+    let len = text.trim().chars().count();
+    if len == 0 {
+        return Some("请输入企业名称".into());
+    }
+    if !(2..=60).contains(&len) {
+        return Some("企业名称应为2至60个字".into());
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +197,25 @@ mod tests {
         assert!(check_password("abc 123").is_some());
         assert!(check_password("密码密码密码").is_some());
         assert!(check_password("").is_some());
+    }
+
+    #[test]
+    fn credit_codes_and_enterprise_names() {
+        assert_eq!(check_credit_code("91350100M000100Y43"), None);
+        assert_eq!(check_credit_code("91350100m000100y43"), None);
+        assert_eq!(
+            check_credit_code("91350100M000100Y44").as_deref(),
+            Some("统一社会信用代码不正确，请核对营业执照")
+        );
+        assert_eq!(
+            check_credit_code("91350100M").as_deref(),
+            Some("统一社会信用代码应为18位")
+        );
+        assert!(check_credit_code("").is_some());
+        assert_eq!(check_enterprise_name(" 杭州示例科技有限公司 "), None);
+        assert!(check_enterprise_name("杭").is_some());
+        assert!(check_enterprise_name(&"杭".repeat(61)).is_some());
+        assert!(check_enterprise_name("  ").is_some());
     }
 
     #[test]

@@ -86,7 +86,8 @@ mod tests;
 
 pub use approval::{Approval, Approved, refusal_request, scan_request};
 pub use checks::{
-    check_id_number, check_name, check_password, check_phone, check_pin, check_sms_code,
+    check_credit_code, check_enterprise_name, check_id_number, check_name, check_password,
+    check_phone, check_pin, check_sms_code,
 };
 pub use decryption::{Decryption, Envelope};
 pub use device_request::DeviceRequest;

@@ -14,7 +14,7 @@ use crate::phone::{Phone, json_result, promise, segment};
 
 /// The certificate info of an application: ids from the catalogue.
 #[derive(Deserialize)]
-struct CertificateInfo {
+pub(crate) struct CertificateInfo {
     province_id: String,
     platform_id: String,
     ca_id: String,
@@ -22,12 +22,12 @@ struct CertificateInfo {
 }
 
 impl CertificateInfo {
-    fn from_js(info: JsValue) -> Result<Self, PhoneError> {
+    pub(crate) fn from_js(info: JsValue) -> Result<Self, PhoneError> {
         serde_wasm_bindgen::from_value(info)
             .map_err(|_| PhoneError::invalid_input("请选择省份、交易平台、发证机构和有效期"))
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         json!({
             "province_id": self.province_id,
             "platform_id": self.platform_id,
@@ -47,7 +47,7 @@ impl CertificateInfo {
     }
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
@@ -184,12 +184,12 @@ impl Phone {
 }
 
 impl Phone {
-    fn get(&self, path: String) -> Promise {
+    pub(crate) fn get(&self, path: String) -> Promise {
         let client = self.client.clone();
         promise(async move { json_result(Self::call(&client, Method::Get, &path, None).await) })
     }
 
-    fn post(&self, path: String, body: Option<Value>) -> Promise {
+    pub(crate) fn post(&self, path: String, body: Option<Value>) -> Promise {
         let client = self.client.clone();
         promise(async move { json_result(Self::call(&client, Method::Post, &path, body).await) })
     }

@@ -46,3 +46,15 @@ pub fn check_pin(text: &str) -> JsValue {
 pub fn check_sms_code(text: &str) -> JsValue {
     shown(mca_phone_core::check_sms_code(text))
 }
+
+/// 统一社会信用代码 (GB 32100, with the check character).
+#[wasm_bindgen(js_name = checkCreditCode)]
+pub fn check_credit_code(text: &str) -> JsValue {
+    shown(mca_phone_core::check_credit_code(text))
+}
+
+/// 企业名称.
+#[wasm_bindgen(js_name = checkEnterpriseName)]
+pub fn check_enterprise_name(text: &str) -> JsValue {
+    shown(mca_phone_core::check_enterprise_name(text))
+}

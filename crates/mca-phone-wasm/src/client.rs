@@ -106,7 +106,18 @@ impl Client {
 
     /// A device-signed GET of bytes (a PDF): the bytes on success.
     pub async fn signed_get_bytes(&self, path: &str) -> Result<Vec<u8>, PhoneError> {
-        let answer = self.signed_raw(Method::Get, path, None).await?;
+        self.signed_bytes(Method::Get, path, None).await
+    }
+
+    /// A device-signed request answered with bytes (a PDF), JSON in: the
+    /// bytes on success.
+    pub async fn signed_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>, PhoneError> {
+        let answer = self.signed_raw(method, path, encode(body)).await?;
         if (200..300).contains(&answer.status) {
             return Ok(answer.body);
         }

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::browser::to_js;
-use crate::client::APP;
+use crate::client::{APP, Client};
 use crate::error::PhoneError;
 use crate::keystore;
 use crate::machines::{Pins, drive};
@@ -26,6 +26,22 @@ fn pin_rule(pin: &str) -> Result<(), PhoneError> {
 /// A JS callback, if the UI passed a function.
 fn callback(on_progress: JsValue) -> Option<Function> {
     on_progress.dyn_into::<Function>().ok()
+}
+
+/// Signs `bytes` with key `key_id` and `pin`: the DER signature.
+pub(crate) async fn sign_with(
+    client: &Client,
+    key_id: &str,
+    pin: &str,
+    bytes: &[u8],
+) -> Result<Vec<u8>, PhoneError> {
+    let key = keystore::get(key_id).await?;
+    let (machine, request) = Signing::start(key, bytes);
+    let pins = Pins {
+        pin,
+        new_pin: None,
+    };
+    drive(client, machine, request, pins, Progress::Signing, None).await
 }
 
 #[wasm_bindgen]
@@ -72,13 +88,7 @@ impl Phone {
         let client = self.client.clone();
         let pin = Zeroizing::new(pin);
         promise(async move {
-            let key = keystore::get(&key_id).await?;
-            let (machine, request) = Signing::start(key, &bytes);
-            let pins = Pins {
-                pin: &pin,
-                new_pin: None,
-            };
-            let der = drive(&client, machine, request, pins, Progress::Signing, None).await?;
+            let der = sign_with(&client, &key_id, &pin, &bytes).await?;
             Ok(Uint8Array::from(&der[..]).into())
         })
     }

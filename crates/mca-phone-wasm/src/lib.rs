@@ -16,6 +16,7 @@
 //!   IndexedDB.
 //! - [`phone`]: `Phone`: opening, session, accounts, real-name verification.
 //! - [`certificates`]: catalogue, applications, messages, certificates.
+//! - [`enterprises`]: claims, joins, people, authorizations, invitations.
 //! - [`keys`]: download, sign, envelopes, PIN change, unlock, re-key.
 //! - [`rp`]: relying-party sessions: scan, approve, refuse.
 //! - [`checks`]: the core's input checks as `checkX(text)`.
@@ -26,6 +27,7 @@ pub mod browser;
 pub mod certificates;
 pub mod checks;
 pub mod client;
+pub mod enterprises;
 pub mod error;
 pub mod keys;
 pub mod keystore;
