@@ -1,4 +1,5 @@
-// Helpers of the phone app's browser story (app.test.mjs): screenshots with
+// Helpers of the phone app's browser stories (app.test.mjs,
+// enterprise.test.mjs): screenshots with
 // the accessibility and 360 px checks of every screen, and the fake camera
 // (a Y4M file chromium plays as the phone's camera).
 
@@ -6,19 +7,93 @@ import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-export const SHOTS = join(HERE, '..', '..', 'artifacts', 'screenshots', 'app');
+const SHOTS_ROOT = join(HERE, '..', '..', 'artifacts', 'screenshots');
+export const SHOTS = join(SHOTS_ROOT, 'app');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  locale: 'zh-CN',
+};
+
+export const button = (page, name) => page.getByRole('button', { name, exact: true }).filter({ visible: true });
+// The home tiles' names start with their icon's glyph.
+export const tile = (page, name) => page.getByRole('button', { name: new RegExp(`${name}$`) }).filter({ visible: true });
+export const field = (page, label) => page.getByLabel(label, { exact: true }).filter({ visible: true });
+
+export async function typePin(page, pin) {
+  for (const d of pin) await button(page, d).click();
+}
+
+/// Sends an SMS code from the visible code field and types it (the dev
+/// code the app shows under the field).
+export async function smsCode(page) {
+  await button(page, '获取验证码').click();
+  const hint = page.locator('.dev-hint').filter({ visible: true });
+  const toast = page.locator('.van-toast').filter({ visible: true }).filter({ hasNotText: '验证码已发送' });
+  // A refused send shows its reason in a toast: fail with it, not a timeout.
+  await hint.or(toast).first().waitFor();
+  if (!(await hint.isVisible())) assert.fail(`no code sent: ${await toast.first().textContent()}`);
+  const code = (await hint.textContent()).match(/\d{6}/)[0];
+  await field(page, '验证码').fill(code);
+}
+
+/// A new user of the app on `page`: SMS login, the password set, real
+/// name verified (development face), back on 首页. The screens are the
+/// app story's: not photographed again.
+export async function signUpVerified(page, url, { number, password, name, idNumber }) {
+  await page.goto(`${url}/app/`);
+  await field(page, '手机号').fill(number);
+  await smsCode(page);
+  await button(page, '登录').click();
+  await field(page, '确认密码').waitFor();
+  await field(page, '密码').fill(password);
+  await field(page, '确认密码').fill(password);
+  await button(page, '确认').click();
+  await tile(page, '新增证书').waitFor();
+  await page.goto(`${url}/app/#/identity`);
+  await field(page, '姓名').fill(name);
+  await field(page, '身份证号').fill(idNumber);
+  await button(page, '开始认证').click();
+  await button(page, '通过').click();
+  await page.getByText('实名认证通过').first().waitFor();
+  await button(page, '返回首页').click();
+  await tile(page, '新增证书').waitFor();
+}
+
+/// 证书信息: the CA `ca` (by name), then the first option of every other
+/// choice still open. Each choice is a cell opening an action sheet of
+/// named buttons.
+export async function chooseCertificateInfo(page, ca) {
+  const select = (label) => page.locator('.van-cell').filter({ has: page.getByText(label, { exact: true }) });
+  const chosen = async (label) => (await select(label).locator('.van-cell__value').textContent()).trim();
+  await select('CA机构').click();
+  await page.getByRole('button', { name: ca }).filter({ visible: true }).click();
+  for (const label of ['省份', '交易平台', 'CA机构', '证书有效期&费用']) {
+    if ((await chosen(label)) === '请选择') {
+      await select(label).click();
+      await page.locator('.van-action-sheet__item').filter({ visible: true }).first().click();
+      await page.waitForTimeout(300);
+    }
+  }
+  assert.equal(await chosen('CA机构'), ca);
+}
 
 /// Records each screen of the story: a numbered screenshot, the axe-core
 /// violations of impact serious or critical, and whether it fits 360 px.
 export class Screens {
-  constructor() {
+  /// `story` names the folder under artifacts/screenshots/.
+  constructor(story = 'app') {
     this.count = 0;
     this.problems = [];
-    mkdirSync(SHOTS, { recursive: true });
+    this.dir = join(SHOTS_ROOT, story);
+    mkdirSync(this.dir, { recursive: true });
   }
 
   async shot(page, name) {
@@ -32,7 +107,7 @@ export class Screens {
       null, { timeout: 5_000 },
     ).catch(() => {});
     const file = `${String(++this.count).padStart(2, '0')}-${name}.png`;
-    await page.screenshot({ path: join(SHOTS, file) });
+    await page.screenshot({ path: join(this.dir, file) });
     if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
       // Evaluated by the test, not as a page script: the app's CSP rightly
       // refuses inline scripts, and the test must not loosen it.

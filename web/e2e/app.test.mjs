@@ -25,7 +25,9 @@ import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { CHROMIUM, startMca, approveAsReviewer, solidPng } from './support.mjs';
-import { Screens, SHOTS, writeY4m, blankY4m } from './app-support.mjs';
+import {
+  PHONE, Screens, SHOTS, blankY4m, button, chooseCertificateInfo, field, smsCode, tile, typePin, writeY4m,
+} from './app-support.mjs';
 
 const NUMBER = '13500135000';
 const PASSWORD = 'Phone-2026';
@@ -34,35 +36,6 @@ const NEW_PIN = '135792';
 const NAME = '王五';
 const ID_NUMBER = '11010519491231002X';
 const ZJCA = '浙江省数字安全证书管理有限公司';
-
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-};
-
-const button = (page, name) => page.getByRole('button', { name, exact: true }).filter({ visible: true });
-// The home tiles' names start with their icon's glyph.
-const tile = (page, name) => page.getByRole('button', { name: new RegExp(`${name}$`) }).filter({ visible: true });
-const field = (page, label) => page.getByLabel(label, { exact: true }).filter({ visible: true });
-
-async function typePin(page, pin) {
-  for (const d of pin) await button(page, d).click();
-}
-
-/// Sends an SMS code from the visible code field and types it (the dev
-/// code the app shows under the field).
-async function smsCode(page) {
-  await button(page, '获取验证码').click();
-  const hint = page.locator('.dev-hint').filter({ visible: true });
-  const toast = page.locator('.van-toast').filter({ visible: true }).filter({ hasNotText: '验证码已发送' });
-  // A refused send shows its reason in a toast: fail with it, not a timeout.
-  await hint.or(toast).first().waitFor();
-  if (!(await hint.isVisible())) assert.fail(`no code sent: ${await toast.first().textContent()}`);
-  const code = (await hint.textContent()).match(/\d{6}/)[0];
-  await field(page, '验证码').fill(code);
-}
 
 /// The link in the QR a page of the demo platform shows, decoded from a
 /// screenshot (what a camera would read).
@@ -255,20 +228,7 @@ test('the phone app: login, real name, apply, download, scan-login, seal, bid op
   await screens.shot(page, 'apply-personal');
   await button(page, '下一步').click();
   await page.getByRole('region', { name: '证书信息' }).waitFor();
-  // Each choice is a cell opening an action sheet of named buttons.
-  const select = (label) => page.locator('.van-cell').filter({ has: page.getByText(label, { exact: true }) });
-  const chosen = async (label) => (await select(label).locator('.van-cell__value').textContent()).trim();
-  // The CA whose reviewer approves below (the first one offered is another).
-  await select('CA机构').click();
-  await page.getByRole('button', { name: ZJCA }).filter({ visible: true }).click();
-  for (const label of ['省份', '交易平台', 'CA机构', '证书有效期&费用']) {
-    if ((await chosen(label)) === '请选择') {
-      await select(label).click();
-      await page.locator('.van-action-sheet__item').filter({ visible: true }).first().click();
-      await page.waitForTimeout(300);
-    }
-  }
-  assert.equal(await chosen('CA机构'), ZJCA);
+  await chooseCertificateInfo(page, ZJCA);
   await screens.shot(page, 'apply-info');
   await button(page, '下一步').click();
   await page.getByRole('region', { name: '申请书' }).waitFor();

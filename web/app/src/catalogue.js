@@ -23,3 +23,18 @@ export const options = {
 export function caName(c, caId) {
   return c?.ca_organizations.find((o) => o.id === caId)?.name ?? '';
 }
+
+/** The four ids of 证书信息, empty: a reactive() of it is what
+ *  CertificateInfo.vue fills. */
+export function emptyInfo() {
+  return { province_id: '', platform_id: '', ca_id: '', validity_option_id: '' };
+}
+
+/** Whether all four ids are chosen. */
+export function infoComplete(info) {
+  return Object.values(info).every(Boolean);
+}
+
+export function platformName(c, platformId) {
+  return c?.platforms.find((p) => p.id === platformId)?.name ?? '';
+}

@@ -1,6 +1,6 @@
 import { createApp } from 'vue';
 import {
-  ActionSheet, Badge, Button, Cell, CellGroup, Empty, Field, Icon, Loading, NavBar, NoticeBar, PasswordInput,
+  ActionSheet, Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Dialog, Empty, Field, Icon, Loading, NavBar, NoticeBar, PasswordInput,
   PullRefresh, Radio, RadioGroup, Step, Steps, Tab, Tabbar, TabbarItem, Tabs,
 } from 'vant';
 import 'vant/lib/index.css';
@@ -21,7 +21,7 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
 // rest of Vant stays out of the bundle. Toast and Dialog are called as
 // functions (feedback.js).
 const components = [
-  ActionSheet, Badge, Button, Cell, CellGroup, Empty, Field, Icon, Loading, NavBar, NoticeBar, PasswordInput,
+  ActionSheet, Badge, Button, Cell, CellGroup, Checkbox, CheckboxGroup, Dialog, Empty, Field, Icon, Loading, NavBar, NoticeBar, PasswordInput,
   PullRefresh, Radio, RadioGroup, Step, Steps, Tab, Tabbar, TabbarItem, Tabs,
 ];
 

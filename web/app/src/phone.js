@@ -47,6 +47,8 @@ export const check = {
   password: checkWith('checkPassword'),
   pin: checkWith('checkPin'),
   smsCode: checkWith('checkSmsCode'),
+  creditCode: checkWith('checkCreditCode'),
+  enterpriseName: checkWith('checkEnterpriseName'),
 };
 
 /** The message of a rejected call: a PhoneError's `detail ?? title`. */
