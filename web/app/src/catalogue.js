@@ -38,3 +38,9 @@ export function infoComplete(info) {
 export function platformName(c, platformId) {
   return c?.platforms.find((p) => p.id === platformId)?.name ?? '';
 }
+
+/** The four ids of 证书信息 an application was made with. */
+export function infoOf(app) {
+  const { province_id, platform_id, ca_id, validity_option_id } = app;
+  return { province_id, platform_id, ca_id, validity_option_id };
+}
