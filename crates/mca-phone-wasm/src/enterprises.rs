@@ -182,14 +182,22 @@ impl Phone {
     /// with the enterprise certificate's key and PIN, and sends the
     /// signature: the sealed authorization.
     #[wasm_bindgen(js_name = sealAuthorization)]
-    pub fn seal_authorization(&self, authorization_id: String, key_id: String, pin: String) -> Promise {
+    pub fn seal_authorization(
+        &self,
+        authorization_id: String,
+        key_id: String,
+        pin: String,
+    ) -> Promise {
         let client = self.client.clone();
         let pin = Zeroizing::new(pin);
         promise(async move {
             let letter = letter(&client, &authorization_id).await?;
             let signature = sign_with(&client, &key_id, &pin, &letter).await?;
             let body = json!({ "key_id": key_id, "signature": b64(&signature) });
-            let path = format!("{APP}/me/authorizations/{}/seal", segment(&authorization_id));
+            let path = format!(
+                "{APP}/me/authorizations/{}/seal",
+                segment(&authorization_id)
+            );
             json_result(Self::call(&client, Method::Post, &path, Some(body)).await)
         })
     }
@@ -310,9 +318,9 @@ impl Phone {
     /// A POST of a body built from JS input, which may have been refused.
     fn post_checked(&self, path: String, body: Result<Value, PhoneError>) -> Promise {
         let client = self.client.clone();
-        promise(async move {
-            json_result(Self::call(&client, Method::Post, &path, Some(body?)).await)
-        })
+        promise(
+            async move { json_result(Self::call(&client, Method::Post, &path, Some(body?)).await) },
+        )
     }
 
     /// A DELETE: `undefined` on success.

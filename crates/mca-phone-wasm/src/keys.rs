@@ -37,10 +37,7 @@ pub(crate) async fn sign_with(
 ) -> Result<Vec<u8>, PhoneError> {
     let key = keystore::get(key_id).await?;
     let (machine, request) = Signing::start(key, bytes);
-    let pins = Pins {
-        pin,
-        new_pin: None,
-    };
+    let pins = Pins { pin, new_pin: None };
     drive(client, machine, request, pins, Progress::Signing, None).await
 }
 

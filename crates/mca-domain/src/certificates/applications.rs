@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::providers::{PaymentOutcome, PaymentProvider};
 use crate::store::{
-    Application, ApplicationKind, ApplicationState, ApplicationSubject, Blob, CertUsage, Order,
-    OrderState, Store,
+    Application, ApplicationKind, ApplicationState, ApplicationSubject, Blob, CertUsage,
+    CertificateRecord, Order, OrderState, Store,
 };
 use crate::{
     ApplicationId, Audit, CaId, CertificateId, Clock, DomainError, EnterpriseId, Identity, OrderId,
@@ -20,6 +20,20 @@ pub const RECOVERY_PURPOSE: &str = "recovery";
 
 /// A renewal (D6) is accepted from this many days before expiry.
 pub const RENEWAL_WINDOW_DAYS: i64 = 90;
+
+/// What applying again for `cert` is at `now`: a renewal while it is
+/// valid, unrevoked and within [`RENEWAL_WINDOW_DAYS`] of its end, a
+/// re-application once it has expired; refused otherwise.
+pub(crate) fn again_kind(cert: &CertificateRecord, now: Timestamp) -> Result<ApplicationKind> {
+    if now >= cert.not_after {
+        Ok(ApplicationKind::Reapplication)
+    } else if cert.revoked_at.is_none() && now >= cert.not_after.plus(-RENEWAL_WINDOW_DAYS * 86_400)
+    {
+        Ok(ApplicationKind::Renewal)
+    } else {
+        Err(DomainError::ApplicationState)
+    }
+}
 
 /// The uploaded pictures of an application.
 #[derive(Clone, Copy)]
@@ -267,20 +281,11 @@ impl Applications {
             .await?
             .ok_or(DomainError::NotFound("application"))?;
         // An enterprise certificate is renewed through its enterprise
-        // (sealed by the admin, D5/E3), which does not exist yet.
+        // (sealed by the admin, D5/E3: `Enterprises::apply_again`).
         if original.subject != ApplicationSubject::Person {
             return Err(DomainError::ApplicationState);
         }
-        let now = self.clock.now();
-        let kind = if now >= cert.not_after {
-            ApplicationKind::Reapplication
-        } else if cert.revoked_at.is_none()
-            && now >= cert.not_after.plus(-RENEWAL_WINDOW_DAYS * 86_400)
-        {
-            ApplicationKind::Renewal
-        } else {
-            return Err(DomainError::ApplicationState);
-        };
+        let kind = again_kind(&cert, self.clock.now())?;
         let info = CertificateInfo {
             province_id: original.province_id,
             platform_id: original.platform_id,
@@ -336,9 +341,7 @@ impl Applications {
         match order.state {
             OrderState::Paid => {
                 let mut next = app.clone();
-                // An agent's application goes to the enterprise's admin
-                // first (C3, E1), and to the CA once they sealed it.
-                if app.subject == ApplicationSubject::Agent {
+                if self.awaits_seal(&app).await? {
                     next.state = ApplicationState::AwaitingAdmin;
                 } else {
                     next.state = ApplicationState::Submitted;
@@ -443,6 +446,26 @@ impl Applications {
             )
             .await?;
         Ok(())
+    }
+
+    /// Whether a paid application goes to the enterprise's admin first
+    /// (to seal its authorization letter: C3, E1, D2, D3, D5, E3, E5) rather
+    /// than straight to the CA: an agent's always; an enterprise one when
+    /// it carries a letter not sealed yet (a claim carries none, an expired
+    /// certificate's re-application, D7, the photographed stamped letter).
+    async fn awaits_seal(&self, app: &Application) -> Result<bool> {
+        Ok(match app.subject {
+            ApplicationSubject::Agent => true,
+            ApplicationSubject::Enterprise => {
+                app.kind != ApplicationKind::Reapplication
+                    && self
+                        .store
+                        .authorization_of_application(app.id)
+                        .await?
+                        .is_some_and(|a| a.letter_hash.is_some() && a.seal_hash.is_none())
+            }
+            _ => false,
+        })
     }
 
     pub(crate) async fn replace(

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::store::{
-    Application, ApplicationState, ApplicationSubject, Blob, MessageAction, MessageKind, Reviewer,
-    Store,
+    Application, ApplicationKind, ApplicationState, ApplicationSubject, Blob, MessageAction,
+    MessageKind, Reviewer, Store,
 };
 use crate::{
     ApplicationId, Audit, CaId, Clock, DomainError, KeyVault, Messages, Password, Result,
@@ -394,12 +394,34 @@ impl Review {
         let app = self
             .decide(reviewer, id, ApplicationState::Approved, None)
             .await?;
-        let (title, body) = match app.subject {
-            ApplicationSubject::Enterprise => (
+        let later = app.subject == ApplicationSubject::Enterprise
+            && self
+                .store
+                .authorization_of_application(app.id)
+                .await?
+                .is_some();
+        let (title, body) = match (app.subject, app.kind) {
+            (ApplicationSubject::Person, ApplicationKind::Renewal) => {
+                ("续期证书", "您的证书续期申请已通过审核，请下载续期证书。")
+            }
+            (_, ApplicationKind::Renewal) => (
+                "续期证书",
+                "您的企业证书续期申请已通过审核，请下载续期证书；下载后原证书的授权由新证书承接。",
+            ),
+            (ApplicationSubject::Enterprise, ApplicationKind::Reapplication)
+            | (ApplicationSubject::Agent, ApplicationKind::Reapplication) => {
+                ("请下载证书", "您的企业证书重新申请已通过审核，请下载证书。")
+            }
+            // The admin's new certificate (D3) has its authorization already;
+            // a claim's is made at the download.
+            (ApplicationSubject::Enterprise, _) if later => {
+                ("请下载证书", "您的企业证书申请已通过审核，请下载企业证书。")
+            }
+            (ApplicationSubject::Enterprise, _) => (
                 "认领企业，请下载证书",
                 "您的企业认领申请已通过审核，请下载企业证书；下载后您将成为该企业的管理员。",
             ),
-            ApplicationSubject::Agent => (
+            (ApplicationSubject::Agent, _) => (
                 "加入成功，请下载证书",
                 "您的企业证书申请已通过审核，请下载证书；证书仅可在企业授权的交易平台使用。",
             ),

@@ -70,15 +70,78 @@ impl Enterprises {
     /// certificates of its application are revoked (affiliationChanged) and
     /// its keys retired, so nothing signs or decrypts for the enterprise
     /// under it any more, through a relying party or the app's own routes.
+    /// The authorizations it superseded (the certificates it renewed, D5/E3)
+    /// end with it: a renewal must not leave the old certificate usable.
     async fn end_authorization(&self, admin: UserId, a: &Authorization) -> Result<()> {
         let now = self.clock.now();
         let mut ended = false;
-        for from in [AuthorizationState::Active, AuthorizationState::Pending] {
-            ended |= self.store.delete_authorization(a.id, from, now).await?;
+        for from in [
+            AuthorizationState::Active,
+            AuthorizationState::Pending,
+            AuthorizationState::Superseded,
+        ] {
+            ended |= self
+                .store
+                .set_authorization_state(a.id, from, AuthorizationState::Deleted, now)
+                .await?;
         }
         if !ended {
             return Err(DomainError::ApplicationState);
         }
+        self.revoke_under(admin, a).await?;
+        self.log(
+            admin,
+            "authorization_deleted",
+            a.enterprise_id,
+            &format!("authorization:{}", a.id),
+        )
+        .await?;
+        let mut application = a.application_id;
+        while let Some(previous) = self.previous_authorization(application).await? {
+            application = previous.application_id;
+            let superseded = AuthorizationState::Superseded;
+            if self
+                .store
+                .set_authorization_state(previous.id, superseded, AuthorizationState::Deleted, now)
+                .await?
+            {
+                self.revoke_under(admin, &previous).await?;
+                self.log(
+                    admin,
+                    "authorization_deleted",
+                    a.enterprise_id,
+                    &format!("authorization:{} (renewed by {})", previous.id, a.id),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The authorization of the certificate `application` renewed or
+    /// re-applied for, if any.
+    pub(crate) async fn previous_authorization(
+        &self,
+        application: crate::ApplicationId,
+    ) -> Result<Option<Authorization>> {
+        let Some(app) = self.store.application(application).await? else {
+            return Ok(None);
+        };
+        let Some(cert) = app.previous_certificate_id else {
+            return Ok(None);
+        };
+        let Some(cert) = self.store.certificate(cert).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .store
+            .authorization_of_application(cert.application_id)
+            .await?)
+    }
+
+    /// Revokes the certificates of `a`'s application and retires its keys.
+    async fn revoke_under(&self, admin: UserId, a: &Authorization) -> Result<()> {
+        let now = self.clock.now();
         for cert in self
             .store
             .certificates_of_application(a.application_id)
@@ -105,13 +168,7 @@ impl Enterprises {
             }
             self.store.mark_shares_lost(k.id).await?;
         }
-        self.log(
-            admin,
-            "authorization_deleted",
-            a.enterprise_id,
-            &format!("authorization:{}", a.id),
-        )
-        .await
+        Ok(())
     }
 
     /// D1: deletes a person: their authorizations end, their enterprise
@@ -135,7 +192,11 @@ impl Enterprises {
             return Err(DomainError::InvalidInput("user_id"));
         }
         for a in self.store.authorizations_of_enterprise(enterprise).await? {
-            if a.user_id == user && a.state != AuthorizationState::Deleted {
+            let live = matches!(
+                a.state,
+                AuthorizationState::Active | AuthorizationState::Pending
+            );
+            if a.user_id == user && live {
                 self.end_authorization(admin, &a).await?;
             }
         }

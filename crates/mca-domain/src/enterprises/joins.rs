@@ -6,9 +6,9 @@
 use super::Enterprises;
 use crate::certificates::CertificateInfo;
 use crate::store::{
-    Application, ApplicationState, ApplicationSubject, Authorization, AuthorizationState,
-    Enterprise, EnterpriseState, MemberRole, MessageAction, MessageKind, Order, Permission,
-    SendQuota,
+    Application, ApplicationKind, ApplicationState, ApplicationSubject, Authorization,
+    AuthorizationState, Enterprise, EnterpriseState, MemberRole, MessageAction, MessageKind, Order,
+    Permission, SendQuota,
 };
 use crate::{DomainError, EnterpriseId, Phone, Result, UserId};
 
@@ -179,11 +179,11 @@ impl Enterprises {
         Ok(created)
     }
 
-    /// After an agent application is paid: its admin gets "加入企业申请"
-    /// with the action to seal (C3).
+    /// After an enterprise application is paid and waits for the seal: its
+    /// admin gets the request with the action to seal (C3: "加入企业申请";
+    /// a renewal, a re-application, the admin's own new certificate).
     pub async fn notify_admin(&self, app: &Application) -> Result<()> {
-        let (ApplicationSubject::Agent, Some(enterprise), ApplicationState::AwaitingAdmin) =
-            (app.subject, app.enterprise_id, app.state)
+        let (Some(enterprise), ApplicationState::AwaitingAdmin) = (app.enterprise_id, app.state)
         else {
             return Ok(());
         };
@@ -201,12 +201,30 @@ impl Enterprises {
             .await?
             .map(|i| i.name.as_str().to_owned())
             .unwrap_or_default();
+        let (title, body) = match (app.subject, app.kind) {
+            (ApplicationSubject::Enterprise, _) => (
+                "企业证书待盖章",
+                "企业证书申请已支付，请查看授权书后用现有企业证书确认并盖章。".to_owned(),
+            ),
+            (_, ApplicationKind::Renewal) => (
+                "企业证书续期申请",
+                format!("{name}申请续期企业证书，请查看授权书后确认并盖章。"),
+            ),
+            (_, ApplicationKind::Reapplication) => (
+                "企业证书重新申请",
+                format!("{name}的企业证书已过期并申请重新办理，请查看授权书后确认并盖章。"),
+            ),
+            _ => (
+                "加入企业申请",
+                format!("{name}申请加入企业并使用企业证书，请查看授权书后确认并盖章。"),
+            ),
+        };
         self.messages
             .send(
                 admin,
                 MessageKind::JoinEnterpriseRequest,
-                "加入企业申请",
-                &format!("{name}申请加入企业并使用企业证书，请查看授权书后确认并盖章。"),
+                title,
+                &body,
                 Some(MessageAction {
                     name: "seal_authorization".into(),
                     target: a.id.to_string(),
@@ -250,26 +268,59 @@ impl Enterprises {
 }
 
 /// C4: the holder downloaded the certificate of `app`: its authorization
-/// is active and they are staff. Idempotent.
+/// is active and they are staff (the admin stays admin). A renewal's or a
+/// re-application's supersedes the authorization of the certificate it
+/// replaces (D5/D7, E3/E5), so one authorization serves per certificate
+/// line. Idempotent.
 pub(crate) async fn activate(
     store: &dyn crate::Store,
     audit: &crate::Audit,
     now: crate::Timestamp,
     app: &Application,
 ) -> Result<()> {
-    if app.subject != ApplicationSubject::Agent {
+    if app.subject == ApplicationSubject::Person {
         return Ok(());
     }
     let Some(a) = store.authorization_of_application(app.id).await? else {
         return Ok(());
     };
-    if store.activate_authorization(a.id, now).await? {
+    let actor = format!("user:{}", app.user_id);
+    let target = format!("enterprise:{}", a.enterprise_id);
+    if !store.activate_authorization(a.id, now).await? {
+        return Ok(());
+    }
+    audit
+        .append(
+            &actor,
+            "authorization_activated",
+            &target,
+            &format!("authorization:{}", a.id),
+        )
+        .await?;
+    let Some(previous) = app.previous_certificate_id else {
+        return Ok(());
+    };
+    let Some(cert) = store.certificate(previous).await? else {
+        return Ok(());
+    };
+    if let Some(old) = store
+        .authorization_of_application(cert.application_id)
+        .await?
+        && store
+            .set_authorization_state(
+                old.id,
+                AuthorizationState::Active,
+                AuthorizationState::Superseded,
+                now,
+            )
+            .await?
+    {
         audit
             .append(
-                &format!("user:{}", app.user_id),
-                "authorization_activated",
-                &format!("enterprise:{}", a.enterprise_id),
-                &format!("authorization:{}", a.id),
+                &actor,
+                "authorization_superseded",
+                &target,
+                &format!("authorization:{} by {}", old.id, a.id),
             )
             .await?;
     }

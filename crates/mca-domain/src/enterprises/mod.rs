@@ -20,6 +20,10 @@
 //! - [`requests`]: the letter and the pending authorization every request
 //!   makes (joins, E1 staff requests, D2 grants).
 //! - [`seals`]: the admin's seal over a letter; who may see it.
+//! - [`renewals`]: the admin's new enterprise certificate (D3) and the
+//!   renewal and re-application of enterprise certificates (D5/D7,
+//!   E3/E5): a new authorization, sealed (or, expired, photographed),
+//!   that supersedes the old one at the download.
 //! - [`admin`]: the admin's people and authorizations (D1, D2): lists
 //!   with history, deleting an authorization, deleting a person.
 //! - [`authorizations`]: the D2 source relying-party sessions consult.
@@ -38,6 +42,7 @@ pub mod authorizations;
 pub mod claims;
 pub mod invitations;
 pub mod joins;
+pub mod renewals;
 pub mod requests;
 pub mod seals;
 
@@ -146,15 +151,25 @@ pub(crate) async fn on_download(
     joins::activate(store, audit, now, app).await
 }
 
-/// Refuses to go on with an agent's application whose authorization the
-/// enterprise deleted (CA approval, download, re-key): a removed person or
-/// a deleted authorization gets no certificate.
+/// Refuses to go on with an enterprise application whose authorization
+/// ended (CA approval, download, re-key): a removed person, a deleted
+/// authorization or a superseded one gets no certificate. A claim has
+/// none until its download.
 pub(crate) async fn require_authorization(store: &dyn Store, app: &Application) -> Result<()> {
-    if app.subject != crate::store::ApplicationSubject::Agent {
+    use crate::store::{ApplicationSubject, AuthorizationState};
+    if app.subject == ApplicationSubject::Person {
         return Ok(());
     }
     match store.authorization_of_application(app.id).await? {
-        Some(a) if a.state != crate::store::AuthorizationState::Deleted => Ok(()),
+        Some(a)
+            if matches!(
+                a.state,
+                AuthorizationState::Pending | AuthorizationState::Active
+            ) =>
+        {
+            Ok(())
+        }
+        None if app.subject == ApplicationSubject::Enterprise => Ok(()),
         _ => Err(DomainError::AuthorizationEnded),
     }
 }

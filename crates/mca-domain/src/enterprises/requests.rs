@@ -9,7 +9,29 @@ use crate::store::{
     Application, ApplicationKind, ApplicationSubject, Authorization, AuthorizationState, Blob,
     Enterprise, MemberRole, MessageAction, MessageKind, Order, Permission,
 };
-use crate::{AuthorizationId, DomainError, EnterpriseId, Result, UserId};
+use crate::{AuthorizationId, CertificateId, DomainError, EnterpriseId, Result, UserId};
+
+/// What kind of enterprise application a request makes.
+pub(crate) struct Ask {
+    /// An agent's (staff) or the enterprise's own (the admin's).
+    pub subject: ApplicationSubject,
+    /// New, renewal or re-application.
+    pub kind: ApplicationKind,
+    /// The certificate renewed or re-applied for.
+    pub previous: Option<CertificateId>,
+    /// D7: the photographed stamped letter, checked, in place of a seal.
+    pub letter_photo: Option<Blob>,
+}
+
+impl Ask {
+    /// A staff member's new certificate (C2, E1, D2).
+    pub(crate) const NEW_AGENT: Ask = Ask {
+        subject: ApplicationSubject::Agent,
+        kind: ApplicationKind::New,
+        previous: None,
+        letter_photo: None,
+    };
+}
 
 impl Enterprises {
     /// E1: a staff member asks for another enterprise certificate (another
@@ -109,6 +131,20 @@ impl Enterprises {
         info: CertificateInfo,
         permissions: Vec<Permission>,
     ) -> Result<(Application, Order)> {
+        self.ask(holder, e, info, permissions, Ask::NEW_AGENT).await
+    }
+
+    /// The application `ask` describes, of `holder` for `info`, and its
+    /// pending authorization with the letter to seal. The application's
+    /// form is the letter, or the photographed stamped letter if given.
+    pub(crate) async fn ask(
+        &self,
+        holder: UserId,
+        e: &Enterprise,
+        info: CertificateInfo,
+        permissions: Vec<Permission>,
+        ask: Ask,
+    ) -> Result<(Application, Order)> {
         if permissions.is_empty() {
             return Err(DomainError::InvalidInput("permissions"));
         }
@@ -121,15 +157,22 @@ impl Enterprises {
             created_at: now,
         };
         self.store.put_blob(&letter).await?;
+        let form = match &ask.letter_photo {
+            Some(photo) => {
+                self.store.put_blob(photo).await?;
+                photo.hash
+            }
+            None => letter.hash,
+        };
         let (app, order) = self
             .applications
             .create(
                 holder,
-                ApplicationKind::New,
-                None,
-                (ApplicationSubject::Agent, Some(e.id)),
+                ask.kind,
+                ask.previous,
+                (ask.subject, Some(e.id)),
                 info,
-                (letter.hash, letter.hash),
+                (form, letter.hash),
             )
             .await?;
         let authorization = Authorization {
@@ -150,7 +193,7 @@ impl Enterprises {
     }
 
     /// The authorization letter (授权书) for `holder` and what they ask.
-    async fn letter(
+    pub(crate) async fn letter(
         &self,
         holder: UserId,
         e: &Enterprise,

@@ -41,6 +41,10 @@ stored_enum!(
         Active => "active",
         /// Deleted by the admin (or with the person): serves nothing.
         Deleted => "deleted",
+        /// Replaced by the authorization of its certificate's renewal or
+        /// re-application (D5/D7, E3/E5) once that one is downloaded:
+        /// serves nothing, and ends with it.
+        Superseded => "superseded",
     }
 );
 
@@ -275,12 +279,13 @@ pub trait EnterpriseStore: Send + Sync {
         id: AuthorizationId,
         now: Timestamp,
     ) -> StoreResult<bool>;
-    /// Moves an authorization from `from` to `Deleted`; `false` if it was
-    /// not in `from`.
-    async fn delete_authorization(
+    /// Moves an authorization from `from` to `to` (deleted, superseded);
+    /// `false` if it was not in `from`.
+    async fn set_authorization_state(
         &self,
         id: AuthorizationId,
         from: AuthorizationState,
+        to: AuthorizationState,
         now: Timestamp,
     ) -> StoreResult<bool>;
 

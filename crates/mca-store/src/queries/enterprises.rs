@@ -447,22 +447,24 @@ macro_rules! impl_enterprise_store {
                 Ok(true)
             }
 
-            async fn delete_authorization(
+            async fn set_authorization_state(
                 &self,
                 id: AuthorizationId,
                 from: AuthorizationState,
+                to: AuthorizationState,
                 now: Timestamp,
             ) -> StoreResult<bool> {
                 let r = sqlx::query(
-                    "UPDATE authorizations SET state = 'deleted', updated_at = $1 \
-                     WHERE id = $2 AND state = $3",
+                    "UPDATE authorizations SET state = $1, updated_at = $2 \
+                     WHERE id = $3 AND state = $4",
                 )
+                .bind(to.as_str())
                 .bind(now.0)
                 .bind(id.to_string())
                 .bind(from.as_str())
                 .execute(&self.pool)
                 .await
-                .map_err(db("delete authorization"))?;
+                .map_err(db("set authorization state"))?;
                 Ok(r.rows_affected() == 1)
             }
 

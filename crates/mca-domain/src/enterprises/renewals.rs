@@ -1,0 +1,197 @@
+//! More enterprise certificates: the admin's new one for another platform
+//! (D3), and the renewal (D5, E3) and re-application (D7, E5) of an
+//! enterprise certificate.
+//!
+//! Each is an application with a new pending authorization and its letter,
+//! like a join: the admin seals the letter with a valid enterprise
+//! certificate, then the CA reviews it. The renewed line keeps its
+//! platform and permissions; when the new certificate is downloaded its
+//! authorization becomes active and supersedes the old one
+//! (`joins::activate`), and deleting it ends the whole line
+//! (`admin::end_authorization`). An admin whose enterprise certificate has
+//! expired has nothing to seal with: D7 takes the photographed letter,
+//! stamped with the enterprise's physical seal, and goes straight to the CA.
+
+use super::Enterprises;
+use super::requests::Ask;
+use crate::certificates::CertificateInfo;
+use crate::certificates::applications::again_kind;
+use crate::store::{
+    Application, ApplicationKind, ApplicationSubject, AuthorizationState, CertUsage, Order,
+    Permission,
+};
+use crate::{CertificateId, DomainError, EnterpriseId, Result, UserId, ValidityOptionId};
+
+impl Enterprises {
+    /// D3: the admin asks for another enterprise certificate (another
+    /// platform or CA), with every permission; paid, it waits for their
+    /// seal with an enterprise certificate they hold.
+    pub async fn new_certificate(
+        &self,
+        admin: UserId,
+        enterprise: EnterpriseId,
+        info: CertificateInfo,
+    ) -> Result<(Application, Order)> {
+        let e = self.require_admin(admin, enterprise).await?;
+        self.applications.check_can_apply(admin, &info).await?;
+        let ask = Ask {
+            subject: ApplicationSubject::Enterprise,
+            kind: ApplicationKind::New,
+            previous: None,
+            letter_photo: None,
+        };
+        let created = self
+            .ask(admin, &e, info, Permission::ALL.to_vec(), ask)
+            .await?;
+        self.log(
+            admin,
+            "certificate_requested",
+            enterprise,
+            &format!("application:{}", created.0.id),
+        )
+        .await?;
+        Ok(created)
+    }
+
+    /// D5/D6/D7/D8, E3–E6: applies again for the holder of `previous` (a
+    /// signing certificate): a renewal in the window before its end, a
+    /// re-application once it has expired. A personal certificate goes
+    /// through [`crate::certificates::Applications::apply_again`]; an
+    /// enterprise one keeps its platform and permissions under a new
+    /// letter for the admin to seal, except the admin's own expired one
+    /// (D7), which needs `letter_photo`, the stamped letter photographed
+    /// (see [`Self::reapplication_letter`]). Refused once the certificate's
+    /// authorization ended (deleted, or superseded by an earlier renewal).
+    pub async fn apply_again(
+        &self,
+        user: UserId,
+        previous: CertificateId,
+        validity_option_id: ValidityOptionId,
+        letter_photo: Option<&[u8]>,
+    ) -> Result<(Application, Order)> {
+        let (original, kind) = self.again(user, previous).await?;
+        if original.subject == ApplicationSubject::Person {
+            if letter_photo.is_some() {
+                return Err(DomainError::InvalidInput("letter_photo"));
+            }
+            return self
+                .applications
+                .apply_again(user, previous, validity_option_id)
+                .await;
+        }
+        let (e, permissions) = self.line_of(user, &original).await?;
+        let photographed = original.subject == ApplicationSubject::Enterprise
+            && kind == ApplicationKind::Reapplication;
+        let letter_photo = match (photographed, letter_photo) {
+            (true, Some(p)) => Some(self.applications.check_photo("letter_photo", p)?),
+            (false, None) => None,
+            _ => return Err(DomainError::InvalidInput("letter_photo")),
+        };
+        let info = CertificateInfo {
+            validity_option_id,
+            ..info_of(&original)
+        };
+        let ask = Ask {
+            subject: original.subject,
+            kind,
+            previous: Some(previous),
+            letter_photo,
+        };
+        let created = self.ask(user, &e, info, permissions, ask).await?;
+        self.log(
+            user,
+            if kind == ApplicationKind::Renewal {
+                "certificate_renewal_requested"
+            } else {
+                "certificate_reapplied"
+            },
+            e.id,
+            &format!("application:{} for certificate:{previous}", created.0.id),
+        )
+        .await?;
+        Ok(created)
+    }
+
+    /// D7: the letter to print, stamp and photograph for re-applying for
+    /// the admin's expired enterprise certificate `previous` with
+    /// `validity_option_id` (PDF, not stored: the application stores the
+    /// letter it is made with).
+    pub async fn reapplication_letter(
+        &self,
+        user: UserId,
+        previous: CertificateId,
+        validity_option_id: ValidityOptionId,
+    ) -> Result<Vec<u8>> {
+        let (original, _) = self.again(user, previous).await?;
+        if original.subject == ApplicationSubject::Person {
+            return Err(DomainError::NotFound("certificate"));
+        }
+        let (e, permissions) = self.line_of(user, &original).await?;
+        let info = CertificateInfo {
+            validity_option_id,
+            ..info_of(&original)
+        };
+        self.applications.check_can_apply(user, &info).await?;
+        self.letter(user, &e, &info, &permissions).await
+    }
+
+    /// The application `previous` (the user's signing certificate) was
+    /// issued for, and what applying again for it is now.
+    async fn again(
+        &self,
+        user: UserId,
+        previous: CertificateId,
+    ) -> Result<(Application, ApplicationKind)> {
+        self.identity.require_verified(user).await?;
+        let cert = self
+            .store
+            .certificate(previous)
+            .await?
+            .filter(|c| c.user_id == user && c.usage == CertUsage::Signing)
+            .ok_or(DomainError::NotFound("certificate"))?;
+        let original = self
+            .store
+            .application(cert.application_id)
+            .await?
+            .ok_or(DomainError::NotFound("application"))?;
+        Ok((original, again_kind(&cert, self.clock.now())?))
+    }
+
+    /// The enterprise and permissions of the certificate line `original`
+    /// began, while its authorization is in force and the user still
+    /// holds their role.
+    async fn line_of(
+        &self,
+        user: UserId,
+        original: &Application,
+    ) -> Result<(crate::store::Enterprise, Vec<Permission>)> {
+        let enterprise = original
+            .enterprise_id
+            .ok_or(DomainError::Internal("enterprise application"))?;
+        let a = self
+            .store
+            .authorization_of_application(original.id)
+            .await?
+            .filter(|a| a.state == AuthorizationState::Active && a.user_id == user)
+            .ok_or(DomainError::AuthorizationEnded)?;
+        let e = if original.subject == ApplicationSubject::Enterprise {
+            self.require_admin(user, enterprise).await?
+        } else {
+            self.store
+                .enterprise(enterprise)
+                .await?
+                .ok_or(DomainError::NotFound("enterprise"))?
+        };
+        Ok((e, a.permissions))
+    }
+}
+
+/// The certificate info `app` was made with.
+fn info_of(app: &Application) -> CertificateInfo {
+    CertificateInfo {
+        province_id: app.province_id,
+        platform_id: app.platform_id,
+        ca_id: app.ca_id,
+        validity_option_id: app.validity_option_id,
+    }
+}
