@@ -422,7 +422,7 @@ impl DomainError {
             AdminMismatch => "企业管理员信息不正确",
             NotEnterpriseAdmin => "您不是该企业的管理员",
             AlreadyMember => "您已是该企业的成员",
-            AuthorizationEnded => "企业已删除该授权，此申请或证书不再有效",
+            AuthorizationEnded => "企业授权已结束（已删除或已续期），此申请或证书不再有效",
             Provider(_) => "服务暂时不可用，请稍后再试",
             Vault(_) | Store(_) | Internal(_) => "服务内部错误",
         }

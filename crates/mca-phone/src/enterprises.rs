@@ -257,6 +257,48 @@ impl Phone {
         self.call(Method::POST, &path, Some(body)).await
     }
 
+    /// D3 (admin): asks for another enterprise certificate for `info`
+    /// (every permission): the application, to pay, then to seal.
+    pub async fn new_enterprise_certificate(
+        &self,
+        enterprise_id: &str,
+        info: &CertificateInfo,
+    ) -> Result<Value, PhoneError> {
+        let path = format!("{APP}/me/enterprises/{enterprise_id}/certificates");
+        self.call(Method::POST, &path, Some(info.json())).await
+    }
+
+    /// D5/D7, E3/E5: renews or re-applies for an enterprise certificate;
+    /// `letter_photo` is the stamped re-application letter, photographed
+    /// (D7 only: the admin's expired certificate).
+    pub async fn renew_enterprise_certificate(
+        &self,
+        certificate_id: &str,
+        validity_option_id: &str,
+        letter_photo: Option<&[u8]>,
+    ) -> Result<Value, PhoneError> {
+        let mut body = json!({ "validity_option_id": validity_option_id });
+        if let Some(photo) = letter_photo {
+            body["letter_photo"] = json!(base64::engine::general_purpose::STANDARD.encode(photo));
+        }
+        let path = format!("{APP}/me/certificates/{certificate_id}/renewal");
+        self.call(Method::POST, &path, Some(body)).await
+    }
+
+    /// D7: the letter (PDF) to print, stamp and photograph for re-applying
+    /// for the expired enterprise certificate `certificate_id`.
+    pub async fn reapplication_letter(
+        &self,
+        certificate_id: &str,
+        validity_option_id: &str,
+    ) -> Result<Vec<u8>, PhoneError> {
+        self.client()
+            .signed_get_bytes(&format!(
+                "{APP}/me/certificates/{certificate_id}/reapplication-letter?validity_option_id={validity_option_id}"
+            ))
+            .await
+    }
+
     /// D1 (admin): invites `name` with `phone`.
     pub async fn invite(
         &self,

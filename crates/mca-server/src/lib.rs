@@ -64,7 +64,7 @@ pub use state::AppState;
 
 use routes::{
     accounts, applications, catalogue, certificates, dev, devices, enterprises, health, identity,
-    joins, keys, messages, operator, people, pki, review, rp, rp_app,
+    joins, keys, messages, operator, people, pki, renewals, review, rp, rp_app,
 };
 
 /// The documented routes: the app API and the probes.
@@ -105,6 +105,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(people::remove_member))
         .routes(routes!(people::authorizations, people::grant))
         .routes(routes!(people::request_certificate))
+        .routes(routes!(renewals::new_certificate))
+        .routes(routes!(renewals::reapplication_letter))
         .routes(routes!(people::delete_authorization))
         .routes(routes!(people::invite))
         .routes(routes!(people::invitations))

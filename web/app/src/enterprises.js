@@ -16,7 +16,7 @@ export function permissionsText(list) {
 
 export const ROLES = { admin: '管理员', staff: '办事人员' };
 
-export const AUTHORIZATION_STATES = { pending: '待生效', active: '生效中', deleted: '已删除' };
+export const AUTHORIZATION_STATES = { pending: '待生效', active: '生效中', deleted: '已删除', superseded: '已续期' };
 
 export function roleOf(enterprise) {
   return ROLES[enterprise?.role] ?? '认领中';

@@ -168,6 +168,11 @@ pub enum CertCommand {
         /// Validity in years of the new certificate.
         #[arg(long, default_value_t = 1)]
         years: u64,
+        /// D7 (the admin's expired enterprise certificate): the photo of
+        /// the stamped re-application letter (`enterprise
+        /// reapplication-letter`).
+        #[arg(long)]
+        letter_photo: Option<PathBuf>,
     },
     /// Revoke a certificate.
     Revoke {
@@ -330,6 +335,23 @@ async fn pay(phone: &Phone, id: &str, as_json: bool) -> anyhow::Result<()> {
 }
 
 /// Runs a certificate command; `as_json` prints the server's JSON where
+/// The id of the validity option of `years` at the CA of certificate `id`.
+pub(crate) async fn option_for_years(
+    phone: &Phone,
+    id: &str,
+    years: u64,
+) -> anyhow::Result<String> {
+    let detail = phone.certificate(id).await?;
+    let catalogue = phone.catalogue().await?;
+    let option = catalogue["validity_options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|v| v["ca_id"] == detail["ca_id"] && v["years"].as_u64() == Some(years))
+        .with_context(|| format!("该发证机构不提供 {years} 年期的证书"))?;
+    Ok(str_of(option, "id").to_owned())
+}
+
 /// the text form is made for people.
 pub async fn run(phone: &Phone, command: CertCommand, as_json: bool) -> anyhow::Result<()> {
     match command {
@@ -467,16 +489,22 @@ pub async fn run(phone: &Phone, command: CertCommand, as_json: bool) -> anyhow::
                 .await?;
             print_key(&key)?;
         }
-        CertCommand::Renew { id, years } => {
-            let detail = phone.certificate(&id).await?;
-            let catalogue = phone.catalogue().await?;
-            let option = catalogue["validity_options"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|v| v["ca_id"] == detail["ca_id"] && v["years"].as_u64() == Some(years))
-                .with_context(|| format!("该发证机构不提供 {years} 年期的证书"))?;
-            print(&phone.renew(&id, str_of(option, "id")).await?)?;
+        CertCommand::Renew {
+            id,
+            years,
+            letter_photo,
+        } => {
+            let option = option_for_years(phone, &id, years).await?;
+            let photo = match letter_photo {
+                Some(path) => Some(
+                    std::fs::read(&path).with_context(|| format!("无法读取 {}", path.display()))?,
+                ),
+                None => None,
+            };
+            let application = phone
+                .renew_enterprise_certificate(&id, &option, photo.as_deref())
+                .await?;
+            print(&application)?;
         }
         CertCommand::Revoke { id, reason } => {
             print(&phone.revoke(&id, reason.as_deref()).await?)?;

@@ -143,6 +143,7 @@ fn authorization_state(state: &str) -> &str {
         "pending" => "待生效",
         "active" => "生效中",
         "deleted" => "已删除",
+        "superseded" => "已续期",
         other => other,
     }
 }

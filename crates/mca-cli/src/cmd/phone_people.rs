@@ -5,12 +5,15 @@
 //! claim. Each request is an application, paid with `mca phone pay` and
 //! sealed by the admin with `seal`, like a join.
 
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::Subcommand;
 use mca_phone::Phone;
 use serde_json::{Value, json};
 
 use super::output::{beijing, print, str_of, table};
-use super::phone_certs::{Choice, amount_of, resolve};
+use super::phone_certs::{Choice, amount_of, option_for_years, resolve};
 
 /// What may be authorized at a platform, as the server names it.
 const PERMISSIONS: [&str; 5] = ["login", "sign", "seal", "encrypt", "decrypt"];
@@ -72,6 +75,29 @@ pub enum PeopleCommand {
         #[command(flatten)]
         choice: Choice,
     },
+    /// D3 新增证书 (admin): another enterprise certificate at the chosen
+    /// platform, with every permission; pay it, then seal its letter
+    /// (`requests`, `seal`) with the enterprise certificate you hold.
+    NewCertificate {
+        /// The enterprise's id.
+        #[arg(long)]
+        enterprise: String,
+        #[command(flatten)]
+        choice: Choice,
+    },
+    /// D7 (admin): the letter to print, stamp and photograph for
+    /// re-applying for an expired enterprise certificate (`mca phone cert
+    /// renew ID --letter-photo FILE`).
+    ReapplicationLetter {
+        /// The expired signing certificate's id.
+        id: String,
+        /// Validity in years of the new certificate.
+        #[arg(long, default_value_t = 1)]
+        years: u64,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Withdraw your unpaid or rejected claim of an enterprise.
     WithdrawClaim {
         /// The claim's application id.
@@ -128,6 +154,30 @@ pub async fn run(phone: &Phone, command: PeopleCommand, as_json: bool) -> anyhow
                 return print(&application);
             }
             created(&application, "企业证书申请已创建");
+        }
+        PeopleCommand::NewCertificate { enterprise, choice } => {
+            let info = resolve(phone, &choice).await?;
+            let application = phone.new_enterprise_certificate(&enterprise, &info).await?;
+            if as_json {
+                return print(&application);
+            }
+            println!(
+                "企业证书申请已创建，申请编号: {}",
+                str_of(&application, "id")
+            );
+            println!(
+                "应付金额: {}，支付后请用现有企业证书确认并盖章，再经 CA 审核",
+                amount_of(&application)
+            );
+        }
+        PeopleCommand::ReapplicationLetter { id, years, out } => {
+            let option = option_for_years(phone, &id, years).await?;
+            let pdf = phone.reapplication_letter(&id, &option).await?;
+            std::fs::write(&out, pdf).with_context(|| format!("无法写入 {}", out.display()))?;
+            println!(
+                "授权书已保存到 {}：打印、加盖企业公章后拍照上传",
+                out.display()
+            );
         }
         PeopleCommand::Invite {
             enterprise,

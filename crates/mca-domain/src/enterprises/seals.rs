@@ -139,12 +139,21 @@ impl Enterprises {
         Err(DomainError::NotFound("certificate"))
     }
 
-    /// After "证书申请失败" on an agent's application (a join, a grant, an
-    /// E1 request): its holder sends it back to the admin, who reads the
+    /// After "证书申请失败" on an application the admin sealed (a join, a
+    /// grant, an E1 request, a D3 or a renewal): its holder sends it back to the admin, who reads the
     /// reason with the request and seals again (or deletes it).
     pub async fn resubmit_to_admin(&self, user: UserId, id: ApplicationId) -> Result<Application> {
         let app = self.applications.get(user, id).await?;
-        if app.subject != ApplicationSubject::Agent || app.state != ApplicationState::Rejected {
+        // The admin's D7 re-application has no seal to redo (its photo is
+        // the stamped letter); a claim has its own resubmission.
+        let sealed = match app.subject {
+            ApplicationSubject::Agent => true,
+            ApplicationSubject::Enterprise => {
+                app.kind != crate::store::ApplicationKind::Reapplication
+            }
+            _ => false,
+        };
+        if !sealed || app.state != ApplicationState::Rejected {
             return Err(DomainError::ApplicationState);
         }
         let a = self

@@ -96,6 +96,19 @@ pub struct ApplyRequest {
 pub struct RenewRequest {
     /// The validity option (and fee) of the new certificate.
     pub validity_option_id: String,
+    /// D7 only (the admin's expired enterprise certificate): the
+    /// re-application letter (`GET …/reapplication-letter`) printed,
+    /// stamped with the enterprise's seal and photographed, base64. Any
+    /// other renewal refuses it (`invalid_input`, `letter_photo`).
+    #[schema(schema_with = letter_photo_schema)]
+    pub letter_photo: Option<String>,
+}
+
+fn letter_photo_schema() -> utoipa::openapi::Object {
+    upload_schema(
+        "The stamped re-application letter, photographed",
+        &mca_forms::form_photo::LIMITS,
+    )
 }
 
 /// The decoded pictures, the signature generated if none was uploaded.
@@ -251,24 +264,32 @@ pub async fn resubmit(
     Ok(Json(view(&state, user, id).await?))
 }
 
-/// Renews a signing certificate near its end (D6, within 90 days) or
-/// applies again after it expired (D8): a new application for CA review
-/// with the original pictures, to pay.
+/// Renews a signing certificate near its end (D5, D6, E3: within 90 days)
+/// or applies again after it expired (D7, D8, E5): a new application for
+/// CA review, to pay. A personal one reuses the original pictures; an
+/// enterprise one keeps its platform and permissions under a new letter,
+/// sealed by the admin once paid (`awaiting_admin`), or, for the admin's
+/// expired certificate (D7), the photographed stamped letter.
 #[utoipa::path(post, path = "/api/app/v1/me/certificates/{id}/renewal", tag = "applications",
     params(("id" = String, Path)), request_body = RenewRequest, security(("device" = [])),
     responses((status = 201, body = ApplicationView),
-        (status = 409, description = "Not yet within the renewal window", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Not yet within the renewal window; or `authorization_ended` (deleted, or renewed already)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`letter_photo` missing for D7 or given for another renewal; a bad picture", body = Problem, content_type = "application/problem+json")))]
 pub async fn renew(
     State(state): State<AppState>,
     AppPath(id): AppPath<String>,
-    req: Signed<RenewRequest>,
+    SignedUpload(req): SignedUpload<RenewRequest>,
 ) -> Result<(StatusCode, Json<ApplicationView>), ApiError> {
     let cert: CertificateId = path_id(&id)?;
     let option = body_id(&req.body.validity_option_id, "validity_option_id")?;
+    let photo = match &req.body.letter_photo {
+        Some(p) => Some(base64_field(p, "letter_photo")?),
+        None => None,
+    };
     let (app, order) = state
         .certs
-        .applications
-        .apply_again(req.caller.user, cert, option)
+        .enterprises
+        .apply_again(req.caller.user, cert, option, photo.as_deref())
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -10,6 +10,8 @@
 //! - [`joins`]: joining an enterprise (C): query, request, the admin's
 //!   requests, the letter and its seal.
 //! - [`people`]: an enterprise's people (D1) and authorizations (D2, E1).
+//! - [`renewals`]: the admin's new enterprise certificate (D3) and the
+//!   re-application letter of an expired one (D7).
 //! - [`pki`]: CRL, OCSP and CA chains at the URLs in the certificates.
 //! - [`review`]: the CA reviewers' API under `/api/review/v1`.
 //! - [`rp`]: the relying-party API under `/api/rp/v1`, with its own
@@ -36,6 +38,7 @@ pub mod operator;
 pub mod people;
 pub mod phone_app;
 pub mod pki;
+pub mod renewals;
 pub mod review;
 pub mod rp;
 pub mod rp_app;
