@@ -130,15 +130,33 @@ impl Devices {
     ) -> Result<(DeviceId, SessionToken)> {
         Self::check(new)?;
         let now = self.clock.now();
-        let device = Device {
-            id: DeviceId::new(),
-            user_id: user,
-            name: new.name.clone(),
-            public_key: new.public_key.to_sec1(),
-            created_at: now,
-        };
         self.store.prune_sessions(now).await?;
-        self.store.insert_device(&device).await?;
+        // The same device logging in again (its session expired) stays the
+        // same device: the keys it holds are bound to its id, and would
+        // otherwise need a re-key just because a session timed out. Only
+        // the holder of the device key can use the session either way.
+        let public_key = new.public_key.to_sec1();
+        let known = self
+            .store
+            .devices_of(user)
+            .await?
+            .into_iter()
+            .find(|d| d.public_key == public_key);
+        let again = known.is_some();
+        let device = match known {
+            Some(d) => d,
+            None => {
+                let device = Device {
+                    id: DeviceId::new(),
+                    user_id: user,
+                    name: new.name.clone(),
+                    public_key,
+                    created_at: now,
+                };
+                self.store.insert_device(&device).await?;
+                device
+            }
+        };
         let token = SessionToken::generate()?;
         self.store
             .insert_session(&Session {
@@ -152,7 +170,11 @@ impl Devices {
         self.audit
             .append(
                 &format!("user:{user}"),
-                "device_added",
+                if again {
+                    "device_logged_in"
+                } else {
+                    "device_added"
+                },
                 &format!("device:{}", device.id),
                 &device.name,
             )

@@ -16,6 +16,7 @@ use mca_pki::ocsp;
 use mca_store::scratch::{POSTGRES_URL_VAR, Scratch};
 use reqwest::Method;
 use serde_json::{Value, json};
+use support::certified::certificate_id;
 use support::{OPERATOR_TOKEN, TestServer, ocsp_status, openssl_verifies};
 
 const NUMBER: &str = "13700137000";
@@ -149,25 +150,6 @@ async fn issuer_of(phone: &Phone, cert_id: &str) -> Certificate {
 
 fn cert(pem: &Option<String>) -> Certificate {
     Certificate::from_pem(pem.as_deref().unwrap()).unwrap()
-}
-
-/// The id of the certificate with `usage` whose key is `key_id`, newest.
-async fn certificate_id(phone: &Phone, key_id: &str, usage: &str) -> String {
-    let certs = phone.certificates().await.unwrap();
-    let key = phone.state_dir().key(key_id).unwrap();
-    let want = match usage {
-        "signing" => key.signing_certificate,
-        _ => key.encryption_certificate,
-    }
-    .unwrap();
-    certs
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|c| c["usage"] == usage && c["pem"].as_str() == Some(want.as_str()))
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .unwrap()
 }
 
 async fn story(scratch: Scratch) {

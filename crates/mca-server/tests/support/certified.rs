@@ -161,3 +161,22 @@ pub async fn approve_as(server: &TestServer, token: &str, app: &str) {
     let path = format!("/applications/{app}/approval");
     review(server, token, reqwest::Method::POST, &path, None).await;
 }
+
+/// The id of the certificate with `usage` whose key is `key_id`, newest.
+pub async fn certificate_id(phone: &Phone, key_id: &str, usage: &str) -> String {
+    let certs = phone.certificates().await.unwrap();
+    let key = phone.state_dir().key(key_id).unwrap();
+    let want = match usage {
+        "signing" => key.signing_certificate,
+        _ => key.encryption_certificate,
+    }
+    .unwrap();
+    certs
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|c| c["usage"] == usage && c["pem"].as_str() == Some(want.as_str()))
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .unwrap()
+}
