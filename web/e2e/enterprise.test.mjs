@@ -9,8 +9,9 @@
 // 新增证书; the admin sees the people and the authorizations by platform
 // and by person, grants another authorization (the staff member gets
 // 企业新增授权 to pay) and deletes it, invites a person (whose first login
-// finds 企业邀请 and accepts it with a certificate to pay), and deletes the
-// staff member, whose enterprise certificate is then revoked. Every screen
+// finds 企业邀请 and accepts it with a certificate to pay), asks for a new
+// enterprise certificate of their own (D3), the staff member opens 企业证书续期
+// (E3), and the admin deletes the staff member, whose enterprise certificate is then revoked. Every screen
 // is photographed to artifacts/screenshots/enterprise/ with the axe and
 // 360 px checks.
 //
@@ -222,6 +223,17 @@ test('the enterprise in the phone app: claim, download, join, seal, staff, autho
   await button(admin, '删除').click();
   await admin.getByText('已删除').first().waitFor();
 
+  // D3 新增证书: the admin's own new enterprise certificate, to pay and
+  // then seal with the one they hold.
+  await button(admin, '新增证书').click();
+  await admin.getByText('新增企业证书').first().waitFor();
+  await chooseCertificateInfo(admin, ZJCA);
+  await screens.shot(admin, 'admin-new-certificate');
+  await button(admin, '提交申请').click();
+  await admin.getByRole('button', { name: /^确认支付/ }).waitFor();
+  await admin.goto(`${server.url}/app/#/home`);
+  await admin.getByText(ENTERPRISE.name, { exact: true }).click();
+
   // D1 新增人员: an invitation that waits for that phone's login.
   await admin.getByRole('tab', { name: '人员管理' }).click();
   await button(admin, '新增人员').click();
@@ -244,6 +256,16 @@ test('the enterprise in the phone app: claim, download, join, seal, staff, autho
   await screens.shot(invitee, 'invitation-accept');
   await button(invitee, '接受邀请并申请').click();
   await invitee.getByRole('button', { name: /^确认支付/ }).waitFor();
+
+  // E3 续期 of the staff member's enterprise certificate: named so, and
+  // sealed by the admin after payment.
+  await staff.goto(`${server.url}/app/#/certificates`);
+  await staff.locator('.van-cell').filter({ hasText: '签名' }).first().click();
+  await button(staff, '续期').click();
+  await button(staff, '确认').click();
+  await staff.getByText('企业证书续期').first().waitFor();
+  await staff.getByText(/由企业管理员用企业证书确认并盖章/).waitFor();
+  await screens.shot(staff, 'staff-renew');
 
   // D1 删除人员: the staff member's enterprise certificate is revoked.
   await button(admin, `删除${STAFF.name}`).click();

@@ -138,11 +138,22 @@ impl Phone {
         )
     }
 
-    /// Renews (or re-applies for) a certificate with a validity option.
-    pub fn renew(&self, certificate_id: String, validity_option_id: String) -> Promise {
+    /// Renews (or re-applies for) a certificate with a validity option;
+    /// `letter_photo`, the stamped re-application letter photographed, for
+    /// the admin's expired enterprise certificate only (D7).
+    pub fn renew(
+        &self,
+        certificate_id: String,
+        validity_option_id: String,
+        letter_photo: Option<Vec<u8>>,
+    ) -> Promise {
+        let mut body = json!({ "validity_option_id": validity_option_id });
+        if let Some(photo) = letter_photo {
+            body["letter_photo"] = json!(b64(&photo));
+        }
         self.post(
             format!("{APP}/me/certificates/{}/renewal", segment(&certificate_id)),
-            Some(json!({ "validity_option_id": validity_option_id })),
+            Some(body),
         )
     }
 

@@ -284,6 +284,34 @@ impl Phone {
         )
     }
 
+    /// D3 (admin): another enterprise certificate for `info`, every
+    /// permission: the application, to pay, then to seal.
+    #[wasm_bindgen(js_name = newEnterpriseCertificate)]
+    pub fn new_enterprise_certificate(&self, enterprise_id: String, info: JsValue) -> Promise {
+        let body = CertificateInfo::from_js(info).map(|i| i.json());
+        self.post_checked(enterprise_path(&enterprise_id, "/certificates"), body)
+    }
+
+    /// D7: the letter (PDF bytes) to print, stamp and photograph for
+    /// re-applying for the expired enterprise certificate.
+    #[wasm_bindgen(js_name = reapplicationLetter)]
+    pub fn reapplication_letter(
+        &self,
+        certificate_id: String,
+        validity_option_id: String,
+    ) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            let path = format!(
+                "{APP}/me/certificates/{}/reapplication-letter?validity_option_id={}",
+                segment(&certificate_id),
+                segment(&validity_option_id)
+            );
+            let pdf = client.signed_get_bytes(&path).await?;
+            Ok(Uint8Array::from(&pdf[..]).into())
+        })
+    }
+
     /// The open invitations of this phone's number.
     pub fn invitations(&self) -> Promise {
         self.get(format!("{APP}/me/invitations"))

@@ -25,6 +25,7 @@ const routes = [
   { path: '/enterprises/:id', component: view('EnterpriseView') },
   { path: '/enterprises/:id/grant', component: view('AgentApplyView') },
   { path: '/enterprises/:id/request', component: view('AgentApplyView') },
+  { path: '/enterprises/:id/new-certificate', component: view('AgentApplyView') },
   { path: '/invitations/:id', component: view('AgentApplyView') },
   { path: '/authorizations/:id/seal', component: view('SealView') },
   { path: '/download/:id', component: view('DownloadView') },
