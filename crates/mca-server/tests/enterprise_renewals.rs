@@ -18,7 +18,7 @@ use mca_store::scratch::{POSTGRES_URL_VAR, Scratch};
 use serde_json::Value;
 use support::certified::{approve_as, certificate_id, png, review_item, reviewer_token, zjca};
 use support::enterprises::{
-    ADMIN, CODE, OTHER, PIN, claimed, message_titles, refusal, states, verified,
+    ADMIN, CODE, OTHER, PIN, claimed, message_titles, refusal, staff_id, states, verified,
 };
 use support::rp::{Rp, login};
 use support::{TestServer, ocsp_status};
@@ -63,7 +63,7 @@ async fn sealed_and_issued(
         .expect("the paid request waits for the admin's seal");
     let aid = request["authorization"]["id"].as_str().unwrap();
     admin.seal_authorization(aid, admin_key, PIN).await.unwrap();
-    let token = reviewer_token(server, &admin_info(admin).await.ca_id).await;
+    let token = reviewer_token(server, &zjca(admin).await.ca_id).await;
     let item = review_item(server, &token, id).await;
     assert_eq!(item["authorization"]["seal_verified"], true, "{item}");
     approve_as(server, &token, id).await;
@@ -73,10 +73,6 @@ async fn sealed_and_issued(
         .await
         .expect("complete");
     k.key_id
-}
-
-async fn admin_info(phone: &Phone) -> CertificateInfo {
-    zjca(phone).await
 }
 
 /// The same info at another platform of the catalogue.
@@ -158,16 +154,7 @@ async fn story(scratch: Scratch) {
         .await
         .unwrap();
     let staff_key = sealed_and_issued(&server, &admin, &admin_key, &staff, &join, &eid).await;
-    let members = admin.enterprise_members(&eid).await.unwrap();
-    let staff_id = members
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["role"] == "staff")
-        .unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let staff_id = staff_id(&admin, &eid).await;
     let grant = admin
         .grant_authorization(&eid, &staff_id, &at_y_info, &["login"])
         .await

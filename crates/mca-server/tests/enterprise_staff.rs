@@ -18,7 +18,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use support::certified::{approve_as, review, review_item, reviewer_token, zjca};
 use support::enterprises::{
-    ADMIN, CODE, OTHER, PIN, base64_of, claimed, message_titles, refusal, states, stored, verified,
+    ADMIN, CODE, OTHER, PIN, base64_of, claimed, message_titles, refusal, staff_id, states, stored,
+    verified,
 };
 use support::rp::{Rp, login};
 use support::{TestServer, ocsp_status, openssl_verifies};
@@ -288,16 +289,7 @@ async fn join(
             .to_owned(),
         ..info.clone()
     };
-    let members = admin.enterprise_members(&eid).await.unwrap();
-    let staff_id = members
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["role"] == "staff")
-        .unwrap()["user_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let staff_id = staff_id(admin, &eid).await;
     let r = staff
         .grant_authorization(&eid, &staff_id, &at_y_info, &["login"])
         .await;

@@ -72,6 +72,11 @@ const EXPECTED: &[(&str, &str)] = &[
         "delete",
         "/api/app/v1/me/enterprises/{id}/members/{user_id}",
     ),
+    ("post", "/api/app/v1/me/enterprises/{id}/certificates"),
+    (
+        "get",
+        "/api/app/v1/me/certificates/{id}/reapplication-letter",
+    ),
     ("get", "/api/app/v1/me/enterprises/{id}/authorizations"),
     ("post", "/api/app/v1/me/enterprises/{id}/authorizations"),
     (

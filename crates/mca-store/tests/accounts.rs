@@ -36,9 +36,15 @@ async fn first_login_registers_and_codes_are_single_use() {
         let again = register(&svc, &dev, "13800138000", &handset).await;
         assert!(!again.registered);
         assert_eq!(again.user.id, login.user.id);
-        assert_ne!(
+        assert_eq!(
             again.device_id, login.device_id,
-            "each login registers its device"
+            "the same handset logging in again is the same device"
+        );
+        clock.advance(61);
+        let other = register(&svc, &dev, "13800138000", &Handset::new()).await;
+        assert_ne!(
+            other.device_id, login.device_id,
+            "another handset is another device"
         );
         assert_eq!(svc.devices.list(login.user.id).await.unwrap().len(), 2);
     })

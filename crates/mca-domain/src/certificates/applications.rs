@@ -69,6 +69,18 @@ pub struct CertificateInfo {
     pub validity_option_id: ValidityOptionId,
 }
 
+impl CertificateInfo {
+    /// The certificate info `app` was made with.
+    pub(crate) fn of(app: &Application) -> Self {
+        Self {
+            province_id: app.province_id,
+            platform_id: app.platform_id,
+            ca_id: app.ca_id,
+            validity_option_id: app.validity_option_id,
+        }
+    }
+}
+
 mod documents;
 
 /// The application service.
@@ -268,6 +280,29 @@ impl Applications {
         previous: CertificateId,
         validity_option_id: ValidityOptionId,
     ) -> Result<(Application, Order)> {
+        let (original, kind) = self.again(user, previous).await?;
+        // An enterprise certificate is renewed through its enterprise
+        // (sealed by the admin, D5/E3: `Enterprises::apply_again`).
+        if original.subject != ApplicationSubject::Person {
+            return Err(DomainError::ApplicationState);
+        }
+        let info = CertificateInfo {
+            validity_option_id,
+            ..CertificateInfo::of(&original)
+        };
+        let hashes = (original.form_photo_hash, original.signature_hash);
+        let for_whom = (original.subject, original.enterprise_id);
+        self.create(user, kind, Some(previous), for_whom, info, hashes)
+            .await
+    }
+
+    /// The application `previous` (the user's signing certificate) was
+    /// issued for, and what applying again for it is now ([`again_kind`]).
+    pub(crate) async fn again(
+        &self,
+        user: UserId,
+        previous: CertificateId,
+    ) -> Result<(Application, ApplicationKind)> {
         self.identity.require_verified(user).await?;
         let cert = self
             .store
@@ -280,22 +315,7 @@ impl Applications {
             .application(cert.application_id)
             .await?
             .ok_or(DomainError::NotFound("application"))?;
-        // An enterprise certificate is renewed through its enterprise
-        // (sealed by the admin, D5/E3: `Enterprises::apply_again`).
-        if original.subject != ApplicationSubject::Person {
-            return Err(DomainError::ApplicationState);
-        }
-        let kind = again_kind(&cert, self.clock.now())?;
-        let info = CertificateInfo {
-            province_id: original.province_id,
-            platform_id: original.platform_id,
-            ca_id: original.ca_id,
-            validity_option_id,
-        };
-        let hashes = (original.form_photo_hash, original.signature_hash);
-        let for_whom = (original.subject, original.enterprise_id);
-        self.create(user, kind, Some(previous), for_whom, info, hashes)
-            .await
+        Ok((original, again_kind(&cert, self.clock.now())?))
     }
 
     /// The user's application (another user's is "not found").

@@ -15,10 +15,8 @@
 use super::Enterprises;
 use super::requests::Ask;
 use crate::certificates::CertificateInfo;
-use crate::certificates::applications::again_kind;
 use crate::store::{
-    Application, ApplicationKind, ApplicationSubject, AuthorizationState, CertUsage, Order,
-    Permission,
+    Application, ApplicationKind, ApplicationSubject, AuthorizationState, Order, Permission,
 };
 use crate::{CertificateId, DomainError, EnterpriseId, Result, UserId, ValidityOptionId};
 
@@ -69,7 +67,7 @@ impl Enterprises {
         validity_option_id: ValidityOptionId,
         letter_photo: Option<&[u8]>,
     ) -> Result<(Application, Order)> {
-        let (original, kind) = self.again(user, previous).await?;
+        let (original, kind) = self.applications.again(user, previous).await?;
         if original.subject == ApplicationSubject::Person {
             if letter_photo.is_some() {
                 return Err(DomainError::InvalidInput("letter_photo"));
@@ -89,7 +87,7 @@ impl Enterprises {
         };
         let info = CertificateInfo {
             validity_option_id,
-            ..info_of(&original)
+            ..CertificateInfo::of(&original)
         };
         let ask = Ask {
             subject: original.subject,
@@ -122,39 +120,17 @@ impl Enterprises {
         previous: CertificateId,
         validity_option_id: ValidityOptionId,
     ) -> Result<Vec<u8>> {
-        let (original, _) = self.again(user, previous).await?;
+        let (original, _) = self.applications.again(user, previous).await?;
         if original.subject == ApplicationSubject::Person {
             return Err(DomainError::NotFound("certificate"));
         }
         let (e, permissions) = self.line_of(user, &original).await?;
         let info = CertificateInfo {
             validity_option_id,
-            ..info_of(&original)
+            ..CertificateInfo::of(&original)
         };
         self.applications.check_can_apply(user, &info).await?;
         self.letter(user, &e, &info, &permissions).await
-    }
-
-    /// The application `previous` (the user's signing certificate) was
-    /// issued for, and what applying again for it is now.
-    async fn again(
-        &self,
-        user: UserId,
-        previous: CertificateId,
-    ) -> Result<(Application, ApplicationKind)> {
-        self.identity.require_verified(user).await?;
-        let cert = self
-            .store
-            .certificate(previous)
-            .await?
-            .filter(|c| c.user_id == user && c.usage == CertUsage::Signing)
-            .ok_or(DomainError::NotFound("certificate"))?;
-        let original = self
-            .store
-            .application(cert.application_id)
-            .await?
-            .ok_or(DomainError::NotFound("application"))?;
-        Ok((original, again_kind(&cert, self.clock.now())?))
     }
 
     /// The enterprise and permissions of the certificate line `original`
@@ -183,15 +159,5 @@ impl Enterprises {
                 .ok_or(DomainError::NotFound("enterprise"))?
         };
         Ok((e, a.permissions))
-    }
-}
-
-/// The certificate info `app` was made with.
-fn info_of(app: &Application) -> CertificateInfo {
-    CertificateInfo {
-        province_id: app.province_id,
-        platform_id: app.platform_id,
-        ca_id: app.ca_id,
-        validity_option_id: app.validity_option_id,
     }
 }

@@ -102,3 +102,18 @@ pub async fn claimed(
     let id = app["enterprise_id"].as_str().unwrap().to_owned();
     (id, key.key_id)
 }
+
+/// The user id of the enterprise's (first) staff member, as its admin
+/// sees it.
+pub async fn staff_id(admin: &Phone, enterprise: &str) -> String {
+    let members = admin.enterprise_members(enterprise).await.unwrap();
+    members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "staff")
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
