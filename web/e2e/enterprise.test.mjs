@@ -218,7 +218,8 @@ test('the enterprise in the phone app: claim, download, join, seal, staff, autho
   await staff.getByText('等待管理员确认并盖章').first().waitFor();
   await admin.reload();
   await admin.getByText('待生效').first().waitFor();
-  await admin.getByRole('button', { name: /^删除授权：/ }).first().click();
+  // The pending grant's, not the staff member's active join.
+  await admin.locator('.van-cell').filter({ hasText: '待生效' }).getByRole('button', { name: /^删除授权：/ }).click();
   await screens.shot(admin, 'admin-delete-authorization');
   await button(admin, '删除').click();
   await admin.getByText('已删除').first().waitFor();
