@@ -296,4 +296,21 @@ fn claim_review_download_then_join_seal_review_download() {
         .stdout,
     );
     assert!(asked.contains("企业证书申请已创建"), "{asked}");
+
+    // D3 from the command line: the admin's own new enterprise
+    // certificate; staff may not ask for one.
+    let d3 = [
+        "enterprise",
+        "new-certificate",
+        "--enterprise",
+        &eid,
+        "--ca",
+        "ZJCA",
+    ];
+    let created = text(&ok(phone(&d3)).stdout);
+    assert!(created.contains("企业证书申请已创建"), "{created}");
+    let refused = staff(&d3);
+    assert!(!refused.status.success());
+    let reason = text(&refused.stderr);
+    assert!(reason.contains("not_enterprise_admin"), "{reason}");
 }
