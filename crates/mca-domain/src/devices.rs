@@ -141,6 +141,9 @@ impl Devices {
             .devices_of(user)
             .await?
             .into_iter()
+            // The newest: accounts from before may hold several rows of
+            // one key, and the keys were downloaded on the latest.
+            .rev()
             .find(|d| d.public_key == public_key);
         let again = known.is_some();
         let device = match known {

@@ -160,6 +160,11 @@ async fn story(scratch: Scratch) {
         .await
         .unwrap();
     let staff_y_key = sealed_and_issued(&server, &admin, &admin_key, &staff, &grant, &eid).await;
+    let grant2 = admin
+        .grant_authorization(&eid, &staff_id, &info, &["login"])
+        .await
+        .unwrap();
+    let staff_x2_key = sealed_and_issued(&server, &admin, &admin_key, &staff, &grant2, &eid).await;
 
     // Too early to renew.
     let staff_cert = certificate_id(&staff, &staff_key, "signing").await;
@@ -216,6 +221,50 @@ async fn story(scratch: Scratch) {
         .await;
     assert_eq!(refusal(r).0, "authorization_ended");
 
+    // One renewal at a time; deleting the authorization of a line ends its
+    // pending renewal too (the admin has nothing left to seal).
+    let x2_cert = certificate_id(&staff, &staff_x2_key, "signing").await;
+    let pending = staff
+        .renew_enterprise_certificate(&x2_cert, &option, None)
+        .await
+        .unwrap();
+    let pending_id = pending["id"].as_str().unwrap();
+    let r = staff
+        .renew_enterprise_certificate(&x2_cert, &option, None)
+        .await;
+    assert_eq!(refusal(r).0, "application_state");
+    assert_eq!(
+        staff.pay(pending_id).await.unwrap()["state"],
+        "awaiting_admin"
+    );
+    let history = admin.enterprise_authorizations(&eid).await.unwrap();
+    let aid_of = |app: &str| {
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["application_id"] == app)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (x2_aid, pending_aid) = (aid_of(grant2["id"].as_str().unwrap()), aid_of(pending_id));
+    admin.delete_authorization(&x2_aid).await.unwrap();
+    let requests = admin.join_requests(&eid).await.unwrap();
+    assert!(
+        requests
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["authorization"]["application_id"] != pending_id),
+        "{requests}"
+    );
+    let r = admin
+        .seal_authorization(&pending_aid, &admin_key, PIN)
+        .await;
+    assert_eq!(refusal(r).0, "application_state");
+
     // D5: the admin renews the claim's certificate, sealing with it.
     let admin_cert = certificate_id(&admin, &admin_key, "signing").await;
     let d5 = admin
@@ -235,7 +284,9 @@ async fn story(scratch: Scratch) {
             "active",
             "superseded",
             "active",
+            "deleted",
             "active",
+            "deleted",
             "active"
         ]
     );
@@ -315,6 +366,8 @@ async fn story(scratch: Scratch) {
             "superseded",
             "deleted",
             "superseded",
+            "deleted",
+            "deleted",
             "deleted",
             "active",
             "active",

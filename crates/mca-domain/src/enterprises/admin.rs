@@ -71,7 +71,9 @@ impl Enterprises {
     /// its keys retired, so nothing signs or decrypts for the enterprise
     /// under it any more, through a relying party or the app's own routes.
     /// The authorizations it superseded (the certificates it renewed, D5/E3)
-    /// end with it: a renewal must not leave the old certificate usable.
+    /// end with it, and so do the pending renewals of its certificates: a
+    /// renewal must not leave the old certificate usable, nor renew a line
+    /// that ended.
     async fn end_authorization(&self, admin: UserId, a: &Authorization) -> Result<()> {
         let now = self.clock.now();
         let mut ended = false;
@@ -89,6 +91,7 @@ impl Enterprises {
             return Err(DomainError::ApplicationState);
         }
         self.revoke_under(admin, a).await?;
+        self.end_pending_renewals(a).await?;
         self.log(
             admin,
             "authorization_deleted",
@@ -120,23 +123,58 @@ impl Enterprises {
 
     /// The authorization of the certificate `application` renewed or
     /// re-applied for, if any.
-    pub(crate) async fn previous_authorization(
+    async fn previous_authorization(
         &self,
         application: crate::ApplicationId,
     ) -> Result<Option<Authorization>> {
-        let Some(app) = self.store.application(application).await? else {
-            return Ok(None);
-        };
-        let Some(cert) = app.previous_certificate_id else {
-            return Ok(None);
-        };
-        let Some(cert) = self.store.certificate(cert).await? else {
-            return Ok(None);
-        };
-        Ok(self
+        let previous = self
             .store
-            .authorization_of_application(cert.application_id)
-            .await?)
+            .application(application)
+            .await?
+            .and_then(|app| app.previous_certificate_id);
+        match previous {
+            Some(cert) => super::authorization_of_certificate(&*self.store, cert).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Deletes the pending renewals and re-applications of `a`'s
+    /// certificates: a line that ended cannot be renewed.
+    async fn end_pending_renewals(&self, a: &Authorization) -> Result<()> {
+        let certs: Vec<_> = self
+            .store
+            .certificates_of_application(a.application_id)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let now = self.clock.now();
+        for b in self
+            .store
+            .authorizations_of_enterprise(a.enterprise_id)
+            .await?
+        {
+            if b.state != AuthorizationState::Pending {
+                continue;
+            }
+            let renews = self
+                .store
+                .application(b.application_id)
+                .await?
+                .and_then(|app| app.previous_certificate_id)
+                .is_some_and(|c| certs.contains(&c));
+            if renews {
+                self.store
+                    .set_authorization_state(
+                        b.id,
+                        AuthorizationState::Pending,
+                        AuthorizationState::Deleted,
+                        now,
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Revokes the certificates of `a`'s application and retires its keys.

@@ -286,26 +286,25 @@ pub(crate) async fn activate(
     };
     let actor = format!("user:{}", app.user_id);
     let target = format!("enterprise:{}", a.enterprise_id);
-    if !store.activate_authorization(a.id, now).await? {
+    if store.activate_authorization(a.id, now).await? {
+        audit
+            .append(
+                &actor,
+                "authorization_activated",
+                &target,
+                &format!("authorization:{}", a.id),
+            )
+            .await?;
+    } else if a.state != AuthorizationState::Active {
+        // Deleted meanwhile: it takes over nothing.
         return Ok(());
     }
-    audit
-        .append(
-            &actor,
-            "authorization_activated",
-            &target,
-            &format!("authorization:{}", a.id),
-        )
-        .await?;
+    // Also on a repeated step 3: a crash between the two updates must not
+    // leave two active authorizations on one line.
     let Some(previous) = app.previous_certificate_id else {
         return Ok(());
     };
-    let Some(cert) = store.certificate(previous).await? else {
-        return Ok(());
-    };
-    if let Some(old) = store
-        .authorization_of_application(cert.application_id)
-        .await?
+    if let Some(old) = super::authorization_of_certificate(store, previous).await?
         && store
             .set_authorization_state(
                 old.id,

@@ -153,25 +153,53 @@ pub(crate) async fn on_download(
 
 /// Refuses to go on with an enterprise application whose authorization
 /// ended (CA approval, download, re-key): a removed person, a deleted
-/// authorization or a superseded one gets no certificate. A claim has
+/// authorization or a superseded one gets no certificate, nor does the
+/// renewal of a line whose authorization ended meanwhile. A claim has
 /// none until its download.
 pub(crate) async fn require_authorization(store: &dyn Store, app: &Application) -> Result<()> {
     use crate::store::{ApplicationSubject, AuthorizationState};
     if app.subject == ApplicationSubject::Person {
         return Ok(());
     }
-    match store.authorization_of_application(app.id).await? {
+    let own = match store.authorization_of_application(app.id).await? {
         Some(a)
             if matches!(
                 a.state,
                 AuthorizationState::Pending | AuthorizationState::Active
             ) =>
         {
+            a
+        }
+        None if app.subject == ApplicationSubject::Enterprise => return Ok(()),
+        _ => return Err(DomainError::AuthorizationEnded),
+    };
+    let Some(previous) = app.previous_certificate_id else {
+        return Ok(());
+    };
+    match authorization_of_certificate(store, previous).await? {
+        Some(old) if old.state == AuthorizationState::Active => Ok(()),
+        // This renewal took over (a repeated download, a re-key).
+        Some(old)
+            if old.state == AuthorizationState::Superseded
+                && own.state == AuthorizationState::Active =>
+        {
             Ok(())
         }
-        None if app.subject == ApplicationSubject::Enterprise => Ok(()),
         _ => Err(DomainError::AuthorizationEnded),
     }
+}
+
+/// The authorization of the application certificate `id` was issued for.
+pub(crate) async fn authorization_of_certificate(
+    store: &dyn Store,
+    id: crate::CertificateId,
+) -> Result<Option<crate::store::Authorization>> {
+    let Some(cert) = store.certificate(id).await? else {
+        return Ok(None);
+    };
+    Ok(store
+        .authorization_of_application(cert.application_id)
+        .await?)
 }
 
 /// The vault AAD of an enterprise's legal representative's ID number.

@@ -16,7 +16,8 @@ use super::Enterprises;
 use super::requests::Ask;
 use crate::certificates::CertificateInfo;
 use crate::store::{
-    Application, ApplicationKind, ApplicationSubject, AuthorizationState, Order, Permission,
+    Application, ApplicationKind, ApplicationState, ApplicationSubject, AuthorizationState, Order,
+    Permission,
 };
 use crate::{CertificateId, DomainError, EnterpriseId, Result, UserId, ValidityOptionId};
 
@@ -78,6 +79,23 @@ impl Enterprises {
                 .await;
         }
         let (e, permissions) = self.line_of(user, &original).await?;
+        // One renewal at a time: two would fork the line into two active
+        // authorizations.
+        let open = self
+            .store
+            .applications_of(user)
+            .await?
+            .into_iter()
+            .any(|a| {
+                a.previous_certificate_id == Some(previous)
+                    && !matches!(
+                        a.state,
+                        ApplicationState::Withdrawn | ApplicationState::Issued
+                    )
+            });
+        if open {
+            return Err(DomainError::ApplicationState);
+        }
         let photographed = original.subject == ApplicationSubject::Enterprise
             && kind == ApplicationKind::Reapplication;
         let letter_photo = match (photographed, letter_photo) {
@@ -120,9 +138,12 @@ impl Enterprises {
         previous: CertificateId,
         validity_option_id: ValidityOptionId,
     ) -> Result<Vec<u8>> {
-        let (original, _) = self.applications.again(user, previous).await?;
-        if original.subject == ApplicationSubject::Person {
+        let (original, kind) = self.applications.again(user, previous).await?;
+        if original.subject != ApplicationSubject::Enterprise {
             return Err(DomainError::NotFound("certificate"));
+        }
+        if kind != ApplicationKind::Reapplication {
+            return Err(DomainError::ApplicationState);
         }
         let (e, permissions) = self.line_of(user, &original).await?;
         let info = CertificateInfo {

@@ -156,12 +156,12 @@ impl Enterprises {
         if !sealed || app.state != ApplicationState::Rejected {
             return Err(DomainError::ApplicationState);
         }
-        let a = self
-            .store
-            .authorization_of_application(app.id)
-            .await?
-            .filter(|a| a.state == AuthorizationState::Pending)
-            .ok_or(DomainError::AuthorizationEnded)?;
+        let a = match self.store.authorization_of_application(app.id).await? {
+            Some(a) if a.state == AuthorizationState::Pending => a,
+            Some(_) => return Err(DomainError::AuthorizationEnded),
+            // A claim: it has its own resubmission.
+            None => return Err(DomainError::ApplicationState),
+        };
         let now = self.clock.now();
         if !self.store.reopen_authorization(a.id, app.id, now).await? {
             return Err(DomainError::ApplicationState);
