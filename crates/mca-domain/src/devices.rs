@@ -145,9 +145,8 @@ impl Devices {
             // one key, and the keys were downloaded on the latest.
             .rev()
             .find(|d| d.public_key == public_key);
-        let again = known.is_some();
-        let device = match known {
-            Some(d) => d,
+        let (device, again) = match known {
+            Some(d) => (d, true),
             None => {
                 let device = Device {
                     id: DeviceId::new(),
@@ -157,7 +156,7 @@ impl Devices {
                     created_at: now,
                 };
                 self.store.insert_device(&device).await?;
-                device
+                (device, false)
             }
         };
         let token = SessionToken::generate()?;

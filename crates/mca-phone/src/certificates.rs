@@ -184,14 +184,21 @@ impl Phone {
         self.call(Method::POST, &path, Some(body)).await
     }
 
-    /// Renews (D6) or re-applies for (D8) the certificate `certificate_id`.
+    /// Renews (D5, D6, E3) or re-applies for (D7, D8, E5) the certificate
+    /// `certificate_id`; `letter_photo` is the stamped re-application
+    /// letter, photographed (D7 only: the admin's expired enterprise
+    /// certificate).
     pub async fn renew(
         &self,
         certificate_id: &str,
         validity_option_id: &str,
+        letter_photo: Option<&[u8]>,
     ) -> Result<Value, PhoneError> {
         let path = format!("{APP}/me/certificates/{certificate_id}/renewal");
-        let body = json!({ "validity_option_id": validity_option_id });
+        let mut body = json!({ "validity_option_id": validity_option_id });
+        if let Some(photo) = letter_photo {
+            body["letter_photo"] = json!(b64(photo));
+        }
         self.call(Method::POST, &path, Some(body)).await
     }
 

@@ -268,23 +268,6 @@ impl Phone {
         self.call(Method::POST, &path, Some(info.json())).await
     }
 
-    /// D5/D7, E3/E5: renews or re-applies for an enterprise certificate;
-    /// `letter_photo` is the stamped re-application letter, photographed
-    /// (D7 only: the admin's expired certificate).
-    pub async fn renew_enterprise_certificate(
-        &self,
-        certificate_id: &str,
-        validity_option_id: &str,
-        letter_photo: Option<&[u8]>,
-    ) -> Result<Value, PhoneError> {
-        let mut body = json!({ "validity_option_id": validity_option_id });
-        if let Some(photo) = letter_photo {
-            body["letter_photo"] = json!(base64::engine::general_purpose::STANDARD.encode(photo));
-        }
-        let path = format!("{APP}/me/certificates/{certificate_id}/renewal");
-        self.call(Method::POST, &path, Some(body)).await
-    }
-
     /// D7: the letter (PDF) to print, stamp and photograph for re-applying
     /// for the expired enterprise certificate `certificate_id`.
     pub async fn reapplication_letter(

@@ -336,7 +336,11 @@ async fn story(scratch: Scratch) {
     // encryption key.
     let old_signing_id = certificate_id(&phone, &key_id, "signing").await;
     assert_eq!(
-        refusal(phone.renew(&old_signing_id, &info.validity_option_id).await),
+        refusal(
+            phone
+                .renew(&old_signing_id, &info.validity_option_id, None)
+                .await
+        ),
         "application_state"
     );
     s.advance(&mut [&mut phone], 300 * 86_400);
@@ -345,7 +349,7 @@ async fn story(scratch: Scratch) {
     let login_code = s.code(&phone, Purpose::Login).await;
     assert!(!phone.login_with_code(NUMBER, &login_code).await.unwrap());
     let renewal = phone
-        .renew(&old_signing_id, &info.validity_option_id)
+        .renew(&old_signing_id, &info.validity_option_id, None)
         .await
         .unwrap();
     assert_eq!(renewal["kind"], "renewal");

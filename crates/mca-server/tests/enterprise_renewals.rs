@@ -169,9 +169,7 @@ async fn story(scratch: Scratch) {
     // Too early to renew.
     let staff_cert = certificate_id(&staff, &staff_key, "signing").await;
     let option = info.validity_option_id.clone();
-    let r = staff
-        .renew_enterprise_certificate(&staff_cert, &option, None)
-        .await;
+    let r = staff.renew(&staff_cert, &option, None).await;
     assert_eq!(refusal(r).0, "application_state");
 
     // 300 days on: within the renewal window.
@@ -181,19 +179,12 @@ async fn story(scratch: Scratch) {
 
     // E3: the staff member renews the certificate for X; nobody else may,
     // and a letter photo is only for the admin's expired certificate.
-    let r = admin
-        .renew_enterprise_certificate(&staff_cert, &option, None)
-        .await;
+    let r = admin.renew(&staff_cert, &option, None).await;
     assert_eq!(refusal(r).0, "not_found");
     let photo = png(600, 800, [250, 250, 245, 255]);
-    let r = staff
-        .renew_enterprise_certificate(&staff_cert, &option, Some(&photo))
-        .await;
+    let r = staff.renew(&staff_cert, &option, Some(&photo)).await;
     assert_eq!(refusal(r).0, "invalid_input");
-    let e3 = staff
-        .renew_enterprise_certificate(&staff_cert, &option, None)
-        .await
-        .unwrap();
+    let e3 = staff.renew(&staff_cert, &option, None).await.unwrap();
     assert_eq!(
         (e3["subject"].as_str(), e3["kind"].as_str()),
         (Some("agent"), Some("renewal"))
@@ -216,22 +207,15 @@ async fn story(scratch: Scratch) {
         logs_in(&at_x, &staff, &staff_key).await,
         Err("not_authorized_for_platform".into())
     );
-    let r = staff
-        .renew_enterprise_certificate(&staff_cert, &option, None)
-        .await;
+    let r = staff.renew(&staff_cert, &option, None).await;
     assert_eq!(refusal(r).0, "authorization_ended");
 
     // One renewal at a time; deleting the authorization of a line ends its
     // pending renewal too (the admin has nothing left to seal).
     let x2_cert = certificate_id(&staff, &staff_x2_key, "signing").await;
-    let pending = staff
-        .renew_enterprise_certificate(&x2_cert, &option, None)
-        .await
-        .unwrap();
+    let pending = staff.renew(&x2_cert, &option, None).await.unwrap();
     let pending_id = pending["id"].as_str().unwrap();
-    let r = staff
-        .renew_enterprise_certificate(&x2_cert, &option, None)
-        .await;
+    let r = staff.renew(&x2_cert, &option, None).await;
     assert_eq!(refusal(r).0, "application_state");
     assert_eq!(
         staff.pay(pending_id).await.unwrap()["state"],
@@ -267,10 +251,7 @@ async fn story(scratch: Scratch) {
 
     // D5: the admin renews the claim's certificate, sealing with it.
     let admin_cert = certificate_id(&admin, &admin_key, "signing").await;
-    let d5 = admin
-        .renew_enterprise_certificate(&admin_cert, &option, None)
-        .await
-        .unwrap();
+    let d5 = admin.renew(&admin_cert, &option, None).await.unwrap();
     assert_eq!(
         (d5["subject"].as_str(), d5["kind"].as_str()),
         (Some("enterprise"), Some("renewal"))
@@ -298,9 +279,7 @@ async fn story(scratch: Scratch) {
     // D7: the admin's expired certificate for Y cannot seal; the stamped
     // letter is photographed instead and the application goes to review.
     let admin_y_cert = certificate_id(&admin, &admin_y_key, "signing").await;
-    let r = admin
-        .renew_enterprise_certificate(&admin_y_cert, &option, None)
-        .await;
+    let r = admin.renew(&admin_y_cert, &option, None).await;
     assert_eq!(refusal(r).0, "invalid_input");
     let letter = admin
         .reapplication_letter(&admin_y_cert, &option)
@@ -308,7 +287,7 @@ async fn story(scratch: Scratch) {
         .unwrap();
     assert!(letter.starts_with(b"%PDF"));
     let d7 = admin
-        .renew_enterprise_certificate(&admin_y_cert, &option, Some(&photo))
+        .renew(&admin_y_cert, &option, Some(&photo))
         .await
         .unwrap();
     assert_eq!(d7["kind"], "reapplication");
@@ -324,10 +303,7 @@ async fn story(scratch: Scratch) {
     // E5: the staff member's expired certificate for Y, sealed by the admin
     // with the renewed certificate.
     let staff_y_cert = certificate_id(&staff, &staff_y_key, "signing").await;
-    let e5 = staff
-        .renew_enterprise_certificate(&staff_y_cert, &option, None)
-        .await
-        .unwrap();
+    let e5 = staff.renew(&staff_y_cert, &option, None).await.unwrap();
     assert_eq!(e5["kind"], "reapplication");
     let reapplied_staff_y =
         sealed_and_issued(&server, &admin, &renewed_admin_key, &staff, &e5, &eid).await;

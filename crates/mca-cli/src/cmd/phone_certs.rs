@@ -501,9 +501,7 @@ pub async fn run(phone: &Phone, command: CertCommand, as_json: bool) -> anyhow::
                 ),
                 None => None,
             };
-            let application = phone
-                .renew_enterprise_certificate(&id, &option, photo.as_deref())
-                .await?;
+            let application = phone.renew(&id, &option, photo.as_deref()).await?;
             print(&application)?;
         }
         CertCommand::Revoke { id, reason } => {

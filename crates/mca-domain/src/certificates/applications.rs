@@ -70,13 +70,14 @@ pub struct CertificateInfo {
 }
 
 impl CertificateInfo {
-    /// The certificate info `app` was made with.
-    pub(crate) fn of(app: &Application) -> Self {
+    /// The certificate info of applying again for what `app` was made
+    /// for: its province, platform and CA with `validity_option_id`.
+    pub(crate) fn renewing(app: &Application, validity_option_id: ValidityOptionId) -> Self {
         Self {
             province_id: app.province_id,
             platform_id: app.platform_id,
             ca_id: app.ca_id,
-            validity_option_id: app.validity_option_id,
+            validity_option_id,
         }
     }
 }
@@ -286,10 +287,21 @@ impl Applications {
         if original.subject != ApplicationSubject::Person {
             return Err(DomainError::ApplicationState);
         }
-        let info = CertificateInfo {
-            validity_option_id,
-            ..CertificateInfo::of(&original)
-        };
+        self.again_as_person(user, previous, &original, kind, validity_option_id)
+            .await
+    }
+
+    /// The personal application of `kind` applying again for `previous`,
+    /// issued for `original`: its form and signature reused.
+    pub(crate) async fn again_as_person(
+        &self,
+        user: UserId,
+        previous: CertificateId,
+        original: &Application,
+        kind: ApplicationKind,
+        validity_option_id: ValidityOptionId,
+    ) -> Result<(Application, Order)> {
+        let info = CertificateInfo::renewing(original, validity_option_id);
         let hashes = (original.form_photo_hash, original.signature_hash);
         let for_whom = (original.subject, original.enterprise_id);
         self.create(user, kind, Some(previous), for_whom, info, hashes)
@@ -469,23 +481,20 @@ impl Applications {
     }
 
     /// Whether a paid application goes to the enterprise's admin first
-    /// (to seal its authorization letter: C3, E1, D2, D3, D5, E3, E5) rather
-    /// than straight to the CA: an agent's always; an enterprise one when
-    /// it carries a letter not sealed yet (a claim carries none, an expired
-    /// certificate's re-application, D7, the photographed stamped letter).
+    /// (see [`Application::sealed_by_admin`]) rather than straight to the
+    /// CA: when it carries a letter not sealed yet (a claim carries none).
     async fn awaits_seal(&self, app: &Application) -> Result<bool> {
-        Ok(match app.subject {
-            ApplicationSubject::Agent => true,
-            ApplicationSubject::Enterprise => {
-                app.kind != ApplicationKind::Reapplication
-                    && self
-                        .store
-                        .authorization_of_application(app.id)
-                        .await?
-                        .is_some_and(|a| a.letter_hash.is_some() && a.seal_hash.is_none())
-            }
-            _ => false,
-        })
+        if !app.sealed_by_admin() {
+            return Ok(false);
+        }
+        if app.subject == ApplicationSubject::Agent {
+            return Ok(true);
+        }
+        Ok(self
+            .store
+            .authorization_of_application(app.id)
+            .await?
+            .is_some_and(|a| a.letter_hash.is_some() && a.seal_hash.is_none()))
     }
 
     pub(crate) async fn replace(

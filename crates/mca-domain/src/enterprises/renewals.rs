@@ -54,8 +54,8 @@ impl Enterprises {
 
     /// D5/D6/D7/D8, E3–E6: applies again for the holder of `previous` (a
     /// signing certificate): a renewal in the window before its end, a
-    /// re-application once it has expired. A personal certificate goes
-    /// through [`crate::certificates::Applications::apply_again`]; an
+    /// re-application once it has expired. A personal certificate reuses
+    /// its original pictures (as `Applications::apply_again` does); an
     /// enterprise one keeps its platform and permissions under a new
     /// letter for the admin to seal, except the admin's own expired one
     /// (D7), which needs `letter_photo`, the stamped letter photographed
@@ -75,7 +75,7 @@ impl Enterprises {
             }
             return self
                 .applications
-                .apply_again(user, previous, validity_option_id)
+                .again_as_person(user, previous, &original, kind, validity_option_id)
                 .await;
         }
         let (e, permissions) = self.line_of(user, &original).await?;
@@ -103,10 +103,7 @@ impl Enterprises {
             (false, None) => None,
             _ => return Err(DomainError::InvalidInput("letter_photo")),
         };
-        let info = CertificateInfo {
-            validity_option_id,
-            ..CertificateInfo::of(&original)
-        };
+        let info = CertificateInfo::renewing(&original, validity_option_id);
         let ask = Ask {
             subject: original.subject,
             kind,
@@ -146,10 +143,7 @@ impl Enterprises {
             return Err(DomainError::ApplicationState);
         }
         let (e, permissions) = self.line_of(user, &original).await?;
-        let info = CertificateInfo {
-            validity_option_id,
-            ..CertificateInfo::of(&original)
-        };
+        let info = CertificateInfo::renewing(&original, validity_option_id);
         self.applications.check_can_apply(user, &info).await?;
         self.letter(user, &e, &info, &permissions).await
     }

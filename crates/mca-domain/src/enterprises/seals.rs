@@ -144,16 +144,7 @@ impl Enterprises {
     /// reason with the request and seals again (or deletes it).
     pub async fn resubmit_to_admin(&self, user: UserId, id: ApplicationId) -> Result<Application> {
         let app = self.applications.get(user, id).await?;
-        // The admin's D7 re-application has no seal to redo (its photo is
-        // the stamped letter); a claim has its own resubmission.
-        let sealed = match app.subject {
-            ApplicationSubject::Agent => true,
-            ApplicationSubject::Enterprise => {
-                app.kind != crate::store::ApplicationKind::Reapplication
-            }
-            _ => false,
-        };
-        if !sealed || app.state != ApplicationState::Rejected {
+        if !app.sealed_by_admin() || app.state != ApplicationState::Rejected {
             return Err(DomainError::ApplicationState);
         }
         let a = match self.store.authorization_of_application(app.id).await? {

@@ -213,6 +213,21 @@ pub struct Application {
     pub updated_at: Timestamp,
 }
 
+impl Application {
+    /// Whether the enterprise's admin seals this application's letter
+    /// before the CA sees it (C3, E1, D2, D3, D5, E3, E5): an agent's
+    /// always, an enterprise one unless it re-applies for an expired
+    /// certificate (D7: the photographed stamped letter stands in). A
+    /// claim is an enterprise application without a letter.
+    pub fn sealed_by_admin(&self) -> bool {
+        match self.subject {
+            ApplicationSubject::Agent => true,
+            ApplicationSubject::Enterprise => self.kind != ApplicationKind::Reapplication,
+            _ => false,
+        }
+    }
+}
+
 /// Uploads, reviewers, orders and applications.
 #[async_trait]
 pub trait ApplicationStore: Send + Sync {
