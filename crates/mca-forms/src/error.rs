@@ -176,6 +176,9 @@ pub enum Error {
     /// near-white.
     #[error("signature picture is blank")]
     BlankSignature,
+    /// The form photo shows no red seal (B3).
+    #[error("no red seal found in the form photo")]
+    NoSeal,
 }
 
 impl Error {
@@ -217,13 +220,17 @@ impl Error {
                 )
             }
             Error::BlankSignature => "签名图片是空白的，请重新签名".to_owned(),
+            Error::NoSeal => {
+                "未在照片中找到红色印章，请在光线充足处将盖章页完整拍入后重新上传".to_owned()
+            }
         }
     }
 }
 
 impl Error {
     /// Why an upload was refused, as a stable machine word (`too_large`,
-    /// `unsupported_format`, `corrupt`, `bad_dimensions`, `blank`); `None`
+    /// `unsupported_format`, `corrupt`, `bad_dimensions`, `blank`,
+    /// `no_seal`); `None`
     /// for the errors that are not about an upload.
     pub fn upload_reason(&self) -> Option<&'static str> {
         Some(match self {
@@ -232,6 +239,7 @@ impl Error {
             Error::CorruptImage(_) => "corrupt",
             Error::BadDimensions { .. } => "bad_dimensions",
             Error::BlankSignature => "blank",
+            Error::NoSeal => "no_seal",
             _ => return None,
         })
     }

@@ -25,7 +25,10 @@ pub const LIMITS: Limits = Limits {
 /// decodes fully.
 pub fn validate_upload(bytes: &[u8]) -> Result<ImageInfo> {
     let (format, (width, height)) = match LIMITS.sniff(bytes)? {
-        Some(ImageFormat::Jpeg) => (ImageFormat::Jpeg, LIMITS.decode_jpeg(bytes)?),
+        Some(ImageFormat::Jpeg) => {
+            let jpeg = LIMITS.decode_jpeg(bytes)?;
+            (ImageFormat::Jpeg, (jpeg.width, jpeg.height))
+        }
         Some(ImageFormat::Png) => {
             let image = LIMITS.decode_png(bytes)?;
             (ImageFormat::Png, (image.width, image.height))

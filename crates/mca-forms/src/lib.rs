@@ -17,6 +17,8 @@
 //!   signature PNGs.
 //! - [`form_photo`] — [`validate_upload`](form_photo::validate_upload) for
 //!   the photographed signed form (JPEG or PNG).
+//! - [`seal_extraction`] — [`extract`](seal_extraction::extract): the red
+//!   seal of a photographed stamped form as a transparent PNG (B3).
 //! - `upload` — what both upload checks share: limits, format sniffing,
 //!   decoding, [`ImageInfo`].
 //! - `cjk_font` — Chinese text in PDF with the standard `STSong-Light`
@@ -33,6 +35,7 @@ pub mod authorization_letter;
 mod cjk_font;
 mod error;
 pub mod form_photo;
+pub mod seal_extraction;
 mod sheet;
 pub mod signature_image;
 mod upload;

@@ -83,6 +83,40 @@ impl DecodedPng {
     }
 }
 
+/// A decoded JPEG in the decoder's pixel format.
+pub(crate) struct DecodedJpeg {
+    pub width: u32,
+    pub height: u32,
+    format: jpeg_decoder::PixelFormat,
+    data: Vec<u8>,
+}
+
+impl DecodedJpeg {
+    /// Every pixel as RGB (16-bit gray narrowed to its high byte; CMYK
+    /// approximated by scaling each sample with the fourth, which is how
+    /// the decoder hands Adobe's inverted CMYK back).
+    pub(crate) fn rgb(&self) -> Box<dyn Iterator<Item = [u8; 3]> + '_> {
+        use jpeg_decoder::PixelFormat;
+        match self.format {
+            PixelFormat::L8 => Box::new(self.data.iter().map(|&l| [l, l, l])),
+            PixelFormat::L16 => Box::new(self.data.chunks_exact(2).map(|p| [p[0], p[0], p[0]])),
+            PixelFormat::RGB24 => Box::new(self.data.chunks_exact(3).map(|p| [p[0], p[1], p[2]])),
+            PixelFormat::CMYK32 => Box::new(self.data.chunks_exact(4).map(|p| {
+                let k = u16::from(p[3]);
+                let ch = |c: u8| (u16::from(c) * k / 255) as u8;
+                [ch(p[0]), ch(p[1]), ch(p[2])]
+            })),
+        }
+    }
+}
+
+/// A decoded photo as RGB, rows without padding.
+pub(crate) struct DecodedRgb {
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<[u8; 3]>,
+}
+
 /// `bytes` in megabytes with at most one decimal, as people read file
 /// sizes: `10 MB`, `5.2 MB`.
 pub(crate) fn megabytes(bytes: usize) -> String {
@@ -181,8 +215,8 @@ impl Limits {
         })
     }
 
-    /// Decodes a whole JPEG; returns its size.
-    pub(crate) fn decode_jpeg(&self, bytes: &[u8]) -> Result<(u32, u32)> {
+    /// Decodes a whole JPEG.
+    pub(crate) fn decode_jpeg(&self, bytes: &[u8]) -> Result<DecodedJpeg> {
         let corrupt = |_| Error::CorruptImage(self.upload);
         let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
         decoder.read_info().map_err(corrupt)?;
@@ -192,8 +226,39 @@ impl Limits {
         // Four bytes a pixel covers every output format (CMYK is widest).
         let budget = usize::try_from(self.max_pixels * 4).unwrap_or(usize::MAX);
         decoder.set_max_decoding_buffer_size(budget);
-        decoder.decode().map_err(corrupt)?;
-        Ok((width, height))
+        let data = decoder.decode().map_err(corrupt)?;
+        let format = decoder
+            .info()
+            .ok_or(Error::CorruptImage(self.upload))?
+            .pixel_format;
+        Ok(DecodedJpeg {
+            width,
+            height,
+            format,
+            data,
+        })
+    }
+
+    /// Decodes a JPEG or PNG within these limits to RGB pixels, row by row.
+    pub(crate) fn decode_rgb(&self, bytes: &[u8]) -> Result<DecodedRgb> {
+        let (width, height, data) = match self.sniff(bytes)? {
+            Some(ImageFormat::Png) => {
+                let png = self.decode_png(bytes)?;
+                let rgb = png.rgba().map(|[r, g, b, _]| [r, g, b]).collect();
+                (png.width, png.height, rgb)
+            }
+            Some(ImageFormat::Jpeg) => {
+                let jpeg = self.decode_jpeg(bytes)?;
+                let rgb = jpeg.rgb().collect();
+                (jpeg.width, jpeg.height, rgb)
+            }
+            None => return Err(Error::UnsupportedFormat(self.upload)),
+        };
+        Ok(DecodedRgb {
+            width,
+            height,
+            data,
+        })
     }
 }
 
