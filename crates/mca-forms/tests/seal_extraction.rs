@@ -88,3 +88,20 @@ fn forms_without_a_seal_are_refused() {
         );
     }
 }
+
+/// `testdata/stamped-form.jpg` is generated photo 1, the stamped form the
+/// claim tests of the server, the CLI and the browser upload.
+#[test]
+fn the_shared_stamped_form_is_generated_photo_1() {
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/stamped-form.jpg"
+    ))
+    .expect("testdata/stamped-form.jpg");
+    assert_eq!(
+        fixture,
+        seal_photos::photo(1, true).jpeg,
+        "regenerate it from artifacts/seal-extraction/photo-1.jpg"
+    );
+    assert!(extract(&fixture).is_ok());
+}

@@ -92,6 +92,19 @@ impl Phone {
         .await
     }
 
+    /// B3: the seal the server finds in the stamped form photo, as the
+    /// claim would keep it (a transparent PNG), to confirm before claiming.
+    pub async fn seal_preview(&self, form_photo: &[u8]) -> Result<Vec<u8>, PhoneError> {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let body = json!({ "form_photo": engine.encode(form_photo) });
+        let path = format!("{APP}/me/enterprise-claims/seal-preview");
+        let answer = self.call(Method::POST, &path, Some(body)).await?;
+        answer["seal_png"]
+            .as_str()
+            .and_then(|b64| engine.decode(b64).ok())
+            .ok_or(PhoneError::Protocol(200))
+    }
+
     /// Withdraws an unpaid or rejected claim.
     pub async fn withdraw_claim(&self, application_id: &str) -> Result<(), PhoneError> {
         let path = format!("{APP}/me/enterprise-claims/{application_id}");

@@ -93,6 +93,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::renew))
         .routes(routes!(enterprises::form))
         .routes(routes!(enterprises::claim))
+        .routes(routes!(enterprises::seal_preview))
         .routes(routes!(enterprises::withdraw))
         .routes(routes!(enterprises::resubmit))
         .routes(routes!(enterprises::list))

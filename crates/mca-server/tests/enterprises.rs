@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use support::TestServer;
 use support::certified::{approve_as, png, review, review_item, reviewer_token, zjca};
 use support::enterprises::{
-    ADMIN, CODE, OTHER, PIN, enterprise, message_titles, refusal, stored, verified,
+    ADMIN, CODE, OTHER, PIN, enterprise, message_titles, refusal, stamped_form, stored, verified,
 };
 
 /// `openssl x509 -subject` of a PEM certificate (an independent reader).
@@ -56,10 +56,7 @@ async fn story(scratch: Scratch) {
     let mut other = verified(&server, OTHER, "王五", "330102199003154562").await;
     let info = zjca(&admin).await;
     let ent = enterprise("杭州示例科技有限公司", CODE);
-    let (licence, form) = (
-        png(800, 600, [250, 240, 230, 255]),
-        png(600, 800, [255, 250, 250, 255]),
-    );
+    let (licence, form) = (png(800, 600, [250, 240, 230, 255]), stamped_form());
 
     // B3: the enterprise form, filled in.
     let pdf = admin.enterprise_claim_form(&info, &ent).await.unwrap();
@@ -72,6 +69,24 @@ async fn story(scratch: Scratch) {
     assert_eq!(code, "invalid_credit_code");
     let (code, _) = refusal(admin.enterprise_claim_form(&info, &bad).await);
     assert_eq!(code, "invalid_credit_code");
+    assert_eq!(stored(&server, ADMIN, CODE).await, before);
+
+    // B3: the seal found in the stamped form, to confirm; a form photo
+    // without a red seal is refused, nothing stored.
+    let seal = admin.seal_preview(&form).await.unwrap();
+    assert!(seal.starts_with(b"\x89PNG"));
+    let unstamped = png(600, 800, [255, 250, 250, 255]);
+    let (code, detail) = refusal(admin.seal_preview(&unstamped).await);
+    assert_eq!(
+        (code.as_str(), detail.contains("红色印章")),
+        ("invalid_upload", true)
+    );
+    let (code, _) = refusal(
+        admin
+            .claim_enterprise(&info, &ent, &licence, &unstamped)
+            .await,
+    );
+    assert_eq!(code, "invalid_upload");
     assert_eq!(stored(&server, ADMIN, CODE).await, before);
 
     // B1–B4: the claim, an application naming the enterprise.
@@ -103,6 +118,9 @@ async fn story(scratch: Scratch) {
     assert_eq!(item["subject"], "enterprise");
     assert_eq!(item["enterprise"]["credit_code"], CODE);
     assert_eq!(item["enterprise"]["name"], "杭州示例科技有限公司");
+    // The reviewer sees the extracted seal beside the form photo.
+    assert_eq!(item["signature"]["bytes"], seal.len());
+    assert_eq!(item["form_photo"]["bytes"], form.len());
     let masked = item["enterprise"]["legal_representative_id_masked"]
         .as_str()
         .unwrap();
@@ -212,12 +230,12 @@ async fn squatting(
 ) {
     let code = "91330106MA2H0X1Y2P";
     let ent = enterprise("温州示例有限公司", code);
-    let picture = png(600, 800, [250, 250, 245, 255]);
+    let (picture, form) = (png(600, 800, [250, 250, 245, 255]), stamped_form());
     let first = other
-        .claim_enterprise(info, &ent, &picture, &picture)
+        .claim_enterprise(info, &ent, &picture, &form)
         .await
         .unwrap();
-    let r = admin.claim_enterprise(info, &ent, &picture, &picture).await;
+    let r = admin.claim_enterprise(info, &ent, &picture, &form).await;
     assert_eq!(refusal(r).0, "enterprise_claim_open");
     let r = admin.withdraw_claim(first["id"].as_str().unwrap()).await;
     assert_eq!(refusal(r).0, "not_found", "only the claimant withdraws");
@@ -226,15 +244,15 @@ async fn squatting(
         .await
         .unwrap();
     let held = admin
-        .claim_enterprise(info, &ent, &picture, &picture)
+        .claim_enterprise(info, &ent, &picture, &form)
         .await
         .unwrap();
     // Unpaid for a day, it no longer blocks the enterprise.
-    let r = other.claim_enterprise(info, &ent, &picture, &picture).await;
+    let r = other.claim_enterprise(info, &ent, &picture, &form).await;
     assert_eq!(refusal(r).0, "enterprise_claim_open");
     server.clock.advance(UNPAID_CLAIM_SECS + 60);
     other.set_clock_offset(UNPAID_CLAIM_SECS + 60);
-    let taken = other.claim_enterprise(info, &ent, &picture, &picture).await;
+    let taken = other.claim_enterprise(info, &ent, &picture, &form).await;
     assert_eq!(taken.unwrap()["state"], "draft");
     let held = held["id"].as_str().unwrap();
     let app: mca_domain::ApplicationId = held.parse().unwrap();
@@ -275,10 +293,10 @@ async fn racing_claims_on_two_instances_write_one() {
     let on_b = verified(&b, OTHER, "王五", "330102199003154562").await;
     let info = zjca(&on_a).await;
     let ent = enterprise("杭州示例科技有限公司", CODE);
-    let picture = png(600, 800, [250, 250, 245, 255]);
+    let (picture, form) = (png(600, 800, [250, 250, 245, 255]), stamped_form());
     let (first, second) = tokio::join!(
-        on_a.claim_enterprise(&info, &ent, &picture, &picture),
-        on_b.claim_enterprise(&info, &ent, &picture, &picture),
+        on_a.claim_enterprise(&info, &ent, &picture, &form),
+        on_b.claim_enterprise(&info, &ent, &picture, &form),
     );
     let outcomes = [first, second];
     let won = outcomes.iter().filter(|r| r.is_ok()).count();

@@ -137,6 +137,21 @@ impl Applications {
         Ok(blob(mime(photo.format), bytes, self.clock.now()))
     }
 
+    /// B3: checks the photo of a form stamped with the enterprise's seal
+    /// and finds the seal in it: the photo and the seal picture (a
+    /// transparent PNG), neither stored yet. A photo without a red seal is
+    /// refused (`no_seal`).
+    pub(crate) fn check_stamped_photo(
+        &self,
+        field: &'static str,
+        bytes: &[u8],
+    ) -> Result<(Blob, Blob)> {
+        let photo = self.check_photo(field, bytes)?;
+        let seal = mca_forms::seal_extraction::extract(bytes)
+            .map_err(|error| DomainError::InvalidUpload { field, error })?;
+        Ok((photo, blob("image/png", &seal.png, self.clock.now())))
+    }
+
     /// Checks both pictures and stores them; their hashes.
     async fn store_uploads(&self, uploads: Uploads<'_>) -> Result<([u8; 32], [u8; 32])> {
         let photo = self.check_photo("form_photo", uploads.form_photo)?;

@@ -39,6 +39,16 @@ impl std::fmt::Debug for ClaimUploads<'_> {
 }
 
 impl Enterprises {
+    /// B3: the seal found in the photo of the stamped form, as the claim
+    /// would keep it (a transparent PNG), for the claimant to confirm or
+    /// photograph again before claiming. Nothing is stored.
+    pub fn seal_preview(&self, form_photo: &[u8]) -> Result<Vec<u8>> {
+        let (_, seal) = self
+            .applications
+            .check_stamped_photo("form_photo", form_photo)?;
+        Ok(seal.bytes)
+    }
+
     /// B3: the enterprise application form filled with the enterprise, the
     /// claimant (经办人, from real-name verification) and the certificate
     /// info, to print, sign, stamp and photograph.
@@ -104,9 +114,9 @@ impl Enterprises {
         self.applications.check_can_apply(user, &info).await?;
         self.ensure_unclaimed(details, None).await?;
         let licence = self.applications.check_photo("licence", uploads.licence)?;
-        let form = self
+        let (form, seal) = self
             .applications
-            .check_photo("form_photo", uploads.form_photo)?;
+            .check_stamped_photo("form_photo", uploads.form_photo)?;
         let now = self.clock.now();
         let id = EnterpriseId::new();
         let sealed = self
@@ -127,6 +137,7 @@ impl Enterprises {
         };
         self.store.put_blob(&licence).await?;
         self.store.put_blob(&form).await?;
+        self.store.put_blob(&seal).await?;
         if !self.store.insert_enterprise(&enterprise).await? {
             // Claimed by a concurrent request since the check.
             self.ensure_unclaimed(details, None).await?;
@@ -140,7 +151,7 @@ impl Enterprises {
                 None,
                 (ApplicationSubject::Enterprise, Some(id)),
                 info,
-                (form.hash, form.hash),
+                (form.hash, seal.hash),
             )
             .await?;
         self.log(
@@ -247,9 +258,9 @@ impl Enterprises {
         }
         self.ensure_unclaimed(details, Some(enterprise.id)).await?;
         let licence = self.applications.check_photo("licence", uploads.licence)?;
-        let form = self
+        let (form, seal) = self
             .applications
-            .check_photo("form_photo", uploads.form_photo)?;
+            .check_stamped_photo("form_photo", uploads.form_photo)?;
         let now = self.clock.now();
         let sealed = self.vault.seal(
             &legal_rep_aad(enterprise.id),
@@ -267,6 +278,7 @@ impl Enterprises {
         };
         self.store.put_blob(&licence).await?;
         self.store.put_blob(&form).await?;
+        self.store.put_blob(&seal).await?;
         match self.store.update_claim(&edited).await {
             Ok(true) => {}
             Ok(false) => return Err(DomainError::ApplicationState),
@@ -275,7 +287,7 @@ impl Enterprises {
         }
         let mut next = app.clone();
         next.form_photo_hash = form.hash;
-        next.signature_hash = form.hash;
+        next.signature_hash = seal.hash;
         next.state = ApplicationState::Submitted;
         next.reject_reason = None;
         next.submissions += 1;

@@ -193,8 +193,8 @@ pub struct Application {
     #[serde(with = "hex")]
     pub form_photo_hash: [u8; 32],
     /// SM3 of the signature picture. For an enterprise claim, the
-    /// enterprise's seal picture: until seal extraction (B3) exists, the
-    /// stamped form photo itself.
+    /// enterprise's seal picture extracted from the stamped form photo
+    /// (B3, a transparent PNG).
     #[serde(with = "hex")]
     pub signature_hash: [u8; 32],
     /// The fee's order.

@@ -241,6 +241,45 @@ pub async fn resubmit(
     Ok(Json(view(&state, user, id).await?))
 }
 
+/// `POST /me/enterprise-claims/seal-preview`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SealPreviewRequest {
+    /// The photographed stamped form, base64 JPEG or PNG (the form
+    /// photo's limits).
+    #[schema(content_encoding = "base64")]
+    pub form_photo: String,
+}
+
+/// The seal found in a stamped form photo.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SealPreview {
+    /// The seal as a transparent PNG (seal red on transparency, cropped to
+    /// the seal), base64: what the claim keeps as the enterprise's seal
+    /// picture and the CA's seal maker uses.
+    #[schema(content_encoding = "base64")]
+    pub seal_png: String,
+}
+
+/// B3: finds the red seal in the photo of the stamped application form,
+/// for the claimant to confirm it or photograph the form again before
+/// claiming. Nothing is stored; the claim extracts the same picture.
+#[utoipa::path(post, path = "/api/app/v1/me/enterprise-claims/seal-preview", tag = "enterprises",
+    request_body = SealPreviewRequest, security(("device" = [])),
+    responses((status = 200, body = SealPreview),
+        (status = 422, description = "`invalid_upload`: a bad picture, or `reason` `no_seal` when it shows no red seal", body = Problem, content_type = "application/problem+json")))]
+pub async fn seal_preview(
+    State(state): State<AppState>,
+    SignedUpload(req): SignedUpload<SealPreviewRequest>,
+) -> Result<Json<SealPreview>, ApiError> {
+    use base64::Engine as _;
+    let photo = base64_field(&req.body.form_photo, "form_photo")?;
+    let png = state.certs.enterprises.seal_preview(&photo)?;
+    Ok(Json(SealPreview {
+        seal_png: base64::engine::general_purpose::STANDARD.encode(png),
+    }))
+}
+
 /// The enterprises the user administers, works for, or is claiming.
 #[utoipa::path(get, path = "/api/app/v1/me/enterprises", tag = "enterprises",
     security(("device" = [])), responses((status = 200, body = Vec<EnterpriseItem>)))]

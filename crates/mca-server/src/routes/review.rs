@@ -126,8 +126,8 @@ struct ReviewItem {
     id_number_masked: String,
     /// The photographed signed application form.
     form_photo: PictureLink,
-    /// The signature picture (for an enterprise claim, until seal
-    /// extraction exists: the stamped form photo).
+    /// The signature picture (for an enterprise claim, the enterprise's
+    /// seal found in the stamped form photo, B3: a transparent PNG).
     signature: PictureLink,
     /// For an enterprise application: the enterprise and its licence.
     enterprise: Option<ReviewEnterprise>,

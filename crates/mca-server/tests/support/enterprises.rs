@@ -80,6 +80,12 @@ pub fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// A photographed application form stamped with a red seal (B3): the
+/// generated photo mca-forms scores its seal extraction on.
+pub fn stamped_form() -> Vec<u8> {
+    include_bytes!("../../../mca-forms/testdata/stamped-form.jpg").to_vec()
+}
+
 /// `phone` claims the enterprise `name` (`code`), is approved and
 /// downloads: the enterprise id and the admin's key id.
 pub async fn claimed(
@@ -91,7 +97,7 @@ pub async fn claimed(
 ) -> (String, String) {
     let picture = png(600, 800, [250, 250, 245, 255]);
     let app = phone
-        .claim_enterprise(info, &enterprise(name, code), &picture, &picture)
+        .claim_enterprise(info, &enterprise(name, code), &picture, &stamped_form())
         .await
         .unwrap();
     let app_id = app["id"].as_str().unwrap().to_owned();
