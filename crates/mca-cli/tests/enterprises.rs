@@ -67,8 +67,37 @@ fn claim_review_download_then_join_seal_review_download() {
     );
 
     png(&dir.join("licence.png"), 800, 600, [250, 240, 230, 255]);
-    png(&dir.join("form.png"), 600, 800, [255, 250, 250, 255]);
-    let pictures = ["--licence", "licence.png", "--form-photo", "form.png"];
+    png(&dir.join("unstamped.png"), 600, 800, [255, 250, 250, 255]);
+    let stamped = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../mca-forms/testdata/stamped-form.jpg"
+    );
+    std::fs::copy(stamped, dir.join("form.jpg")).unwrap();
+    let pictures = ["--licence", "licence.png", "--form-photo", "form.jpg"];
+
+    // B3: the seal found in the stamped form, written out to check; a
+    // photo without a red seal says so in one line.
+    let preview = ["--form-photo", "form.jpg", "--out", "seal.png"];
+    ok(phone(
+        &[&["enterprise", "seal-preview"][..], &preview].concat(),
+    ));
+    assert!(
+        std::fs::read(dir.join("seal.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    let out = phone(&[
+        "enterprise",
+        "seal-preview",
+        "--form-photo",
+        "unstamped.png",
+    ]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("红色印章") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 
     // The check character is wrong: refused before anything is stored.
     let out = enterprise("claim", "91330100799655058C", &pictures);

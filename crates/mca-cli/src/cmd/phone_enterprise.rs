@@ -33,6 +33,17 @@ pub enum EnterpriseCommand {
         #[arg(long, default_value = "enterprise-application-form.pdf")]
         out: PathBuf,
     },
+    /// Show the seal found in the photo of the stamped form (B3), as the
+    /// claim will keep it: check it before claiming, or photograph again.
+    SealPreview {
+        /// Photo of the signed form bearing the enterprise's seal (JPEG or
+        /// PNG).
+        #[arg(long)]
+        form_photo: PathBuf,
+        /// Where to write the seal picture (a transparent PNG).
+        #[arg(long, default_value = "seal.png")]
+        out: PathBuf,
+    },
     /// Claim an enterprise (B1–B4): its details, the business licence and
     /// the signed, stamped form. Pay with `pay`; once the CA approves,
     /// `download` makes you the enterprise's admin.
@@ -175,6 +186,15 @@ pub async fn run(phone: &Phone, command: EnterpriseCommand, as_json: bool) -> an
             write_file(&out, &pdf)?;
             println!(
                 "企业申请表已保存到 {}，请打印、签字并加盖企业公章后拍照上传",
+                out.display()
+            );
+        }
+        EnterpriseCommand::SealPreview { form_photo, out } => {
+            let photo = read_file(&form_photo)?;
+            let seal = phone.seal_preview(&photo).await?;
+            write_file(&out, &seal)?;
+            println!(
+                "印章图片已保存到 {}，请确认印章完整清晰后再认领",
                 out.display()
             );
         }
