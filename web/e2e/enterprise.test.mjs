@@ -22,7 +22,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, startMca, approveAsReviewer, solidPng } from './support.mjs';
 import {
@@ -30,6 +31,9 @@ import {
 } from './app-support.mjs';
 
 const ZJCA = '浙江省数字安全证书管理有限公司';
+// A photographed form stamped with a red seal: the generated photo the
+// seal extraction is scored on (B3).
+const STAMPED_FORM = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'crates', 'mca-forms', 'testdata', 'stamped-form.jpg');
 const ENTERPRISE = { name: '杭州示例科技有限公司', creditCode: '91350100M000100Y43' };
 const ADMIN = { number: '13700137000', password: 'Admin-2026', name: '张三', idNumber: '110101199003071233', pin: '246813' };
 const INVITEE = { number: '13900139000', password: 'Invitee-2026', name: '王五', idNumber: '440304197511206787' };
@@ -117,8 +121,21 @@ test('the enterprise in the phone app: claim, download, join, seal, staff, autho
   await admin.getByRole('region', { name: '申请书' }).waitFor();
   await button(admin, '下载申请书模板').click();
   await admin.getByText('打开申请书（PDF）').waitFor();
+  // B3: a photo without a red seal is refused as chosen; the stamped one
+  // shows the seal found in it, to confirm before submitting.
   await admin.getByLabel('从相册选择申请书').setInputFiles(photo);
+  await admin.getByText('未能识别印章').waitFor();
+  await admin.getByText(/未在照片中找到红色印章/).waitFor();
+  await screens.shot(admin, 'claim-no-seal');
+  await admin.getByLabel('从相册选择申请书').setInputFiles(STAMPED_FORM);
+  const seal = admin.getByRole('img', { name: '识别出的企业印章' });
+  await seal.waitFor();
+  assert.ok(await seal.evaluate((img) => img.complete && img.naturalWidth > 100), 'the seal picture loads');
+  await button(admin, '提交申请').click();
+  await admin.getByText('请先确认识别出的企业印章，或重新拍照').waitFor();
   await screens.shot(admin, 'claim-form');
+  await button(admin, '确认印章').click();
+  await admin.getByText('印章已确认').waitFor();
   await button(admin, '提交申请').click();
   await screens.shot(admin, 'claim-pay');
   const claimId = await pay(admin);

@@ -5,6 +5,7 @@
 //! like a personal one. Every answer is the server's JSON as is
 //! (docs/protocol.md, "Enterprises").
 
+use base64::Engine as _;
 use js_sys::{Promise, Uint8Array};
 use mca_phone_core::Method;
 use serde::Deserialize;
@@ -77,6 +78,24 @@ impl Phone {
                 .signed_bytes(Method::Post, &path, Some(&body?))
                 .await?;
             Ok(Uint8Array::from(&pdf[..]).into())
+        })
+    }
+
+    /// B3: the seal the server finds in the photo of the stamped form, as
+    /// the claim would keep it (PNG bytes), for the user to confirm or
+    /// photograph again.
+    #[wasm_bindgen(js_name = sealPreview)]
+    pub fn seal_preview(&self, form_photo: Vec<u8>) -> Promise {
+        let client = self.client.clone();
+        promise(async move {
+            let body = json!({ "form_photo": b64(&form_photo) });
+            let path = format!("{APP}/me/enterprise-claims/seal-preview");
+            let answer = Self::call(&client, Method::Post, &path, Some(body)).await?;
+            let png = answer["seal_png"]
+                .as_str()
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                .ok_or_else(|| PhoneError::protocol(200))?;
+            Ok(Uint8Array::from(&png[..]).into())
         })
     }
 
