@@ -105,6 +105,13 @@ impl Phone {
             .ok_or(PhoneError::Protocol(200))
     }
 
+    /// The seals the user can seal with (issue 13.2): their personal
+    /// certificates' and their enterprises'.
+    pub async fn seals(&self) -> Result<Value, PhoneError> {
+        self.call(Method::GET, &format!("{APP}/me/seals"), None)
+            .await
+    }
+
     /// Withdraws an unpaid or rejected claim.
     pub async fn withdraw_claim(&self, application_id: &str) -> Result<(), PhoneError> {
         let path = format!("{APP}/me/enterprise-claims/{application_id}");

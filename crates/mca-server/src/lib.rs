@@ -64,7 +64,7 @@ pub use state::AppState;
 
 use routes::{
     accounts, applications, catalogue, certificates, dev, devices, enterprises, health, identity,
-    joins, keys, messages, operator, people, pki, renewals, review, rp, rp_app,
+    joins, keys, messages, operator, people, pki, renewals, review, rp, rp_app, seals,
 };
 
 /// The documented routes: the app API and the probes.
@@ -128,6 +128,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::pay_recovery))
         .routes(routes!(certificates::list))
         .routes(routes!(certificates::get))
+        .routes(routes!(seals::list))
         .routes(routes!(certificates::revoke))
         .routes(routes!(pki::crl))
         .routes(routes!(pki::ocsp_of))

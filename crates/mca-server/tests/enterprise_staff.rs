@@ -207,6 +207,7 @@ async fn join(
             .await
             .contains(&"加入成功，请下载证书".to_owned())
     );
+    let alone = admin.seals().await.unwrap(); // 13.2: the admin's only
     let staff_key = staff.download(&app_id, PIN).await.unwrap();
     let cert = Certificate::from_pem(staff_key.signing_certificate.as_deref().unwrap()).unwrap();
     let attr = |oid| name::attribute(cert.subject(), oid);
@@ -220,6 +221,14 @@ async fn join(
         (mine[0]["id"].as_str(), mine[0]["role"].as_str()),
         (Some(eid.as_str()), Some("staff"))
     );
+    // The staff member may seal: the enterprise seal is remade listing both.
+    let seal = &staff.seals().await.unwrap()[0];
+    assert_eq!(
+        seal["version"],
+        alone[0]["version"].as_u64().unwrap() + 1,
+        "{seal}"
+    );
+    assert_eq!(seal["certificates"].as_array().unwrap().len(), 2);
 
     // D2: the certificate serves platform X (authorized), not Y.
     let catalogue = staff.catalogue().await.unwrap();

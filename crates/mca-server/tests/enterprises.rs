@@ -22,7 +22,8 @@ use serde_json::{Value, json};
 use support::TestServer;
 use support::certified::{approve_as, png, review, review_item, reviewer_token, zjca};
 use support::enterprises::{
-    ADMIN, CODE, OTHER, PIN, enterprise, message_titles, refusal, stamped_form, stored, verified,
+    ADMIN, CODE, OTHER, PIN, base64_of, enterprise, message_titles, refusal, stamped_form, stored,
+    verified,
 };
 
 /// `openssl x509 -subject` of a PEM certificate (an independent reader).
@@ -191,6 +192,38 @@ async fn story(scratch: Scratch) {
     assert_eq!(mine[0]["state"], "claimed");
     assert_eq!(mine[0]["role"], "admin");
     assert_eq!(mine[0]["name"], "杭州示例科技股份有限公司");
+
+    // 13.2: the enterprise's seal, made by the CA's seal maker from the
+    // seal found in the stamped form, lists the admin's certificate.
+    let seals = admin.seals().await.unwrap();
+    let seal = &seals.as_array().unwrap()[0];
+    assert_eq!(seals.as_array().unwrap().len(), 1, "{seals}");
+    assert_eq!(
+        (
+            seal["kind"].as_str(),
+            seal["name"].as_str(),
+            seal["version"].as_u64()
+        ),
+        (
+            Some("enterprise"),
+            Some("杭州示例科技股份有限公司"),
+            Some(1)
+        )
+    );
+    let der = {
+        use base64::Engine;
+        let b64 = seal["seal_der"].as_str().unwrap();
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap()
+    };
+    let ses = mca_pki::seal::v4::Seal::from_der(&der).unwrap();
+    ses.verify().unwrap();
+    assert!(ses.allows(&cert));
+    assert_eq!(
+        ses.info.picture.data.as_bytes(),
+        &admin.seal_preview(&form).await.unwrap()[..]
+    );
 
     // A claimed enterprise cannot be claimed again; the refusal says whom
     // to contact.

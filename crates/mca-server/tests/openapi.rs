@@ -55,6 +55,7 @@ const EXPECTED: &[(&str, &str)] = &[
     // Enterprises (issue 12).
     ("post", "/api/app/v1/me/enterprise-claim-form"),
     ("post", "/api/app/v1/me/enterprise-claims"),
+    ("get", "/api/app/v1/me/seals"),
     ("post", "/api/app/v1/me/enterprise-claims/seal-preview"),
     ("delete", "/api/app/v1/me/enterprise-claims/{id}"),
     ("post", "/api/app/v1/me/enterprise-claims/{id}/resubmission"),

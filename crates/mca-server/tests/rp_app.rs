@@ -263,6 +263,10 @@ async fn story(scratch: Scratch) {
     let v = v4::verify_signature(&seal, record).unwrap();
     assert_eq!(v.signer, signing);
     assert_eq!(v.seal.info.property.name, "张三");
+    // The certificate's own seal (13.2), the one the app lists.
+    let seals = phone.seals().await.unwrap();
+    assert_eq!(seals[0]["es_id"], v.seal.info.es_id.as_str(), "{seals}");
+    assert_eq!(seals[0]["kind"], "personal");
     assert!(v4::verify_signature(&seal, bid).is_err());
     let attached = item(&view, 3, "signed_data");
     assert_eq!(

@@ -33,6 +33,7 @@ pub mod keys;
 pub mod reminders;
 pub mod review;
 pub mod revocation;
+pub mod seals;
 pub mod verification;
 
 pub use applications::{Applications, CertificateInfo, Uploads};
@@ -42,6 +43,7 @@ pub use keys::{Keys, SignBegun, SignFinished};
 pub use reminders::Reminders;
 pub use review::{PendingApplication, Review, ReviewerView, SealedAuthorization};
 pub use revocation::Revocation;
+pub use seals::Seals;
 pub use verification::{Verification, VerificationReport};
 
 /// Every certificate service, wired on one store.
@@ -61,6 +63,9 @@ pub struct Certificates {
     pub reminders: Reminders,
     /// M7 verification for relying parties.
     pub verification: Verification,
+    /// Seals the seal maker makes for personal and enterprise
+    /// certificates (issue 13.2).
+    pub seals: Seals,
     /// B–E enterprises (their certificates go through these services).
     pub enterprises: crate::enterprises::Enterprises,
 }
@@ -125,6 +130,7 @@ impl Certificates {
                 services.messages.clone(),
             ),
             revocation,
+            seals: Seals::new(store.clone(), clock.clone(), cas.clone()),
             verification: Verification::new(store.clone(), clock.clone(), cas),
             reminders: Reminders::new(store, clock, services.messages.clone()),
             keys,

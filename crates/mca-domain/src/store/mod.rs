@@ -18,7 +18,8 @@
 //! numbers). Relying parties (issue 6) add [`RelyingPartyStore`] (registry,
 //! credentials, nonces, QR sessions) and [`RpStepStore`] (the steps of
 //! approving a session with the user's key). Enterprises (issue 12) add
-//! [`EnterpriseStore`] (enterprises, claims, members).
+//! [`EnterpriseStore`] (enterprises, claims, members); seals (issue 13)
+//! [`SealStore`].
 
 mod applications;
 mod audit;
@@ -32,6 +33,7 @@ mod keys;
 mod messages;
 mod relying_parties;
 mod rp_steps;
+mod seals;
 mod users;
 
 pub use applications::{
@@ -61,6 +63,7 @@ pub use relying_parties::{
     RpSessionRecord, RpSessionState,
 };
 pub use rp_steps::{RpStepRecord, RpStepState, RpStepStore};
+pub use seals::{SealOwner, SealRecord, SealStore};
 pub use users::{User, UserStore};
 
 /// Every store trait at once; what the services hold (`Arc<dyn Store>`).
@@ -78,6 +81,7 @@ pub trait Store:
     + RelyingPartyStore
     + RpStepStore
     + EnterpriseStore
+    + SealStore
 {
 }
 
@@ -95,6 +99,7 @@ impl<T> Store for T where
         + RelyingPartyStore
         + RpStepStore
         + EnterpriseStore
+        + SealStore
 {
 }
 

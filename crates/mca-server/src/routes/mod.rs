@@ -42,4 +42,5 @@ pub mod renewals;
 pub mod review;
 pub mod rp;
 pub mod rp_app;
+pub mod seals;
 pub mod views;

@@ -19,6 +19,7 @@ pub(crate) mod keys;
 pub(crate) mod messages;
 pub(crate) mod relying_parties;
 pub(crate) mod rp_steps;
+pub(crate) mod seals;
 
 macro_rules! impl_store_traits {
     ($store:ty, $db:ty, $migrations:literal) => {
@@ -82,6 +83,7 @@ macro_rules! impl_store_traits {
         crate::queries::relying_parties::impl_relying_party_store!($store);
         crate::queries::rp_steps::impl_rp_step_store!($store);
         crate::queries::enterprises::impl_enterprise_store!($store);
+        crate::queries::seals::impl_seal_store!($store);
     };
 }
 

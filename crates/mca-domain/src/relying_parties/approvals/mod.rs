@@ -30,7 +30,7 @@ use mca_pki::cert::Certificate;
 use super::content::{SessionContent, SignItemKind};
 use super::results::{Completion, ItemResult};
 use super::sessions::{RpSession, Sessions};
-use crate::certificates::{Authorities, Keys, SignBegun};
+use crate::certificates::{Authorities, Keys, Seals, SignBegun};
 use crate::store::{
     CertificateRecord, RpEndResult, RpSessionState, RpStepRecord, RpStepState, Store,
 };
@@ -87,7 +87,7 @@ pub struct Approvals {
     clock: Arc<dyn Clock>,
     sessions: Sessions,
     keys: Keys,
-    cas: Arc<Authorities>,
+    seals: Seals,
 }
 
 impl Approvals {
@@ -101,11 +101,11 @@ impl Approvals {
         cas: Arc<Authorities>,
     ) -> Self {
         Self {
+            seals: Seals::new(store.clone(), clock.clone(), cas),
             store,
             clock,
             sessions,
             keys,
-            cas,
         }
     }
 
@@ -186,11 +186,8 @@ impl Approvals {
                 let cert = Certificate::from_der(&cert_rec.der)
                     .map_err(|_| DomainError::Internal("stored certificate"))?;
                 let seal = if is_seal {
-                    let es_id = format!("MCA-P-{id}-{index}");
-                    Some(
-                        self.personal_seal(caller, &cert_rec, &cert, es_id, now)
-                            .await?,
-                    )
+                    // The holder's seal: the enterprise's, or their own.
+                    Some(self.seals.for_certificate(&cert_rec).await?.der)
                 } else {
                     None
                 };

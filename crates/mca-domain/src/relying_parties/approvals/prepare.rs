@@ -4,16 +4,15 @@
 
 use mca_pki::cert::Certificate;
 use mca_pki::gmt0010::signed::{self, PreparedSignedData};
-use mca_pki::seal::{png, v4};
-use mca_pki::signer::{ToBeSigned, sign_with};
+use mca_pki::seal::v4;
+use mca_pki::signer::ToBeSigned;
 
 use super::Approvals;
 use crate::certificates::issuance::der_time;
 use crate::relying_parties::content::{SessionContent, SignItemKind};
 use crate::relying_parties::results::ItemResult;
 use crate::relying_parties::sessions::RpSession;
-use crate::store::CertificateRecord;
-use crate::{Caller, DomainError, Result, Timestamp};
+use crate::{DomainError, Result, Timestamp};
 
 /// The structure a signing step makes from its signature.
 pub(super) enum Prepared {
@@ -56,42 +55,6 @@ fn pki(_: mca_pki::Error) -> DomainError {
 }
 
 impl Approvals {
-    /// seal maker of the CA that issued it: the user's name, a generated
-    /// picture, valid as long as the certificate, usable by it alone.
-    pub(super) async fn personal_seal(
-        &self,
-        caller: Caller,
-        rec: &CertificateRecord,
-        cert: &Certificate,
-        es_id: String,
-        now: Timestamp,
-    ) -> Result<Vec<u8>> {
-        let name = self
-            .store
-            .identity(caller.user)
-            .await?
-            .ok_or(DomainError::IdentityNotVerified)?
-            .name;
-        let ca = self.cas.get(rec.ca_id)?;
-        let spec = v4::SealSpec {
-            es_id,
-            seal_type: 2,
-            name: name.as_str().to_owned(),
-            signer_certs: vec![cert.clone()],
-            valid_start: der_time(rec.not_before)?,
-            valid_end: der_time(rec.not_after)?,
-            picture_type: "PNG".into(),
-            picture: png::circular_seal(160),
-            size_mm: (20, 20),
-        };
-        let seal = sign_with(
-            v4::prepare_seal(&spec, ca.seal_maker(), der_time(now)?).map_err(pki)?,
-            ca.seal_signer(),
-        )
-        .map_err(pki)?;
-        Ok(seal.to_der().to_vec())
-    }
-
     /// What step `index` of a signing session signs, prepared at `at`
     /// (with a seal step's stored seal): the same inputs give the same
     /// bytes, so the finish rebuilds what the phone signed.
