@@ -22,8 +22,7 @@ use serde_json::{Value, json};
 use support::TestServer;
 use support::certified::{approve_as, png, review, review_item, reviewer_token, zjca};
 use support::enterprises::{
-    ADMIN, CODE, OTHER, PIN, base64_of, enterprise, message_titles, refusal, stamped_form, stored,
-    verified,
+    ADMIN, CODE, OTHER, PIN, enterprise, message_titles, refusal, stamped_form, stored, verified,
 };
 
 /// `openssl x509 -subject` of a PEM certificate (an independent reader).

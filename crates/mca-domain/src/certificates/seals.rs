@@ -138,10 +138,8 @@ impl Seals {
         let signers = self.enterprise_signers(id, now).await?;
         let current = self.store.current_seal(owner).await?;
         let ids: Vec<_> = signers.iter().map(|c| c.id).collect();
-        if let Some(seal) = &current {
-            if seal.signers == ids {
-                return Ok(seal.clone());
-            }
+        if let Some(seal) = current.as_ref().filter(|s| s.signers == ids) {
+            return Ok(seal.clone());
         }
         if signers.is_empty() {
             // No certificate may seal for the enterprise now.
