@@ -149,6 +149,14 @@ test('the enterprise in the phone app: claim, download, join, seal, staff, autho
   await admin.goto(`${server.url}/app/#/home`);
   await admin.getByText(ENTERPRISE.name, { exact: true }).waitFor();
   await screens.shot(admin, 'admin-home');
+  // 13.2 我的印章: the enterprise's seal, made from the confirmed picture.
+  await admin.goto(`${server.url}/app/#/me`);
+  await admin.getByText('我的印章').click();
+  const enterpriseSeal = admin.getByRole('img', { name: `${ENTERPRISE.name}的印章` });
+  await enterpriseSeal.waitFor();
+  assert.ok(await enterpriseSeal.evaluate((img) => img.complete && img.naturalWidth > 100), 'the seal picture shows');
+  await admin.getByText('企业印章').waitFor();
+  await screens.shot(admin, 'admin-seals');
 
   // C1, C2: the staff member finds the enterprise and asks to join.
   await signUpVerified(staff, server.url, STAFF);

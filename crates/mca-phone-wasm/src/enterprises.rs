@@ -152,6 +152,12 @@ impl Phone {
         self.get(format!("{APP}/me/enterprises"))
     }
 
+    /// The seals the user can seal with (issue 13.2): their personal
+    /// certificates' own and their enterprises'.
+    pub fn seals(&self) -> Promise {
+        self.get(format!("{APP}/me/seals"))
+    }
+
     /// C1: the claimed enterprise with this exact name and credit code.
     #[wasm_bindgen(js_name = enterpriseLookup)]
     pub fn enterprise_lookup(&self, name: String, credit_code: String) -> Promise {

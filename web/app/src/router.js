@@ -41,6 +41,7 @@ const routes = [
   { path: '/settings/pin', component: view('ChangePinView') },
   { path: '/settings/forgot-pin', component: view('ForgotPinView') },
   { path: '/devices', component: view('DevicesView') },
+  { path: '/seals', component: view('SealsView') },
   { path: '/unlock/:keyId', component: view('UnlockView') },
   { path: '/:rest(.*)*', redirect: '/home' },
 ];
