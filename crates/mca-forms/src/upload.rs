@@ -112,8 +112,7 @@ impl DecodedJpeg {
 
 /// A decoded photo as RGB, rows without padding.
 pub(crate) struct DecodedRgb {
-    pub width: u32,
-    pub height: u32,
+    pub info: ImageInfo,
     pub data: Vec<[u8; 3]>,
 }
 
@@ -241,22 +240,25 @@ impl Limits {
 
     /// Decodes a JPEG or PNG within these limits to RGB pixels, row by row.
     pub(crate) fn decode_rgb(&self, bytes: &[u8]) -> Result<DecodedRgb> {
-        let (width, height, data) = match self.sniff(bytes)? {
+        let (format, width, height, data) = match self.sniff(bytes)? {
             Some(ImageFormat::Png) => {
                 let png = self.decode_png(bytes)?;
                 let rgb = png.rgba().map(|[r, g, b, _]| [r, g, b]).collect();
-                (png.width, png.height, rgb)
+                (ImageFormat::Png, png.width, png.height, rgb)
             }
             Some(ImageFormat::Jpeg) => {
                 let jpeg = self.decode_jpeg(bytes)?;
                 let rgb = jpeg.rgb().collect();
-                (jpeg.width, jpeg.height, rgb)
+                (ImageFormat::Jpeg, jpeg.width, jpeg.height, rgb)
             }
             None => return Err(Error::UnsupportedFormat(self.upload)),
         };
         Ok(DecodedRgb {
-            width,
-            height,
+            info: ImageInfo {
+                format,
+                width,
+                height,
+            },
             data,
         })
     }

@@ -146,10 +146,15 @@ impl Applications {
         field: &'static str,
         bytes: &[u8],
     ) -> Result<(Blob, Blob)> {
-        let photo = self.check_photo(field, bytes)?;
+        // The extraction checks the photo as `check_photo` does, decoding
+        // it once.
         let seal = mca_forms::seal_extraction::extract(bytes)
             .map_err(|error| DomainError::InvalidUpload { field, error })?;
-        Ok((photo, blob("image/png", &seal.png, self.clock.now())))
+        let now = self.clock.now();
+        Ok((
+            blob(mime(seal.photo.format), bytes, now),
+            blob("image/png", &seal.png, now),
+        ))
     }
 
     /// Checks both pictures and stores them; their hashes.

@@ -24,8 +24,8 @@ use mca_pki::signer::sign_with;
 use super::Authorities;
 use super::issuance::der_time;
 use crate::store::{
-    ApplicationSubject, AuthorizationState, CertUsage, CertificateRecord, Permission, SealOwner,
-    SealRecord,
+    ApplicationSubject, Authorization, AuthorizationState, CertUsage, CertificateRecord,
+    Permission, SealOwner, SealRecord,
 };
 use crate::{Clock, DomainError, EnterpriseId, Result, Store, Timestamp, UserId};
 
@@ -135,7 +135,8 @@ impl Seals {
     async fn enterprise(&self, id: EnterpriseId) -> Result<SealRecord> {
         let now = self.clock.now();
         let owner = SealOwner::Enterprise(id);
-        let signers = self.enterprise_signers(id, now).await?;
+        let authorizations = self.store.authorizations_of_enterprise(id).await?;
+        let signers = self.enterprise_signers(&authorizations, now).await?;
         let current = self.store.current_seal(owner).await?;
         let ids: Vec<_> = signers.iter().map(|c| c.id).collect();
         if let Some(seal) = current.as_ref().filter(|s| s.signers == ids) {
@@ -157,21 +158,21 @@ impl Seals {
             seal_type: 1,
             name: enterprise.name,
             signers,
-            picture: self.enterprise_picture(id).await?,
+            picture: self.enterprise_picture(&authorizations).await?,
             valid: (now, until),
         })
         .await
     }
 
-    /// The enterprise's signing certificates allowed to seal at `now`, in
-    /// id order (the order a seal lists them in).
+    /// The signing certificates `authorizations` (an enterprise's) allow to
+    /// seal at `now`, in id order (the order a seal lists them in).
     async fn enterprise_signers(
         &self,
-        id: EnterpriseId,
+        authorizations: &[Authorization],
         now: Timestamp,
     ) -> Result<Vec<CertificateRecord>> {
         let mut signers = Vec::new();
-        for a in self.store.authorizations_of_enterprise(id).await? {
+        for a in authorizations {
             if a.state != AuthorizationState::Active || !a.permissions.contains(&Permission::Seal) {
                 continue;
             }
@@ -195,10 +196,11 @@ impl Seals {
     }
 
     /// The seal picture of the enterprise's claim (found in its stamped
-    /// form and reviewed with it): the oldest enterprise application's.
-    async fn enterprise_picture(&self, id: EnterpriseId) -> Result<Vec<u8>> {
+    /// form and reviewed with it): of `authorizations`' applications, the
+    /// oldest enterprise one's.
+    async fn enterprise_picture(&self, authorizations: &[Authorization]) -> Result<Vec<u8>> {
         let mut claim = None;
-        for a in self.store.authorizations_of_enterprise(id).await? {
+        for a in authorizations {
             let Some(app) = self.store.application(a.application_id).await? else {
                 continue;
             };

@@ -24,6 +24,7 @@ pub use picture::WORKING_SIDE;
 
 use crate::error::{Error, Result};
 use crate::form_photo;
+use crate::upload::ImageInfo;
 use picture::Picture;
 
 /// The red of the seal pictures we draw (the same as the seal maker's).
@@ -41,6 +42,9 @@ pub struct ExtractedSeal {
     /// Photo pixels per working pixel (1 for photos up to
     /// [`WORKING_SIDE`] pixels a side).
     pub scale: usize,
+    /// The photo, checked as [`form_photo::validate_upload`] checks it
+    /// (the same limits and errors): no need to check it again.
+    pub photo: ImageInfo,
 }
 
 /// Finds the red seal in a form photo (JPEG or PNG, within
@@ -48,7 +52,7 @@ pub struct ExtractedSeal {
 pub fn extract(photo: &[u8]) -> Result<ExtractedSeal> {
     let decoded = form_photo::LIMITS.decode_rgb(photo)?;
     let working = Picture::working(&decoded);
-    let scale = (decoded.width as usize / working.width).max(1);
+    let scale = (decoded.info.width as usize / working.width).max(1);
     let flat = working.over_paper();
     let mask = seal_mask(&flat).ok_or(Error::NoSeal)?;
     let (png, crop) = seal_png(&flat, &mask);
@@ -57,6 +61,7 @@ pub fn extract(photo: &[u8]) -> Result<ExtractedSeal> {
         mask,
         crop,
         scale,
+        photo: decoded.info,
     })
 }
 

@@ -26,7 +26,7 @@ impl Picture {
     /// The decoded photo, shrunk by whole-pixel box averaging until its
     /// longest side is at most [`WORKING_SIDE`].
     pub fn working(photo: &DecodedRgb) -> Picture {
-        let (w, h) = (photo.width as usize, photo.height as usize);
+        let (w, h) = (photo.info.width as usize, photo.info.height as usize);
         let f = w.max(h).div_ceil(WORKING_SIDE).max(1);
         let (width, height) = ((w / f).max(1), (h / f).max(1));
         let mut px = vec![[0f32; 3]; width * height];
@@ -163,8 +163,11 @@ mod tests {
             })
             .collect();
         let picture = Picture::working(&DecodedRgb {
-            width: w,
-            height: h,
+            info: crate::ImageInfo {
+                format: crate::ImageFormat::Png,
+                width: w,
+                height: h,
+            },
             data,
         });
         assert_eq!((picture.width, picture.height), (1600, 50));
